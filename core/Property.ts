@@ -1,0 +1,52 @@
+/**
+ * Properties of a protocol's statelet, checked by the simulator after every step (and by the model
+ * checker on every reachable state): `always` properties (safety invariants) and `sometimes`
+ * properties (witnesses that some state is reachable, so that no invariant holds vacuously).
+ *
+ * @since 0.1.0
+ */
+import type { ProtocolShape } from "../typings/Protocol.ts"
+import type { NodesOf, Protocol } from "./Protocol.ts"
+import type { Statelet } from "./Statelet.ts"
+
+/** A predicate over one protocol's statelet and its nodes. */
+export type StatePredicate<T extends ProtocolShape> = (statelet: Statelet<T>, nodes: NodesOf<T>) => boolean
+
+/** A named property: `always` must hold in every reachable state; `sometimes` in some. */
+export interface Property<T extends ProtocolShape = any> {
+  readonly kind: "always" | "sometimes"
+  readonly name: string
+  readonly holds: StatePredicate<T>
+}
+
+/**
+ * A safety invariant. Its name is the Lean `def` it will be exported as.
+ *
+ * @example
+ * import { Calculator } from "../protocols/Calculator/index.ts"
+ * const noMessages = always(Calculator.protocol, "noMessages", (s) => s.soup.length === 0)
+ * noMessages.kind // => "always"
+ */
+export const always = <T extends ProtocolShape>(
+  _protocol: Protocol<T>,
+  name: string,
+  holds: StatePredicate<T>
+): Property<T> => ({ kind: "always", name, holds })
+
+/**
+ * A reachability witness: some run must reach a state where it holds.
+ *
+ * @example
+ * import { Calculator } from "../protocols/Calculator/index.ts"
+ * const someMessage = sometimes(Calculator.protocol, "someMessage", (s) => s.soup.length > 0)
+ * someMessage.kind // => "sometimes"
+ */
+export const sometimes = <T extends ProtocolShape>(
+  _protocol: Protocol<T>,
+  name: string,
+  holds: StatePredicate<T>
+): Property<T> => ({ kind: "sometimes", name, holds })
+
+/** The protocol's coherence predicate as an `always` property named `coherence`, if it has one. */
+export const coherence = <T extends ProtocolShape>(protocol: Protocol<T>): ReadonlyArray<Property<T>> =>
+  protocol.coherence === undefined ? [] : [{ kind: "always", name: "coherence", holds: protocol.coherence }]

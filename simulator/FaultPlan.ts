@@ -1,0 +1,162 @@
+/**
+ * What goes wrong in a simulation run: per-message probabilities of loss and duplication, delivery
+ * delays (which, with the scheduler's random choice, reorder messages), per-step probabilities of
+ * crashing and restarting nodes, and an explicit schedule of faults at given steps. A plan decides
+ * the fault model (`core/Step.ts`) the run's step function enforces: a fault the plan never uses is
+ * refused by the semantics.
+ *
+ * @since 0.1.0
+ */
+import type { FaultModel } from "../core/Step.ts"
+
+/** A fault at a given step of a run. */
+export type ScheduledFault =
+  | { readonly step: number; readonly fault: "crash" | "restart"; readonly node: string }
+  | { readonly step: number; readonly fault: "drop" | "duplicate"; readonly message: number }
+
+/** A fault plan. Probabilities are in [0, 1]; delays are milliseconds of simulated time. */
+export interface FaultPlan {
+  /** Probability that a sent message is lost. */
+  readonly drop: number
+  /** Probability that a sent message is delivered twice. */
+  readonly duplicate: number
+  /** Probability, at each step, that a live node crashes. */
+  readonly crash: number
+  /** Probability, at each step, that a crashed node restarts (with its durable state). */
+  readonly restart: number
+  /** At most this many nodes are down at once. */
+  readonly maxCrashed: number
+  /** A message becomes deliverable after a delay drawn uniformly from [min, max]. */
+  readonly delay: { readonly min: number; readonly max: number }
+  readonly schedule: ReadonlyArray<ScheduledFault>
+}
+
+/**
+ * Disel's network: no faults, any delivery order.
+ *
+ * @example
+ * reorder.drop // => 0
+ */
+export const reorder: FaultPlan = {
+  drop: 0,
+  duplicate: 0,
+  crash: 0,
+  restart: 0,
+  maxCrashed: 1,
+  delay: { min: 0, max: 10 },
+  schedule: []
+}
+
+/** Named plans, usable on the command line as `--faults <name>`. */
+export const presets: { readonly [name: string]: FaultPlan } = {
+  reorder,
+  drop: { ...reorder, drop: 0.05 },
+  duplicate: { ...reorder, duplicate: 0.1 },
+  crash: { ...reorder, crash: 0.01, restart: 0.1 },
+  "crash-stop": { ...reorder, crash: 0.01 },
+  all: { ...reorder, drop: 0.05, duplicate: 0.1, crash: 0.01, restart: 0.1 }
+}
+
+/** The fault model a plan needs: every fault it may inject is switched on. */
+export const faultModel = (plan: FaultPlan): FaultModel => ({
+  drop: plan.drop > 0 || plan.schedule.some((f) => f.fault === "drop"),
+  duplicate: plan.duplicate > 0 || plan.schedule.some((f) => f.fault === "duplicate"),
+  crash: plan.crash > 0 || plan.schedule.some((f) => f.fault === "crash"),
+  restart: plan.restart > 0 || plan.schedule.some((f) => f.fault === "restart")
+})
+
+/** A fault plan that could not be read. */
+export class FaultPlanError extends Error {
+  override readonly name = "FaultPlanError"
+}
+
+const probability = (key: string, value: string): number => {
+  const p = Number(value)
+  if (value.trim() === "" || !Number.isFinite(p) || p < 0 || p > 1) {
+    throw new FaultPlanError(`--faults: ${key} must be a probability in [0, 1], got "${value}"`)
+  }
+  return p
+}
+
+const naturalNumber = (what: string, value: string): number => {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new FaultPlanError(`--faults: ${what} must be a whole number, got "${value}"`)
+  return n
+}
+
+/**
+ * Reads a plan from its command-line form: a preset name and/or comma-separated settings, e.g.
+ * `drop=0.05,duplicate=0.1,delay=0-20,crash=0.01,restart=0.2,max-crashed=2`, and scheduled faults
+ * `crash@12=p1`, `restart@30=p1`, `drop@5=3`, `duplicate@5=3` (step, then node or message id).
+ *
+ * @example
+ * parse("drop=0.1,crash@3=p1").schedule.length // => 1
+ */
+export const parse = (text: string): FaultPlan => {
+  let plan: FaultPlan = reorder
+  const schedule: Array<ScheduledFault> = []
+  for (const raw of text.split(",").map((s) => s.trim()).filter((s) => s.length > 0)) {
+    const preset = presets[raw]
+    if (preset !== undefined) {
+      plan = { ...plan, ...preset, schedule: plan.schedule }
+      continue
+    }
+    const eq = raw.indexOf("=")
+    if (eq < 0) {
+      throw new FaultPlanError(`--faults: "${raw}" is neither a preset (${Object.keys(presets).join(", ")}) nor key=value`)
+    }
+    const key = raw.slice(0, eq)
+    const value = raw.slice(eq + 1)
+    const at = key.indexOf("@")
+    if (at >= 0) {
+      const fault = key.slice(0, at)
+      const step = naturalNumber(`the step of ${fault}`, key.slice(at + 1))
+      if (fault === "crash" || fault === "restart") {
+        if (value.length === 0) throw new FaultPlanError(`--faults: ${raw} names no node`)
+        schedule.push({ step, fault, node: value })
+      } else if (fault === "drop" || fault === "duplicate") {
+        schedule.push({ step, fault, message: naturalNumber(`the message id of ${fault}`, value) })
+      } else {
+        throw new FaultPlanError(`--faults: cannot schedule "${fault}" (crash, restart, drop, duplicate)`)
+      }
+      continue
+    }
+    switch (key) {
+      case "drop":
+      case "duplicate":
+      case "crash":
+      case "restart":
+        plan = { ...plan, [key]: probability(key, value) }
+        break
+      case "max-crashed":
+        plan = { ...plan, maxCrashed: naturalNumber(key, value) }
+        break
+      case "delay": {
+        const m = /^(\d+)(?:-(\d+))?$/.exec(value)
+        if (m === null) throw new FaultPlanError(`--faults: delay must be N or MIN-MAX milliseconds, got "${value}"`)
+        const min = Number(m[1])
+        const max = m[2] === undefined ? min : Number(m[2])
+        if (max < min) throw new FaultPlanError(`--faults: delay ${value} has max < min`)
+        plan = { ...plan, delay: { min, max } }
+        break
+      }
+      default:
+        throw new FaultPlanError(
+          `--faults: unknown setting "${key}" (drop, duplicate, crash, restart, max-crashed, delay, or a preset: ${Object.keys(presets).join(", ")})`
+        )
+    }
+  }
+  return { ...plan, schedule: [...plan.schedule, ...schedule] }
+}
+
+/** The command-line form of a plan (inverse of `parse`). */
+export const format = (plan: FaultPlan): string =>
+  [
+    `drop=${plan.drop}`,
+    `duplicate=${plan.duplicate}`,
+    `crash=${plan.crash}`,
+    `restart=${plan.restart}`,
+    `max-crashed=${plan.maxCrashed}`,
+    `delay=${plan.delay.min}-${plan.delay.max}`,
+    ...plan.schedule.map((f) => `${f.fault}@${f.step}=${"node" in f ? f.node : f.message}`)
+  ].join(",")
