@@ -35,7 +35,7 @@ const splitmix32 = (seed: number) => {
 const rotl = (x: number, k: number) => ((x << k) | (x >>> (32 - k))) >>> 0
 
 /**
- * A generator seeded with a 32-bit integer.
+ * A generator seeded with a 32-bit integer: splitmix32 expands the seed into xoshiro's 128-bit state.
  *
  * @example
  * const a = make(42), b = make(42)
@@ -43,7 +43,18 @@ const rotl = (x: number, k: number) => ((x << k) | (x >>> (32 - k))) >>> 0
  */
 export const make = (seed: number): Prng => {
   const init = splitmix32(seed)
-  let s0 = init(), s1 = init(), s2 = init(), s3 = init()
+  return fromState(init(), init(), init(), init())
+}
+
+/**
+ * A generator started from an explicit xoshiro128** state (not all zero), for checking the
+ * algorithm against its published reference outputs.
+ *
+ * @example
+ * fromState(1, 2, 3, 4).nextU32() // => 11520
+ */
+export const fromState = (a: number, b: number, c: number, d: number): Prng => {
+  let s0 = a >>> 0, s1 = b >>> 0, s2 = c >>> 0, s3 = d >>> 0
   if ((s0 | s1 | s2 | s3) === 0) s0 = 1
   const nextU32 = () => {
     const result = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0
