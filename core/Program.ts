@@ -22,7 +22,8 @@ import type {
   Received,
   ReceiverOf,
   RoleOf,
-  SendableBy
+  SendableBy,
+  SenderOf
 } from "../typings/Protocol.ts"
 import type { NodesOf, Protocol } from "./Protocol.ts"
 import type { ProtocolViolation } from "./ProtocolViolation.ts"
@@ -33,7 +34,8 @@ import type { ProtocolViolation } from "./ProtocolViolation.ts"
  */
 export interface Filter<T extends ProtocolShape, K extends string> {
   readonly tags: ReadonlyArray<K>
-  readonly from?: NodeId<T["label"], RoleOf<T>>
+  /** Only messages from this node, which must play a role that sends one of the tags. */
+  readonly from?: NodeId<T["label"], SenderOf<T, K>>
   readonly where?: (message: Received<T, K>) => boolean
 }
 
@@ -129,7 +131,7 @@ export const make = <T extends ProtocolShape, const R extends RoleOf<T>, A, E = 
   run: (node: Node<T, R>) => Effect.Effect<A, E | ProtocolViolation>,
   options: { readonly name?: string; readonly daemon?: boolean } = {}
 ): Program<T, R, A, E> => {
-  if (!(role in protocol.roles)) throw new Error(`protocol "${protocol.label}" has no role "${role}"`)
+  if (!Object.hasOwn(protocol.roles, role)) throw new Error(`protocol "${protocol.label}" has no role "${role}"`)
   return { protocol, role, name: options.name ?? role, daemon: options.daemon ?? false, run }
 }
 

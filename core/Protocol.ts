@@ -250,7 +250,7 @@ export const signature = <
   for (const [role, state] of Object.entries(spec.roles)) {
     const isState = Schema.is(state as Schema.Schema<unknown>)
     const initial = (spec.initial as Record<string, unknown>)[role]
-    if (!(role in spec.initial)) {
+    if (!Object.hasOwn(spec.initial, role)) {
       problems.push(`role "${role}" has no initial state`)
     } else if (!isState(initial)) {
       problems.push(`the initial state of role "${role}" does not match its schema: ${JSON.stringify(initial)}`)
@@ -259,10 +259,10 @@ export const signature = <
     roles[role] = { state, initial, isState, recover: recover ?? ((local: unknown) => local) }
   }
   for (const role of Object.keys(spec.initial)) {
-    if (!(role in spec.roles)) problems.push(`initial state given for unknown role "${role}"`)
+    if (!Object.hasOwn(spec.roles, role)) problems.push(`initial state given for unknown role "${role}"`)
   }
   for (const role of Object.keys(spec.recover ?? {})) {
-    if (!(role in spec.roles)) problems.push(`recover given for unknown role "${role}"`)
+    if (!Object.hasOwn(spec.roles, role)) problems.push(`recover given for unknown role "${role}"`)
   }
   if (Object.keys(roles).length === 0) problems.push("a protocol needs at least one role")
   const messages: Record<string, MessageDeclaration> = {}
@@ -295,12 +295,12 @@ const build = (
   const sends: Array<NamedSend> = []
   const receives: Array<NamedReceive> = []
   const checkRole = (where: string, field: string, role: unknown) => {
-    if (typeof role !== "string" || !(role in roles)) {
+    if (typeof role !== "string" || !Object.hasOwn(roles, role)) {
       problems.push(`${where}: ${field} "${String(role)}" is not a role of "${label}" (roles: ${Object.keys(roles).join(", ")})`)
     }
   }
   const checkTag = (where: string, tag: unknown) => {
-    if (typeof tag !== "string" || !(tag in messages)) {
+    if (typeof tag !== "string" || !Object.hasOwn(messages, tag)) {
       problems.push(`${where}: tag "${String(tag)}" is not a message of "${label}" (tags: ${Object.keys(messages).join(", ")})`)
       return false
     }

@@ -185,6 +185,37 @@ export const sendLocal = (
 }
 
 /**
+ * Whether `node` may receive this message in its local state: its role has the receive transition
+ * for `tag`, and the transition's `accepts` holds. Cheaper than `receiveLocal`: the step is not run.
+ */
+export const canReceive = (
+  semantics: Semantics<any>,
+  node: string,
+  local: unknown,
+  from: string,
+  tag: string,
+  payload: unknown
+): boolean => refusal(semantics, node, local, from, tag, payload) === undefined
+
+const refusal = (
+  semantics: Semantics<any>,
+  node: string,
+  local: unknown,
+  from: string,
+  tag: string,
+  payload: unknown
+): string | undefined => {
+  const transition = semantics.protocol.receiveOf.get(tag)
+  const role = semantics.topology.roleOf.get(node)
+  if (transition === undefined) return `no receive transition for tag "${tag}"`
+  if (transition.by !== role) return `${transition.name} is for role "${transition.by}", but ${node} plays "${String(role)}"`
+  if (transition.accepts !== undefined && !transition.accepts(local, from as never, payload, semantics.context(node))) {
+    return `${transition.name} does not accept this message in ${node}'s state`
+  }
+  return undefined
+}
+
+/**
  * The node-local half of a receive: whether `node`'s receive transition for `tag` accepts the
  * message in its local state, and the next local state if so.
  */
@@ -196,21 +227,13 @@ export const receiveLocal = (
   tag: string,
   payload: unknown
 ): ReceiveLocalOutcome => {
-  const { protocol, topology } = semantics
-  const transition = protocol.receiveOf.get(tag)
-  const role = topology.roleOf.get(node)
-  if (transition === undefined) return { _tag: "Refused", reason: `no receive transition for tag "${tag}"` }
-  if (transition.by !== role) {
-    return { _tag: "Refused", reason: `${transition.name} is for role "${transition.by}", but ${node} plays "${String(role)}"` }
-  }
-  const ctx = semantics.context(node)
-  if (transition.accepts !== undefined && !transition.accepts(local, from as never, payload, ctx)) {
-    return { _tag: "Refused", reason: `${transition.name} does not accept this message in ${node}'s state` }
-  }
-  const next = transition.step(local, from as never, payload, ctx)
-  if (!protocol.roles[transition.by]!.isState(next)) {
+  const reason = refusal(semantics, node, local, from, tag, payload)
+  if (reason !== undefined) return { _tag: "Refused", reason }
+  const transition = semantics.protocol.receiveOf.get(tag)!
+  const next = transition.step(local, from as never, payload, semantics.context(node))
+  if (!semantics.protocol.roles[transition.by]!.isState(next)) {
     throw new Error(
-      `protocol "${protocol.label}": ${transition.name}'s step returned a local state that does not match the schema of role "${transition.by}": ${JSON.stringify(next)}`
+      `protocol "${semantics.protocol.label}": ${transition.name}'s step returned a local state that does not match the schema of role "${transition.by}": ${JSON.stringify(next)}`
     )
   }
   return { _tag: "Received", local: next, transition }
@@ -368,5 +391,5 @@ export const enabledReceives = <T extends ProtocolShape>(
     (m) =>
       m.active &&
       !isDown(statelet, m.to) &&
-      receiveLocal(semantics, m.to, semantics.local(statelet, m.to), m.from, m.tag, m.payload)._tag === "Received"
+      canReceive(semantics, m.to, semantics.local(statelet, m.to), m.from, m.tag, m.payload)
   )

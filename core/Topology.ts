@@ -53,7 +53,7 @@ export const make = <T extends ProtocolShape>(
     nodes[role] = [...list]
   }
   for (const role of Object.keys(ids)) {
-    if (!(role in protocol.roles)) throw new TopologyError(`protocol "${protocol.label}" has no role "${role}"`)
+    if (!Object.hasOwn(protocol.roles, role)) throw new TopologyError(`protocol "${protocol.label}" has no role "${role}"`)
   }
   return { nodes: nodes as unknown as NodesOf<T>, roleOf, all }
 }

@@ -6,9 +6,10 @@
  */
 import type { Family } from "../core/System.ts"
 import * as Calculator from "./Calculator/index.ts"
+import * as TwoPhaseCommit from "./TwoPhaseCommit/index.ts"
 
 /** All bundled families, in the order `list` prints them. */
-export const families: ReadonlyArray<Family> = [...Calculator.families]
+export const families: ReadonlyArray<Family> = [...TwoPhaseCommit.families, ...Calculator.families]
 
 /**
  * Finds a family by its command-line name.

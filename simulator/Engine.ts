@@ -153,6 +153,14 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
   const events: Array<TraceEvent> = []
   const witnessed = new Map<string, number>()
   const deliverAt = new Map<number, number>()
+  /** Active message ids by receiver, so that finding deliverable messages does not scan history. */
+  const inbox = new Map<string, Set<number>>()
+  const activate = (msg: number, to: string) => {
+    let set = inbox.get(to)
+    if (set === undefined) inbox.set(to, (set = new Set()))
+    set.add(msg)
+  }
+  const deactivate = (msg: number, to: string) => inbox.get(to)?.delete(msg)
   const always = system.properties.filter((p) => p.kind === "always")
   const sometimes = system.properties.filter((p) => p.kind === "sometimes")
   let statelet: Statelet = semantics.initial
@@ -231,7 +239,7 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
     const m = statelet.soup[msgId]
     if (m === undefined || !m.active || m.to !== run.node || !isUp(run.node)) return false
     if (!matches(filter, m)) return false
-    return Step.receiveLocal(semantics, m.to, semantics.local(statelet, m.to), m.from, m.tag, m.payload)._tag === "Received"
+    return Step.canReceive(semantics, m.to, semantics.local(statelet, m.to), m.from, m.tag, m.payload)
   }
 
   const view: EngineView = {
@@ -258,8 +266,8 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
             break
           case "receive":
           case "poll":
-            for (const m of statelet.soup) {
-              if ((deliverAt.get(m.id) ?? 0) <= now && receivable(run, m.id, p.filter)) out.push({ type: "deliver", node: run.node, msg: m.id })
+            for (const id of inbox.get(run.node) ?? []) {
+              if ((deliverAt.get(id) ?? 0) <= now && receivable(run, id, p.filter)) out.push({ type: "deliver", node: run.node, msg: id })
             }
             if (p.kind === "poll" && p.deadline <= now) out.push({ type: "timeout", node: run.node })
             break
@@ -280,9 +288,9 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
         if (p === undefined || !isUp(run.node)) continue
         if (p.kind === "poll" || p.kind === "sleep") consider(p.deadline)
         if (p.kind === "receive" || p.kind === "poll") {
-          for (const m of statelet.soup) {
-            const at = deliverAt.get(m.id) ?? 0
-            if (at > now && receivable(run, m.id, p.filter)) consider(at)
+          for (const id of inbox.get(run.node) ?? []) {
+            const at = deliverAt.get(id) ?? 0
+            if (at > now && receivable(run, id, p.filter)) consider(at)
           }
         }
       }
@@ -344,6 +352,7 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
         statelet = outcome.statelet
         const msg = outcome.message!.id
         deliverAt.set(msg, now + chooser.delay())
+        activate(msg, p.to)
         step = stepNo
         run.pending = undefined
         const event: Decision = {
@@ -371,6 +380,7 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
         if (outcome._tag !== "Stepped") return refuse(candidate, "not a receive")
         statelet = outcome.statelet
         const m = outcome.message!
+        deactivate(m.id, m.to)
         step = stepNo
         run.pending = undefined
         const event: Decision = {
@@ -418,8 +428,10 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
         if (candidate.type === "duplicate") {
           const copy = outcome.message!.id
           deliverAt.set(copy, now + chooser.delay())
+          activate(copy, m.to)
           event = { type: "duplicate", step: stepNo, time: now, ...fields, copy }
         } else {
+          deactivate(m.id, m.to)
           event = { type: "drop", step: stepNo, time: now, ...fields }
         }
         events.push(event)

@@ -37,6 +37,22 @@ export const client = <L extends string>(
   )
 
 /**
+ * Answers, first, the requests a server already holds in its durable local state: after a crash
+ * and restart these were received but never answered, and their clients are still waiting.
+ */
+const answerHeld = <L extends string>(
+  node: Program.Node<NonNullable<CalculatorProtocolOf<L>["~shape"]>, "server">,
+  answer: (args: ReadonlyArray<number>) => number
+) =>
+  Effect.gen(function* () {
+    const { pending } = yield* node.local
+    for (const request of pending) {
+      const client = node.nodes.client.find((c) => c === request.peer)
+      if (client !== undefined) yield* node.send("resp", client, { value: answer(request.args), args: request.args })
+    }
+  })
+
+/**
  * A server that answers every request with `compute(args)`; the correct server passes `f`. It
  * serves forever.
  */
@@ -46,6 +62,7 @@ export const oneShotServer = <L extends string>(protocol: CalculatorProtocolOf<L
     "server",
     (node) =>
       Effect.gen(function* () {
+        yield* answerHeld(node, compute)
         for (;;) {
           const request = yield* node.receive({ tags: ["req"] })
           yield* node.send("resp", request.from, { value: compute(request.payload.args), args: request.payload.args })
@@ -66,15 +83,19 @@ export const memoizingServer = <L extends string>(protocol: CalculatorProtocolOf
     (node) =>
       Effect.gen(function* () {
         const memo = new Map<string, number>()
-        for (;;) {
-          const request = yield* node.receive({ tags: ["req"] })
-          const key = request.payload.args.join(",")
+        const lookup = (args: ReadonlyArray<number>) => {
+          const key = args.join(",")
           let value = memo.get(key)
           if (value === undefined) {
-            value = compute(request.payload.args)
+            value = compute(args)
             memo.set(key, value)
           }
-          yield* node.send("resp", request.from, { value, args: request.payload.args })
+          return value
+        }
+        yield* answerHeld(node, lookup)
+        for (;;) {
+          const request = yield* node.receive({ tags: ["req"] })
+          yield* node.send("resp", request.from, { value: lookup(request.payload.args), args: request.payload.args })
         }
       }),
     { name: "memoizing-server", daemon: true }

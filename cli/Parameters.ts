@@ -1,0 +1,96 @@
+/**
+ * A family's size parameters from the command line: given as `--param name=value` (any
+ * parameter) or as a convenience flag named after the parameter (`--clients 3`), checked against
+ * the parameters the family declares and their ranges, with defaults for the rest.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import type { Family } from "../core/System.ts"
+import * as Protocols from "../protocols/index.ts"
+import { UsageError } from "./Errors.ts"
+
+/** The flags of `simulate` and the global flags of effect/cli, which no convenience parameter flag may shadow. */
+export const reservedFlags: ReadonlyArray<string> = [
+  ...["seed", "runs", "faults", "trace", "max-steps", "max-time", "param"],
+  ...["help", "version", "wizard", "completions", "log-level"]
+]
+
+/** Parameter flags offered even before a family declares them, so that scripts keep working. */
+const usual: ReadonlyArray<string> = ["participants", "rounds", "clients", "servers", "requests"]
+
+/**
+ * The names that get a convenience flag (`--<name> N`): the usual sizes and every parameter a
+ * listed family declares, except names `simulate` uses for its own flags.
+ *
+ * @example
+ * convenienceNames().includes("clients") // => true
+ */
+export const convenienceNames = (families: ReadonlyArray<Family> = Protocols.families): ReadonlyArray<string> =>
+  [...new Set([...usual, ...families.flatMap((f) => Object.keys(f.parameters))])].filter((n) => !reservedFlags.includes(n))
+
+/**
+ * The help text of a convenience flag: what the families that declare it say about it.
+ *
+ * @example
+ * describeName("clients").startsWith("number of clients") // => true
+ */
+export const describeName = (name: string, families: ReadonlyArray<Family> = Protocols.families): string => {
+  const declaring = families.filter((f) => Object.hasOwn(f.parameters, name))
+  if (declaring.length === 0) return `the "${name}" size, for protocols that declare it`
+  const descriptions = [...new Set(declaring.map((f) => f.parameters[name]!.description))]
+  return `${descriptions.join("; ")} (${declaring.map((f) => f.name).join(", ")})`
+}
+
+/** Where a parameter value came from, for error messages. */
+export interface Given {
+  readonly name: string
+  readonly text: string
+  /** How it was given: `--param clients=3`, `--clients 3`, or `the trace header`. */
+  readonly source: string
+}
+
+const declaredList = (family: Family) => {
+  const names = Object.keys(family.parameters)
+  return names.length === 0 ? "it has none" : `its parameters: ${names.join(", ")}`
+}
+
+/**
+ * Checks the given parameters against what `family` declares — each must be declared, a whole
+ * number in [min, max], and given once (or twice with the same value) — and fills in the defaults.
+ *
+ * @example
+ * import * as Effect from "effect/Effect"
+ * import { find } from "../protocols/index.ts"
+ * Effect.runSync(resolve(find("calculator")!, [{ name: "clients", text: "3", source: "--clients 3" }])).clients // => 3
+ */
+export const resolve = (
+  family: Family,
+  given: ReadonlyArray<Given>
+): Effect.Effect<{ readonly [name: string]: number }, UsageError> =>
+  Effect.gen(function* () {
+    const fail = (message: string) => Effect.fail(new UsageError({ message }))
+    const values: Record<string, number> = {}
+    const sources: Record<string, string> = {}
+    for (const g of given) {
+      const spec = Object.hasOwn(family.parameters, g.name) ? family.parameters[g.name] : undefined
+      if (spec === undefined) {
+        return yield* fail(`${g.source}: ${family.name} has no parameter "${g.name}" (${declaredList(family)})`)
+      }
+      const value = Number(g.text)
+      if (!/^[+-]?\d+$/.test(g.text.trim()) || !Number.isSafeInteger(value)) {
+        return yield* fail(`${g.source}: ${g.name} must be a whole number, got "${g.text}"`)
+      }
+      if (value < spec.min || value > spec.max) {
+        return yield* fail(`${g.source}: ${g.name} must be in [${spec.min}, ${spec.max}] for ${family.name}, got ${value}`)
+      }
+      if (g.name in values && values[g.name] !== value) {
+        return yield* fail(`${g.name} is given twice with different values (${sources[g.name]} and ${g.source})`)
+      }
+      values[g.name] = value
+      sources[g.name] = g.source
+    }
+    const resolved: Record<string, number> = {}
+    for (const [name, spec] of Object.entries(family.parameters)) resolved[name] = values[name] ?? spec.default
+    return resolved
+  })

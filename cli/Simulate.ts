@@ -1,0 +1,182 @@
+/**
+ * `protoweave simulate <protocol>`: seeded simulation runs of a protocol family with a fault plan,
+ * a progress line on stderr about once a second, and a summary. A violation is shrunk, printed
+ * as a readable trace, and makes the command exit 1; `--trace FILE` keeps the NDJSON trace
+ * (the shrunk failing one, with the original beside it, or else the last run's).
+ *
+ * @since 0.1.0
+ */
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import type * as FileSystem from "effect/FileSystem"
+import * as Option from "effect/Option"
+import { Argument, Command, Flag } from "effect/cli"
+import type { Family } from "../core/System.ts"
+import * as FaultPlan from "../simulator/FaultPlan.ts"
+import * as Report from "../simulator/Report.ts"
+import * as Simulator from "../simulator/Simulator.ts"
+import * as Trace from "../simulator/Trace.ts"
+import { oneLine, UsageError, ViolationFound } from "./Errors.ts"
+import * as Families from "./Families.ts"
+import * as Files from "./Files.ts"
+import * as Parameters from "./Parameters.ts"
+
+/** The defaults of `simulate`'s flags. */
+export const defaults = { seed: 1, runs: 1000, faults: "reorder", maxSteps: 5000, maxTime: 600_000 } as const
+
+const sizeFlags: { readonly [name: string]: Flag.Flag<Option.Option<string>> } = Object.fromEntries(
+  Parameters.convenienceNames().map((name) => [
+    name,
+    Flag.String(name).pipe(Flag.withMetavar("N"), Flag.withDescription(Parameters.describeName(name)), Flag.optional)
+  ])
+)
+
+const numberFlag = (name: string, fallback: number, description: string) =>
+  Flag.String(name).pipe(Flag.withMetavar("N"), Flag.withDefault(String(fallback)), Flag.withDescription(`${description} (default ${fallback})`))
+
+const config = {
+  protocol: Argument.String("protocol").pipe(Argument.withDescription('the protocol to simulate, as "protoweave list" names it')),
+  seed: numberFlag("seed", defaults.seed, "the seed of the batch (run i uses a seed derived from it)"),
+  runs: numberFlag("runs", defaults.runs, "how many runs"),
+  faults: Flag.String("faults").pipe(
+    Flag.withDefault(defaults.faults),
+    Flag.withMetavar("SPEC"),
+    Flag.withDescription(
+      `a preset (${Object.keys(FaultPlan.presets).join(", ")}) and/or settings such as drop=0.05,duplicate=0.1,delay=0-20,crash=0.01,restart=0.2,max-crashed=2,crash@12=p1 (default ${defaults.faults})`
+    )
+  ),
+  trace: Flag.String("trace").pipe(
+    Flag.withMetavar("FILE"),
+    Flag.withDescription("write the NDJSON trace: the shrunk failing run (the original goes to FILE with .original before the extension), else the last run"),
+    Flag.optional
+  ),
+  maxSteps: numberFlag("max-steps", defaults.maxSteps, "the step limit of each run"),
+  maxTime: numberFlag("max-time", defaults.maxTime, "the simulated-time limit of each run, in ms"),
+  param: Flag.String("param").pipe(
+    Flag.withMetavar("NAME=N"),
+    Flag.withDescription('a size parameter of the protocol (repeatable); "protoweave list" shows them'),
+    Flag.atLeast(0)
+  ),
+  sizes: sizeFlags
+}
+
+/** The parsed command line of `simulate`: numbers are checked by `simulate`, for uniform messages. */
+export interface SimulateInput {
+  readonly protocol: string
+  readonly seed: string
+  readonly runs: string
+  readonly faults: string
+  readonly trace: Option.Option<string>
+  readonly maxSteps: string
+  readonly maxTime: string
+  readonly param: ReadonlyArray<string>
+  readonly sizes: { readonly [name: string]: Option.Option<string> }
+}
+
+/**
+ * A whole-number flag value in [min, max].
+ *
+ * @example
+ * import * as Effect from "effect/Effect"
+ * Effect.runSync(wholeNumber("runs", "200", 1)) // => 200
+ */
+export const wholeNumber = (flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): Effect.Effect<number, UsageError> => {
+  const value = Number(text)
+  if (!/^[+-]?\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) {
+    return Effect.fail(new UsageError({ message: `--${flag} must be a whole number, got "${text}"` }))
+  }
+  if (value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `in [${min}, ${max}]`
+    return Effect.fail(new UsageError({ message: `--${flag} must be ${range}, got ${value}` }))
+  }
+  return Effect.succeed(value)
+}
+
+const parseFaults = (text: string) =>
+  Effect.try({
+    try: () => FaultPlan.parse(text),
+    catch: (e) => new UsageError({ message: oneLine(e instanceof Error ? e.message : String(e)) })
+  })
+
+/** The command-line parameters of `input`, in the order given, for `Parameters.resolve`. */
+const givenParameters = (input: SimulateInput): Effect.Effect<ReadonlyArray<Parameters.Given>, UsageError> =>
+  Effect.gen(function* () {
+    const given: Array<Parameters.Given> = []
+    for (const text of input.param) {
+      const eq = text.indexOf("=")
+      if (eq <= 0) return yield* Effect.fail(new UsageError({ message: `--param ${text}: expected NAME=N, e.g. --param clients=3` }))
+      given.push({ name: text.slice(0, eq), text: text.slice(eq + 1), source: `--param ${text}` })
+    }
+    for (const [name, value] of Object.entries(input.sizes)) {
+      if (Option.isSome(value)) given.push({ name, text: value.value, source: `--${name} ${value.value}` })
+    }
+    return given
+  })
+
+/** A note when the fault plan injects faults the family is not meant to tolerate. */
+const toleranceNote = (family: Family, plan: FaultPlan.FaultPlan): string | undefined => {
+  const model = FaultPlan.faultModel(plan)
+  const untolerated = (["drop", "duplicate", "crash", "restart"] as const).filter((f) => model[f] && !family.tolerates.includes(f))
+  if (untolerated.length === 0) return undefined
+  const tolerated = family.tolerates.length === 0 ? "no faults" : family.tolerates.join(", ")
+  return `note: ${family.name} is not meant to tolerate ${untolerated.join(", ")} (it tolerates ${tolerated}); a violation may be expected`
+}
+
+/**
+ * Runs `simulate` for a parsed command line: validates it, simulates, prints the summary (and the
+ * shrunk failing trace), writes `--trace`, and fails with `ViolationFound` on a violation.
+ */
+export const simulate = (input: SimulateInput): Effect.Effect<void, UsageError | ViolationFound, FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const family = yield* Families.resolve(input.protocol)
+    const faults = yield* parseFaults(input.faults)
+    const seed = yield* wholeNumber("seed", input.seed, 0, 0xffffffff)
+    const runs = yield* wholeNumber("runs", input.runs, 1)
+    const maxSteps = yield* wholeNumber("max-steps", input.maxSteps, 1)
+    const maxTime = yield* wholeNumber("max-time", input.maxTime, 1)
+    const parameters = yield* Parameters.resolve(family, yield* givenParameters(input))
+    const system = yield* Effect.try({
+      try: () => family.make(parameters),
+      catch: (e) => new UsageError({ message: `cannot build ${family.name}: ${oneLine(e instanceof Error ? e.message : String(e))}` })
+    })
+    const note = toleranceNote(family, faults)
+    if (note !== undefined) yield* Console.log(note)
+    const options: Simulator.SimulateOptions = {
+      name: family.name,
+      parameters,
+      seed,
+      runs,
+      faults,
+      maxSteps,
+      maxTime,
+      // The batch runs synchronously, so progress is written straight to stderr as it happens.
+      onProgress: (progress) => void process.stderr.write(`progress: ${Report.formatProgress(progress)}\n`),
+      progressEvery: 1000
+    }
+    const summary = yield* Effect.sync(() => Simulator.simulate(system, options))
+    yield* Console.log(Report.formatSummary(summary, options))
+    const traceFile = Option.getOrUndefined(input.trace)
+    const failure = summary.firstFailure
+    if (failure === undefined) {
+      if (traceFile !== undefined && summary.lastTrace !== undefined) {
+        yield* Files.writeText(traceFile, `${Trace.toNdjson(summary.lastTrace)}\n`, "trace file")
+        yield* Console.log(`trace of the last run written to ${traceFile}`)
+      }
+      return
+    }
+    const shown = failure.shrunk ?? failure.trace
+    yield* Console.log(`\n${failure.shrunk === undefined ? "failing" : "shrunk failing"} trace:`)
+    yield* Console.log(Report.formatTrace(shown, { initial: Report.initialLocals(system) }))
+    if (traceFile !== undefined) {
+      const original = Files.originalPath(traceFile)
+      yield* Files.writeText(traceFile, `${Trace.toNdjson(shown)}\n`, "trace file")
+      yield* Files.writeText(original, `${Trace.toNdjson(failure.trace)}\n`, "trace file")
+      yield* Console.log(`\nfailing trace written to ${traceFile} (unshrunk: ${original}); replay it with: protoweave replay ${traceFile}`)
+    }
+    return yield* new ViolationFound()
+  })
+
+/** The `simulate` command. */
+export const command = Command.make("simulate", config, simulate).pipe(
+  Command.withDescription("Run seeded simulations of a protocol with injected faults, checking its properties after every step")
+)

@@ -1,0 +1,135 @@
+/**
+ * Two-Phase Commit: protocol, programs, properties, and the systems `protoweave` lists as
+ * `two-phase-commit` and `two-phase-commit/commit-on-any-yes`.
+ *
+ * @since 0.1.0
+ */
+import type * as Program from "../../core/Program.ts"
+import * as Property from "../../core/Property.ts"
+import type { Statelet } from "../../core/Statelet.ts"
+import * as System from "../../core/System.ts"
+import type { NodesOf } from "../../core/Protocol.ts"
+import * as Programs from "./Programs.ts"
+import * as TwoPhaseCommitProtocol from "./Protocol.ts"
+
+/** The bundled protocol. */
+export const protocol = TwoPhaseCommitProtocol.make()
+
+/** The broken protocol whose coordinator may commit as soon as one vote is yes. */
+export const commitOnAnyYesProtocol = TwoPhaseCommitProtocol.make({ commitOnAnyYes: true })
+
+type Shape = NonNullable<TwoPhaseCommitProtocol.TwoPhaseCommitProtocol["~shape"]>
+type Entry = typeof TwoPhaseCommitProtocol.LogEntry.Type
+
+const sameEntry = (a: Entry, b: Entry): boolean => a.commit === b.commit && a.data === b.data
+
+const sameLog = (a: ReadonlyArray<Entry>, b: ReadonlyArray<Entry>): boolean =>
+  a.length === b.length && a.every((e, i) => sameEntry(e, b[i]!))
+
+const logsOf = (s: Statelet<Shape>, nodes: NodesOf<Shape>): ReadonlyArray<ReadonlyArray<Entry>> => [
+  ...nodes.coordinator.map((c) => s.locals.coordinator[c]!.log),
+  ...nodes.participant.map((p) => s.locals.participant[p]!.log)
+]
+
+/** Is the participant idle in the coordinator's era, with the coordinator's log? */
+const idleWith = (cn: TwoPhaseCommitProtocol.CoordinatorState, pt: TwoPhaseCommitProtocol.ParticipantState): boolean =>
+  pt.phase.tag === "init" && pt.era === cn.era && sameLog(pt.log, cn.log)
+
+/**
+ * The properties of a Two-Phase Commit system. A log's entry `i` is the decision of era `i`: every
+ * node appends exactly one entry per era, before it leaves that era.
+ */
+export const properties = (p: TwoPhaseCommitProtocol.TwoPhaseCommitProtocol) => [
+  /** Any two nodes' logs agree on every era both have decided (Disel's `pt_log_agreement`, pairwise). */
+  Property.always(p, "logAgreement", (s, nodes) =>
+    logsOf(s, nodes).every((a) => logsOf(s, nodes).every((b) => a.every((e, i) => i >= b.length || sameEntry(e, b[i]!))))
+  ),
+  /** A commit of era `e` is logged anywhere only if no participant ever voted no in era `e` (the soup keeps every vote). */
+  Property.always(p, "commitValidity", (s, nodes) =>
+    logsOf(s, nodes).every((log) =>
+      log.every((entry, era) => !entry.commit || !s.soup.some((m) => m.tag === "no" && m.payload.era === era))
+    )
+  ),
+  /**
+   * When the coordinator is idle at era `r`, every participant is idle at era `r` with the
+   * coordinator's log (Disel's `cn_log_agreement`): a round ends only after everyone has logged it.
+   */
+  Property.always(p, "coordinatorAgreement", (s, nodes) =>
+    nodes.coordinator.every(
+      (c) =>
+        s.locals.coordinator[c]!.phase.tag !== "init" ||
+        nodes.participant.every((q) => idleWith(s.locals.coordinator[c]!, s.locals.participant[q]!))
+    )
+  ),
+  /** Non-vacuity: some round commits. */
+  Property.sometimes(p, "roundCommits", (s, nodes) => logsOf(s, nodes).some((log) => log.some((e) => e.commit))),
+  /** Non-vacuity: some round aborts. */
+  Property.sometimes(p, "roundAborts", (s, nodes) => logsOf(s, nodes).some((log) => log.some((e) => !e.commit)))
+]
+
+/** The data the bundled coordinator proposes in era `era`. */
+export const dataOf = (era: number): number => 100 + era
+
+/**
+ * The bundled participants' votes: the first participant votes no in odd eras, everyone else
+ * always votes yes, so that even eras commit and odd eras abort.
+ *
+ * @example
+ * const vote = votes(["p1", "p2"])
+ * [vote("p1", 1), vote("p2", 1), vote("p1", 2)] // => [false, true, true]
+ */
+export const votes =
+  (participants: ReadonlyArray<string>) =>
+  (self: string, era: number): boolean =>
+    !(self === participants[0] && era % 2 === 1)
+
+const parameters = {
+  participants: { description: "number of participants", default: 3, min: 1, max: 20 },
+  rounds: { description: "rounds the coordinator runs", default: 2, min: 1, max: 20 }
+}
+
+const build = (
+  p: TwoPhaseCommitProtocol.TwoPhaseCommitProtocol,
+  commitOnAnyYes: boolean,
+  sizes: { readonly [name: string]: number }
+) => {
+  const participants = Array.from({ length: sizes.participants ?? parameters.participants.default }, (_, i) => `p${i + 1}`)
+  const rounds = sizes.rounds ?? parameters.rounds.default
+  const vote = votes(participants)
+  const programs: Record<string, Program.Program<Shape>> = {
+    c: Programs.coordinator(p, { rounds, dataOf, commitOnAnyYes })
+  }
+  for (const q of participants) programs[q] = Programs.participant(p, rounds, vote)
+  return System.make({ protocol: p, nodes: { coordinator: ["c"], participant: participants }, programs, properties: properties(p) })
+}
+
+/**
+ * The bundled system: coordinator `c` runs `rounds` rounds with participants `p1..pN`, where `p1`
+ * votes no in odd eras.
+ *
+ * @example
+ * system({ participants: 2 }).topology.all // => ["c", "p1", "p2"]
+ */
+export const system = (sizes: { readonly [name: string]: number } = {}) => build(protocol, false, sizes)
+
+/** The families `protoweave` lists. */
+export const families: ReadonlyArray<System.Family> = [
+  {
+    name: "two-phase-commit",
+    description: "Disel's Two-Phase Commit: a coordinator runs rounds of prepare, vote, commit/abort, acknowledge",
+    broken: false,
+    tolerates: ["drop", "duplicate", "crash", "restart"],
+    parameters,
+    make: system
+  },
+  {
+    name: "two-phase-commit/commit-on-any-yes",
+    description: "the commit guard accepts any yes vote and the coordinator commits on one; commitValidity fails",
+    broken: true,
+    tolerates: [],
+    parameters,
+    make: (sizes) => build(commitOnAnyYesProtocol, true, sizes)
+  }
+]
+
+export { Programs, TwoPhaseCommitProtocol as Protocol }

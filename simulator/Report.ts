@@ -1,0 +1,322 @@
+/**
+ * Human-readable reports of simulation results: a trace as one line per step (with each node's
+ * local-state change under it), a run's end with its violation explained, a batch's summary and
+ * its progress line. The command line prints these; tests read them. Values are written as compact
+ * JavaScript-like literals (`{era:0,data:0}`), not the NDJSON of the trace file.
+ *
+ * @since 0.1.0
+ */
+import * as Step from "../core/Step.ts"
+import type { System } from "../core/System.ts"
+import * as FaultPlan from "./FaultPlan.ts"
+import type { Progress, SimulateOptions, Summary } from "./Simulator.ts"
+import type { End, Status, Trace, TraceEvent, Violation } from "./Trace.ts"
+
+const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/
+
+const literal = (value: unknown): string => {
+  if (value === undefined) return "undefined"
+  if (value === null || typeof value === "number" || typeof value === "boolean") return String(value)
+  if (typeof value === "string") return JSON.stringify(value)
+  if (typeof value === "bigint") return `${value}n`
+  if (Array.isArray(value)) return `[${value.map(literal).join(",")}]`
+  if (typeof value === "object") {
+    const fields = Object.entries(value as Record<string, unknown>).map(
+      ([k, v]) => `${identifier.test(k) ? k : JSON.stringify(k)}:${literal(v)}`
+    )
+    return `{${fields.join(",")}}`
+  }
+  return String(value)
+}
+
+/**
+ * A value as a compact JavaScript-like literal, cut to `max` characters (with `…`) so that one
+ * large state cannot make a trace unreadable; the trace file keeps the full value.
+ *
+ * @example
+ * compact({ era: 0, data: "x", "two words": [1, 2] }) // => '{era:0,data:"x","two words":[1,2]}'
+ */
+export const compact = (value: unknown, max = 200): string => {
+  const text = literal(value)
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/** A record tagged by a string `tag` or `_tag` field (a case of a union), split into its tag and other fields. */
+const tagOf = (value: unknown): { readonly tag: string; readonly rest: Record<string, unknown> } | undefined => {
+  if (!isRecord(value)) return undefined
+  const key = typeof value.tag === "string" ? "tag" : typeof value._tag === "string" ? "_tag" : undefined
+  if (key === undefined) return undefined
+  const { [key]: tag, ...rest } = value
+  return { tag: tag as string, rest }
+}
+
+const sameKeys = (a: Record<string, unknown>, b: Record<string, unknown>) => {
+  const ka = Object.keys(a)
+  const kb = Object.keys(b)
+  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k))
+}
+
+/** The changes of one field at `path`: nested records of the same shape are followed, appends shown as `+=`. */
+const changes = (path: string, before: unknown, after: unknown): Array<string> => {
+  if (literal(before) === literal(after)) return []
+  const from = tagOf(before)
+  const to = tagOf(after)
+  if (from !== undefined && to !== undefined && from.tag !== to.tag) {
+    // A tagged state moved to another case: the old case's fields were shown when it was entered.
+    return [`${path} ${from.tag} → ${to.tag}${Object.keys(to.rest).length === 0 ? "" : compact(to.rest, 120)}`]
+  }
+  if (isRecord(before) && isRecord(after) && sameKeys(before, after)) {
+    return Object.keys(after).flatMap((k) => changes(`${path}.${k}`, before[k], after[k]))
+  }
+  if (Array.isArray(before) && Array.isArray(after) && after.length > before.length) {
+    const prefix = after.slice(0, before.length)
+    if (literal(prefix) === literal(before)) return [`${path} += ${after.slice(before.length).map((x) => compact(x, 120)).join(", ")}`]
+  }
+  return [`${path} ${compact(before, 120)} → ${compact(after, 120)}`]
+}
+
+/**
+ * What changed between two local states of a node, field by field: only the top-level fields that
+ * differ (`phase "init" → "sent"`), following nested records whose shape did not change
+ * (`phase.votes …`), showing elements appended to an array as `+=` and a tagged record that changes
+ * case as `old → new{fields}`. A value that is not a record is shown whole. Empty when nothing
+ * changed.
+ *
+ * @example
+ * localChange({ phase: "init", votes: 0 }, { phase: "sent", votes: 0 }) // => 'phase "init" → "sent"'
+ * localChange({ phase: { tag: "wait", votes: ["p1"] } }, { phase: { tag: "wait", votes: ["p1", "p2"] } }) // => 'phase.votes += "p2"'
+ * localChange({ phase: { tag: "init" } }, { phase: { tag: "sent", data: 1 } }) // => "phase init → sent{data:1}"
+ */
+export const localChange = (before: unknown, after: unknown): string => {
+  if (literal(before) === literal(after)) return ""
+  if (!isRecord(before) || !isRecord(after)) return `${compact(before)} → ${compact(after)}`
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])]
+  return keys
+    .flatMap((k) => {
+      if (!Object.hasOwn(before, k)) return [`${k} (absent) → ${compact(after[k], 120)}`]
+      if (!Object.hasOwn(after, k)) return [`${k} ${compact(before[k], 120)} → (absent)`]
+      return changes(k, before[k], after[k])
+    })
+    .join("; ")
+}
+
+/**
+ * The initial local state of every node of a system, keyed by node: the starting point for the
+ * local-state changes `formatTrace` shows.
+ *
+ * @example
+ * import * as Calculator from "../protocols/Calculator/index.ts"
+ * initialLocals(Calculator.system({ clients: 1, servers: 1 })).get("c1") // => { pending: [] }
+ */
+export const initialLocals = (system: System): ReadonlyMap<string, unknown> => {
+  const semantics = Step.make(system.protocol, system.topology, Step.reorderOnly)
+  return new Map(system.topology.all.map((node) => [node, semantics.local(semantics.initial, node)]))
+}
+
+/** Options of `formatTrace`. */
+export interface FormatTraceOptions {
+  /** Each node's local state before the first step (see `initialLocals`). Without it, a node's first state is shown whole. */
+  readonly initial?: ReadonlyMap<string, unknown> | undefined
+}
+
+const parametersText = (parameters: { readonly [name: string]: number }): string => {
+  const entries = Object.entries(parameters)
+  return entries.length === 0 ? "default sizes" : entries.map(([k, v]) => `${k}=${v}`).join(" ")
+}
+
+/**
+ * A fault plan as its preset name when it is exactly one, otherwise as its command-line settings.
+ *
+ * @example
+ * import { reorder } from "./FaultPlan.ts"
+ * faultsText(reorder) // => "reorder"
+ */
+export const faultsText = (plan: FaultPlan.FaultPlan): string => {
+  const text = FaultPlan.format(plan)
+  const preset = Object.entries(FaultPlan.presets).find(([, p]) => FaultPlan.format(p) === text)
+  return preset === undefined ? text : preset[0]
+}
+
+const firstLine = (text: string) => text.split("\n")[0] ?? ""
+
+const detailText = (detail: unknown): string => (typeof detail === "string" ? firstLine(detail) : compact(detail))
+
+/** The one-line description of an event, without its step and time. */
+const describe = (event: TraceEvent): string => {
+  switch (event.type) {
+    case "send": {
+      const base = `${event.node} → ${event.to}  ${event.tag} ${compact(event.payload)}  [${event.transition}]`
+      return event.msg < 0 ? `${base}  REFUSED by the protocol` : `${base}  msg ${event.msg}`
+    }
+    case "deliver":
+      return `${event.node} ← ${event.from}  ${event.tag} ${compact(event.payload)}  [${event.transition}]  msg ${event.msg}`
+    case "timeout":
+      return `${event.node}: timeout (nothing to receive)`
+    case "wake":
+      return `${event.node}: wakes up`
+    case "drop":
+      return `network drops msg ${event.msg} (${event.from} → ${event.to}  ${event.tag} ${compact(event.payload)})`
+    case "duplicate":
+      return `network duplicates msg ${event.msg} as msg ${event.copy} (${event.from} → ${event.to}  ${event.tag} ${compact(event.payload)})`
+    case "crash":
+      return `${event.node} CRASHES`
+    case "restart":
+      return `${event.node} restarts`
+    case "exit":
+      return event.outcome === "done"
+        ? `${event.node}: program done${event.detail === null ? "" : ` (${compact(event.detail)})`}`
+        : `${event.node}: program FAILED: ${detailText(event.detail)}`
+  }
+}
+
+/**
+ * A violation explained on one or more lines: the invariant that became false; or the protocol
+ * violation (node, program, transition, reason, attempted message and local state); or the
+ * program that failed.
+ *
+ * @example
+ * formatViolation({ kind: "invariant", property: "responseCorrect", step: 3 })
+ * // => 'invariant "responseCorrect" is false after step 3'
+ */
+export const formatViolation = (violation: Violation): string => {
+  switch (violation.kind) {
+    case "invariant":
+      return `invariant "${violation.property}" is false after step ${violation.step}`
+    case "protocol": {
+      const via = violation.transition === null ? "" : ` via ${violation.transition}`
+      return [
+        `ProtocolViolation at step ${violation.step}: ${violation.node} (program ${violation.program}) may not send ${violation.attempted.tag} to ${violation.attempted.to}${via}: ${violation.reason}`,
+        `  attempted: ${violation.attempted.tag} ${compact(violation.attempted.payload)} → ${violation.attempted.to}`,
+        `  local state of ${violation.node}: ${compact(violation.local, 400)}`
+      ].join("\n")
+    }
+    case "program":
+      return `program ${violation.program} on ${violation.node} failed at step ${violation.step}: ${firstLine(violation.error)}`
+  }
+}
+
+const statusText: { readonly [S in Status]: string } = {
+  completed: "completed: every program finished",
+  stuck: "stuck: nothing more can happen, but some programs have not finished",
+  limit: "stopped at the step or time limit",
+  violation: "VIOLATION"
+}
+
+/**
+ * How a run ended: its status, steps and simulated time, the nodes still blocked, and the
+ * violation explained.
+ *
+ * @example
+ * formatEnd({ type: "end", status: "completed", steps: 4, time: 12, violation: null, blocked: [] })
+ * // => "end: completed: every program finished (4 steps, 12ms)"
+ */
+export const formatEnd = (end: End): string => {
+  const lines = [`end: ${statusText[end.status]} (${end.steps} steps, ${end.time}ms)`]
+  if (end.violation !== null) lines.push(...formatViolation(end.violation).split("\n").map((l) => `  ${l}`))
+  if (end.blocked.length > 0) lines.push(`  blocked (waiting or down): ${end.blocked.join(", ")}`)
+  return lines.join("\n")
+}
+
+/**
+ * A trace for humans: its header, one line per event with step and simulated time, the acting
+ * node's local-state change on an indented line under it, and the end.
+ *
+ * @example
+ * import { reorder } from "./FaultPlan.ts"
+ * const text = formatTrace({
+ *   header: { type: "run", format: 1, system: "calculator", parameters: {}, seed: 1, faults: reorder, maxSteps: 10, maxTime: 100 },
+ *   events: [{ type: "send", step: 1, time: 0, node: "c1", tag: "req", to: "s1", payload: { args: [0, 0] }, msg: 0, transition: "clientSend", local: { pending: [{ peer: "s1", args: [0, 0] }] } }],
+ *   end: { type: "end", status: "stuck", steps: 1, time: 0, violation: null, blocked: ["c1"] }
+ * }, { initial: new Map([["c1", { pending: [] }]]) })
+ * text.includes("c1 → s1  req {args:[0,0]}  [clientSend]  msg 0") // => true
+ * text.includes('c1: pending [] → [{peer:"s1",args:[0,0]}]') // => true
+ */
+export const formatTrace = (trace: Trace, options: FormatTraceOptions = {}): string => {
+  const { header, events, end } = trace
+  const locals = new Map<string, unknown>(options.initial ?? [])
+  const stepWidth = String(Math.max(end.steps, 1)).length
+  const timeWidth = `${end.time}ms`.length
+  const indent = " ".repeat(stepWidth + 2 + timeWidth + 2)
+  const lines = [
+    `trace of ${header.system}  ${parametersText(header.parameters)}  seed ${header.seed}  faults ${faultsText(header.faults)}  (${end.steps} steps)`
+  ]
+  for (const event of events) {
+    lines.push(`${String(event.step).padStart(stepWidth)}  ${`${event.time}ms`.padStart(timeWidth)}  ${describe(event)}`)
+    if (event.type === "send" || event.type === "deliver" || event.type === "restart") {
+      const node = event.node
+      const change = locals.has(node) ? localChange(locals.get(node), event.local) : compact(event.local)
+      if (change.length > 0) lines.push(`${indent}${node}: ${change}`)
+      locals.set(node, event.local)
+    }
+  }
+  lines.push(formatEnd(end))
+  return lines.join("\n")
+}
+
+const count = (n: number) => Math.round(n).toLocaleString("en-US")
+
+const seconds = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(2)}s` : `${(ms / 1000).toFixed(1)}s`)
+
+const rate = (steps: number, ms: number) => (ms <= 0 ? "-" : count((steps * 1000) / ms))
+
+/**
+ * The progress line of a long batch.
+ *
+ * @example
+ * formatProgress({ runsDone: 120, runs: 1000, steps: 45000, violations: 0, elapsedMs: 1000 })
+ * // => "120/1000 runs, 45,000 steps, 45,000 steps/s, 0 violations"
+ */
+export const formatProgress = (progress: Progress): string =>
+  `${progress.runsDone}/${progress.runs} runs, ${count(progress.steps)} steps, ${rate(progress.steps, progress.elapsedMs)} steps/s, ${progress.violations} violation${progress.violations === 1 ? "" : "s"}`
+
+/** What `formatSummary` needs to know of the batch besides its summary. */
+export type SummaryOptions = Pick<SimulateOptions, "name" | "parameters" | "seed" | "runs" | "faults">
+
+/**
+ * A batch's summary: runs, total steps, wall time and steps per second, how the runs ended, how
+ * many runs reached each `sometimes` property (with a warning for any never reached), and the
+ * first violation.
+ *
+ * @example
+ * import { reorder } from "./FaultPlan.ts"
+ * const text = formatSummary(
+ *   { runs: 2, steps: 20, elapsedMs: 10, statuses: { completed: 2, stuck: 0, limit: 0, violation: 0 }, witnessed: new Map([["responseArrives", 2]]), violations: 0, firstFailure: undefined, lastTrace: undefined },
+ *   { name: "calculator", parameters: {}, seed: 1, runs: 2, faults: reorder }
+ * )
+ * text.includes("responseArrives  reached in 2/2 runs") // => true
+ */
+export const formatSummary = (summary: Summary, options: SummaryOptions): string => {
+  const stopped = summary.runs < options.runs ? ` (of ${options.runs}; stopped at the first violation)` : ""
+  const lines = [
+    `${options.name}  ${parametersText(options.parameters)}  seed ${options.seed}  faults ${faultsText(options.faults)}`,
+    `runs        ${summary.runs}${stopped}`,
+    `steps       ${count(summary.steps)} in ${seconds(summary.elapsedMs)} (${rate(summary.steps, summary.elapsedMs)} steps/s${summary.firstFailure?.shrunk === undefined ? "" : ", including shrinking"})`,
+    `status      ${(["completed", "stuck", "limit", "violation"] as const).map((s) => `${s} ${summary.statuses[s]}`).join("  ")}`
+  ]
+  const witnessed = [...summary.witnessed]
+  const nameWidth = Math.max(0, ...witnessed.map(([name]) => name.length))
+  witnessed.forEach(([name, runs], i) => {
+    lines.push(`${i === 0 ? "sometimes   " : "            "}${name.padEnd(nameWidth)}  reached in ${runs}/${summary.runs} runs`)
+  })
+  // A batch cut short by a violation says nothing about reachability, so it gets no warnings.
+  for (const [name, runs] of witnessed) {
+    if (runs === 0 && stopped.length === 0) {
+      lines.push(`warning: sometimes property "${name}" was never reached in ${summary.runs} runs; the invariants may hold vacuously`)
+    }
+  }
+  lines.push(`violations  ${summary.violations}`)
+  const failure = summary.firstFailure
+  if (failure !== undefined) {
+    const violation = failure.trace.end.violation
+    const what = violation === null ? "violation" : firstLine(formatViolation(violation))
+    const shrunk =
+      failure.shrunk === undefined
+        ? ""
+        : `; shrunk from ${failure.trace.end.steps} to ${failure.shrunk.end.steps} steps in ${failure.shrinkAttempts} replays`
+    lines.push(`first violation: run ${failure.run} (seed ${failure.trace.header.seed}): ${what}${shrunk}`)
+  }
+  return lines.join("\n")
+}
