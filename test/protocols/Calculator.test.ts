@@ -1,44 +1,16 @@
 import { assert, describe, it } from "vitest"
 import * as Step from "../../core/Step.ts"
-import type * as System from "../../core/System.ts"
 import * as Topology from "../../core/Topology.ts"
 import * as Calculator from "../../protocols/Calculator/index.ts"
 import * as FaultPlan from "../../simulator/FaultPlan.ts"
-import * as Prng from "../../simulator/Prng.ts"
 import * as Simulator from "../../simulator/Simulator.ts"
-import type { Trace } from "../../simulator/Trace.ts"
+import * as Harness from "./Harness.ts"
 
 const RUNS = 1000
 const SEED = 1618
 
-const options = (name: string, faults: FaultPlan.FaultPlan, runs = RUNS, parameters: { readonly [name: string]: number } = {}) => ({
-  name,
-  parameters,
-  seed: SEED,
-  runs,
-  faults,
-  maxSteps: 5000,
-  maxTime: 600_000,
-  stopOnViolation: false
-})
-
-const decisions = (trace: Trace) => trace.events.filter((e) => e.type !== "exit")
-
-/** How many of the batch's first `sample` runs contain each kind of event (the batch derives seeds the same way). */
-const eventCounts = (system: System.System, plan: FaultPlan.FaultPlan, sample: number) => {
-  const counts = new Map<string, number>()
-  for (let i = 0; i < sample; i++) {
-    const { trace } = Simulator.runOnce(system, options("calculator", plan), Prng.derive(SEED, i))
-    for (const type of new Set(trace.events.map((e) => e.type))) counts.set(type, (counts.get(type) ?? 0) + 1)
-  }
-  return counts
-}
-
-const assertWitnessed = (system: System.System, summary: Simulator.Summary) => {
-  for (const p of system.properties.filter((p) => p.kind === "sometimes")) {
-    assert.isAbove(summary.witnessed.get(p.name) ?? 0, 0, `${p.name} is never witnessed`)
-  }
-}
+const options = (name: string, faults: FaultPlan.FaultPlan, runs = RUNS, parameters: { readonly [name: string]: number } = {}) =>
+  Harness.batch(name, SEED, faults, runs, parameters)
 
 describe("Calculator protocol", () => {
   const protocol = Calculator.protocol
@@ -110,23 +82,23 @@ describe("Calculator under faults", () => {
   it(`keeps its invariants over ${RUNS} reordered runs, which all complete`, () => {
     const summary = Simulator.simulate(system, options("calculator", FaultPlan.reorder))
     assert.deepStrictEqual(summary.statuses, { completed: RUNS, stuck: 0, limit: 0, violation: 0 })
-    assertWitnessed(system, summary)
+    Harness.assertWitnessed(system, summary)
   })
 
   it(`keeps its invariants over ${RUNS} runs with duplicated messages, which all complete`, () => {
     const plan = FaultPlan.presets.duplicate!
     const summary = Simulator.simulate(system, options("calculator", plan))
     assert.deepStrictEqual(summary.statuses, { completed: RUNS, stuck: 0, limit: 0, violation: 0 })
-    assertWitnessed(system, summary)
-    assert.isAbove(eventCounts(system, plan, 50).get("duplicate") ?? 0, 0)
+    Harness.assertWitnessed(system, summary)
+    assert.isAbove(Harness.eventCounts(system, options("calculator", plan), 50).get("duplicate") ?? 0, 0)
   })
 
   it(`keeps its invariants over ${RUNS} runs with crashes and restarts, which all complete`, () => {
     const plan = FaultPlan.presets.crash!
     const summary = Simulator.simulate(system, options("calculator", plan))
     assert.deepStrictEqual(summary.statuses, { completed: RUNS, stuck: 0, limit: 0, violation: 0 })
-    assertWitnessed(system, summary)
-    const counts = eventCounts(system, plan, 50)
+    Harness.assertWitnessed(system, summary)
+    const counts = Harness.eventCounts(system, options("calculator", plan), 50)
     assert.isAbove(counts.get("crash") ?? 0, 0)
     assert.isAbove(counts.get("restart") ?? 0, 0)
   })
@@ -138,28 +110,13 @@ describe("Calculator under faults", () => {
     assert.strictEqual(summary.statuses.limit, 0)
     assert.isAbove(summary.statuses.stuck, 0)
     assert.isAbove(summary.statuses.completed, 0)
-    assertWitnessed(system, summary)
-    assert.isAbove(eventCounts(system, plan, 50).get("drop") ?? 0, 0)
+    Harness.assertWitnessed(system, summary)
+    assert.isAbove(Harness.eventCounts(system, options("calculator", plan), 50).get("drop") ?? 0, 0)
   })
 })
 
 describe("Calculator broken variants", () => {
-  const caught = (name: string) => {
-    const family = Calculator.families.find((f) => f.name === name)!
-    assert.isTrue(family.broken)
-    const system = family.make({})
-    const summary = Simulator.simulate(system, { ...options(name, FaultPlan.reorder, 100), stopOnViolation: true })
-    assert.isAbove(summary.violations, 0)
-    const failure = summary.firstFailure!
-    const shrunk = failure.shrunk!
-    assert.isDefined(shrunk)
-    assert.isAtMost(decisions(shrunk).length, decisions(failure.trace).length)
-    const replayed = Simulator.replay(system, shrunk)
-    assert.isTrue(replayed.identical, replayed.difference)
-    assert.strictEqual(replayed.trace.end.status, "violation")
-    assert.deepStrictEqual(replayed.trace.end.violation, shrunk.end.violation)
-    return { original: failure.trace.end.violation!, shrunk: shrunk.end.violation! }
-  }
+  const caught = (name: string) => Harness.assertCaught(Calculator.families.find((f) => f.name === name)!, SEED)
 
   it("catches wrong-answer: the response guard refuses the server's send", () => {
     const { original, shrunk } = caught("calculator/wrong-answer")

@@ -4,41 +4,14 @@ import * as System from "../../core/System.ts"
 import * as Topology from "../../core/Topology.ts"
 import * as TwoPhaseCommit from "../../protocols/TwoPhaseCommit/index.ts"
 import * as FaultPlan from "../../simulator/FaultPlan.ts"
-import * as Prng from "../../simulator/Prng.ts"
 import * as Simulator from "../../simulator/Simulator.ts"
-import type { Trace } from "../../simulator/Trace.ts"
+import * as Harness from "./Harness.ts"
 
 const RUNS = 1000
 const SEED = 2718
 
-const options = (name: string, faults: FaultPlan.FaultPlan, runs = RUNS, parameters: { readonly [name: string]: number } = {}) => ({
-  name,
-  parameters,
-  seed: SEED,
-  runs,
-  faults,
-  maxSteps: 5000,
-  maxTime: 600_000,
-  stopOnViolation: false
-})
-
-const decisions = (trace: Trace) => trace.events.filter((e) => e.type !== "exit")
-
-/** How many of the batch's first `sample` runs contain each kind of event (the batch derives seeds the same way). */
-const eventCounts = (system: System.System, plan: FaultPlan.FaultPlan, sample: number) => {
-  const counts = new Map<string, number>()
-  for (let i = 0; i < sample; i++) {
-    const { trace } = Simulator.runOnce(system, options("two-phase-commit", plan), Prng.derive(SEED, i))
-    for (const type of new Set(trace.events.map((e) => e.type))) counts.set(type, (counts.get(type) ?? 0) + 1)
-  }
-  return counts
-}
-
-const assertWitnessed = (system: System.System, summary: Simulator.Summary) => {
-  for (const p of system.properties.filter((p) => p.kind === "sometimes")) {
-    assert.isAbove(summary.witnessed.get(p.name) ?? 0, 0, `${p.name} is never witnessed`)
-  }
-}
+const options = (name: string, faults: FaultPlan.FaultPlan, runs = RUNS, parameters: { readonly [name: string]: number } = {}) =>
+  Harness.batch(name, SEED, faults, runs, parameters)
 
 /** The log every node ends with in the bundled system: even eras commit, odd eras abort. */
 const expectedLog = (rounds: number) =>
@@ -148,23 +121,23 @@ describe("TwoPhaseCommit under faults", () => {
   it(`keeps its invariants over ${RUNS} reordered runs, which all complete`, () => {
     const summary = Simulator.simulate(system, options("two-phase-commit", FaultPlan.reorder))
     assert.deepStrictEqual(summary.statuses, { completed: RUNS, stuck: 0, limit: 0, violation: 0 })
-    assertWitnessed(system, summary)
+    Harness.assertWitnessed(system, summary)
   })
 
   it(`keeps its invariants over ${RUNS} runs with duplicated messages, which all complete`, () => {
     const plan = FaultPlan.presets.duplicate!
     const summary = Simulator.simulate(system, options("two-phase-commit", plan))
     assert.deepStrictEqual(summary.statuses, { completed: RUNS, stuck: 0, limit: 0, violation: 0 })
-    assertWitnessed(system, summary)
-    assert.isAbove(eventCounts(system, plan, 50).get("duplicate") ?? 0, 0)
+    Harness.assertWitnessed(system, summary)
+    assert.isAbove(Harness.eventCounts(system, options("two-phase-commit", plan), 50).get("duplicate") ?? 0, 0)
   })
 
   it(`keeps its invariants over ${RUNS} runs with crashes and restarts, which all complete`, () => {
     const plan = FaultPlan.presets.crash!
     const summary = Simulator.simulate(system, options("two-phase-commit", plan))
     assert.deepStrictEqual(summary.statuses, { completed: RUNS, stuck: 0, limit: 0, violation: 0 })
-    assertWitnessed(system, summary)
-    const counts = eventCounts(system, plan, 50)
+    Harness.assertWitnessed(system, summary)
+    const counts = Harness.eventCounts(system, options("two-phase-commit", plan), 50)
     assert.isAbove(counts.get("crash") ?? 0, 0)
     assert.isAbove(counts.get("restart") ?? 0, 0)
   })
@@ -176,8 +149,8 @@ describe("TwoPhaseCommit under faults", () => {
     assert.strictEqual(summary.statuses.limit, 0)
     assert.isAbove(summary.statuses.stuck, 0)
     assert.isAbove(summary.statuses.completed, 0)
-    assertWitnessed(system, summary)
-    assert.isAbove(eventCounts(system, plan, 50).get("drop") ?? 0, 0)
+    Harness.assertWitnessed(system, summary)
+    assert.isAbove(Harness.eventCounts(system, options("two-phase-commit", plan), 50).get("drop") ?? 0, 0)
   })
 
   it("declares the faults its tests show it tolerates", () => {
@@ -190,20 +163,8 @@ describe("TwoPhaseCommit under faults", () => {
 describe("TwoPhaseCommit broken variants", () => {
   it("catches commit-on-any-yes with commitValidity, shrinks it and replays the shrunk trace", () => {
     const family = TwoPhaseCommit.families.find((f) => f.name === "two-phase-commit/commit-on-any-yes")!
-    assert.isTrue(family.broken)
-    const system = family.make({})
-    const summary = Simulator.simulate(system, { ...options(family.name, FaultPlan.reorder, 100), stopOnViolation: true })
-    assert.isAbove(summary.violations, 0)
-    const failure = summary.firstFailure!
-    assert.deepInclude(failure.trace.end.violation!, { kind: "invariant", property: "commitValidity" })
-    const shrunk = failure.shrunk!
-    assert.isDefined(shrunk)
-    assert.isAtMost(decisions(shrunk).length, decisions(failure.trace).length)
-    const replayed = Simulator.replay(system, shrunk)
-    assert.isTrue(replayed.identical, replayed.difference)
-    assert.strictEqual(replayed.trace.end.status, "violation")
-    assert.deepStrictEqual(replayed.trace.end.violation, shrunk.end.violation)
-    assert.deepInclude(shrunk.end.violation!, { kind: "invariant", property: "commitValidity" })
+    const { original, shrunk } = Harness.assertCaught(family, SEED)
+    for (const v of [original, shrunk]) assert.deepInclude(v, { kind: "invariant", property: "commitValidity" })
   })
 
   it("refuses, in the correct protocol, the commit of a coordinator that commits on any yes", () => {
