@@ -10,9 +10,10 @@
  *
  * @since 0.1.0
  */
-import * as Schema from "effect/Schema"
+import type * as Schema from "effect/Schema"
 import type { NodeId, ProtocolShape } from "../typings/Protocol.ts"
 import type { Statelet } from "./Statelet.ts"
+import * as Validator from "./Validator.ts"
 
 /** The static parameters every transition function may read: its own id and every node's id. */
 export interface TransitionContext<L extends string, States, R extends keyof States> {
@@ -217,7 +218,7 @@ export interface Signature<
  * Declares a protocol's signature. Initial states are checked against their schemas here.
  *
  * @example
- * import * as Schema from "effect/Schema"
+ * import type * as Schema from "effect/Schema"
  * const Counter = Protocol.signature({
  *   label: "counter",
  *   roles: { peer: Schema.Struct({ n: Schema.Number }) },
@@ -248,7 +249,7 @@ export const signature = <
   }
   const roles: Record<string, RoleDeclaration> = {}
   for (const [role, state] of Object.entries(spec.roles)) {
-    const isState = Schema.is(state as Schema.Schema<unknown>)
+    const isState = Validator.make(state)
     const initial = (spec.initial as Record<string, unknown>)[role]
     if (!Object.hasOwn(spec.initial, role)) {
       problems.push(`role "${role}" has no initial state`)
@@ -267,7 +268,7 @@ export const signature = <
   if (Object.keys(roles).length === 0) problems.push("a protocol needs at least one role")
   const messages: Record<string, MessageDeclaration> = {}
   for (const [tag, payload] of Object.entries(spec.messages)) {
-    messages[tag] = { payload, isPayload: Schema.is(payload as Schema.Schema<unknown>) }
+    messages[tag] = { payload, isPayload: Validator.make(payload) }
   }
   if (problems.length > 0) throw new ProtocolSpecError(spec.label, problems)
 

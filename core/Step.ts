@@ -149,17 +149,24 @@ export const sendLocal = (
 ): SendLocalOutcome => {
   const { protocol, topology } = semantics
   const transition = protocol.sendOf.get(tag)
-  const violated = (reason: string): Violated => ({
-    _tag: "Violated",
-    violation: new ProtocolViolation({
-      protocol: protocol.label,
-      transition: transition?.name,
-      node,
-      local,
-      attempted: { tag, to, payload },
-      reason
-    })
-  })
+  // The violation is built on demand: the checker tries many sends whose guards are false, and an
+  // Error captures a stack trace when it is constructed.
+  const violated = (reason: string): Violated => {
+    let violation: ProtocolViolation | undefined
+    return {
+      _tag: "Violated",
+      get violation() {
+        return (violation ??= new ProtocolViolation({
+          protocol: protocol.label,
+          transition: transition?.name,
+          node,
+          local,
+          attempted: { tag, to, payload },
+          reason
+        }))
+      }
+    }
+  }
   const role = topology.roleOf.get(node)
   if (role === undefined) return violated(`"${node}" is not a node of this protocol`)
   if (transition === undefined) return violated(`no send transition sends tag "${tag}"`)

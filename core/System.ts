@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import type { ProtocolShape, RoleOf } from "../typings/Protocol.ts"
+import type { Model } from "./Model.ts"
 import type { Program } from "./Program.ts"
 import * as Property from "./Property.ts"
 import type { Protocol } from "./Protocol.ts"
@@ -78,4 +79,6 @@ export interface Family {
   readonly tolerates: ReadonlyArray<"drop" | "duplicate" | "crash" | "restart">
   readonly parameters: { readonly [name: string]: Parameter }
   readonly make: (parameters: { readonly [name: string]: number }) => System
+  /** The family's model for exhaustive checking, when it has one. */
+  readonly model?: (parameters: { readonly [name: string]: number }) => Model
 }

@@ -75,13 +75,20 @@ export interface EngineView {
   /** Whether delivering message `msg` to its receiver is enabled now, ignoring its delay. */
   deliverable(msg: number): boolean
   pendingOf(node: string): Pending["kind"] | undefined
+  /** Whether `node` runs no program, so that a trace chooses its steps. */
+  isPassive(node: string): boolean
   /** The deadline of a node's pending poll or sleep. */
   deadlineOf(node: string): number | undefined
 }
 
 /** A decision that can be taken now, before the engine stamps it with step and time. */
 export type Candidate =
-  | { readonly type: "send"; readonly node: string }
+  | {
+      readonly type: "send"
+      readonly node: string
+      /** The message, for a node without a program, whose sends the trace itself chooses. */
+      readonly message?: { readonly tag: string; readonly to: string; readonly payload: unknown }
+    }
   | { readonly type: "deliver"; readonly node: string; readonly msg: number }
   | { readonly type: "timeout"; readonly node: string }
   | { readonly type: "wake"; readonly node: string }
@@ -301,10 +308,12 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
       const m = statelet.soup[msg]
       if (m === undefined) return false
       const run = nodes.get(m.to)
+      if (run !== undefined && run.program === undefined) return receivable(run, msg, { tags: [m.tag] })
       const p = run?.pending
       return run !== undefined && p !== undefined && (p.kind === "receive" || p.kind === "poll") && receivable(run, msg, p.filter)
     },
     pendingOf: (node) => nodes.get(node)?.pending?.kind,
+    isPassive: (node) => nodes.get(node)?.program === undefined,
     deadlineOf: (node) => {
       const p = nodes.get(node)?.pending
       return p !== undefined && (p.kind === "poll" || p.kind === "sleep") ? p.deadline : undefined
@@ -321,12 +330,41 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
     return outcome
   }
 
+  /** A send of a node without a program: the trace names the message; the step function checks it. */
+  const sendFromTrace = (run: NodeRun, message: NonNullable<Extract<Candidate, { type: "send" }>["message"]>, stepNo: number): Decision => {
+    const candidate: Candidate = { type: "send", node: run.node, message }
+    const outcome = stepOrRefuse(candidate, { kind: "send", node: run.node, ...message })
+    if (outcome._tag === "Violated") return refuse(candidate, outcome.violation.reason)
+    statelet = outcome.statelet
+    const msg = outcome.message!.id
+    deliverAt.set(msg, now + chooser.delay())
+    activate(msg, message.to)
+    step = stepNo
+    const event: Decision = {
+      type: "send",
+      step: stepNo,
+      time: now,
+      node: run.node,
+      tag: message.tag,
+      to: message.to,
+      payload: message.payload,
+      msg,
+      transition: outcome.transition!,
+      local: semantics.local(statelet, run.node)
+    }
+    events.push(event)
+    return event
+  }
+
   /** Applies one decision; returns the event it produced. */
   const apply = (candidate: Candidate): Decision => {
     const stepNo = step + 1
     switch (candidate.type) {
       case "send": {
         const run = nodes.get(candidate.node)
+        if (run !== undefined && run.program === undefined && candidate.message !== undefined && isUp(run.node)) {
+          return sendFromTrace(run, candidate.message, stepNo)
+        }
         const p = run?.pending
         if (run === undefined || p?.kind !== "send" || !isUp(run.node)) return refuse(candidate, `${candidate.node} is not sending`)
         const outcome = stepOrRefuse(candidate, { kind: "send", node: run.node, tag: p.tag, to: p.to, payload: p.payload })
@@ -374,8 +412,12 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
       case "deliver": {
         const run = nodes.get(candidate.node)
         const p = run?.pending
-        if (run === undefined || p === undefined || (p.kind !== "receive" && p.kind !== "poll")) return refuse(candidate, `${candidate.node} is not receiving`)
-        if (!receivable(run, candidate.msg, p.filter)) return refuse(candidate, `message ${candidate.msg} cannot be received by ${run.node} now`)
+        const passive = run !== undefined && run.program === undefined
+        if (run === undefined || (!passive && (p === undefined || (p.kind !== "receive" && p.kind !== "poll")))) {
+          return refuse(candidate, `${candidate.node} is not receiving`)
+        }
+        const filter = p !== undefined && (p.kind === "receive" || p.kind === "poll") ? p.filter : { tags: [statelet.soup[candidate.msg]?.tag ?? ""] }
+        if (!receivable(run, candidate.msg, filter)) return refuse(candidate, `message ${candidate.msg} cannot be received by ${run.node} now`)
         const outcome = stepOrRefuse(candidate, { kind: "receive", msgId: candidate.msg })
         if (outcome._tag !== "Stepped") return refuse(candidate, "not a receive")
         statelet = outcome.statelet
@@ -397,8 +439,8 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
         }
         events.push(event)
         const received: Program.ReceivedMessage = { id: m.id, tag: m.tag, from: m.from, payload: m.payload }
-        if (p.kind === "receive") p.resume(Effect.succeed(received))
-        else p.resume(Effect.succeed(Option.some(received)))
+        if (p?.kind === "receive") p.resume(Effect.succeed(received))
+        else if (p?.kind === "poll") p.resume(Effect.succeed(Option.some(received)))
         return event
       }
       case "timeout":

@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import type * as Step from "../core/Step.ts"
 import type { System } from "../core/System.ts"
 import type { Candidate, Chooser, EngineOptions, EngineView, RunResult } from "./Engine.ts"
 import * as Engine from "./Engine.ts"
@@ -65,6 +66,7 @@ const decisionsOf = (events: ReadonlyArray<TraceEvent>): ReadonlyArray<Decision>
 const candidateOf = (d: Decision): Candidate => {
   switch (d.type) {
     case "send":
+      return { type: "send", node: d.node, message: { tag: d.tag, to: d.to, payload: d.payload } }
     case "timeout":
     case "wake":
     case "crash":
@@ -120,7 +122,9 @@ const lenientChooser = (decisions: ReadonlyArray<Decision>): Chooser => {
     const up = (node: string) => !view.crashed.includes(node)
     switch (d.type) {
       case "send":
-        return view.pendingOf(d.node) === "send" && up(d.node) ? { candidate: { type: "send", node: d.node }, time: at() } : undefined
+        if (!up(d.node)) return undefined
+        if (view.isPassive(d.node)) return { candidate: { type: "send", node: d.node, message: { tag: d.tag, to: d.to, payload: d.payload } }, time: at() }
+        return view.pendingOf(d.node) === "send" ? { candidate: { type: "send", node: d.node }, time: at() } : undefined
       case "deliver": {
         const m = findMessage(view, { from: d.from, to: d.node, tag: d.tag, payload: d.payload }, true)
         return m === undefined ? undefined : { candidate: { type: "deliver", node: d.node, msg: m.id }, time: at() }
@@ -207,6 +211,7 @@ const headerOf = (options: SimulateOptions, seed: number): Header => ({
   type: "run",
   format: 1,
   system: options.name,
+  level: "programs",
   parameters: { ...options.parameters },
   seed,
   faults: { ...options.faults, delay: { ...options.faults.delay }, schedule: [...options.faults.schedule] },
@@ -273,6 +278,58 @@ export const simulate = (system: System, options: SimulateOptions): Summary => {
   return { runs: runsDone, steps, elapsedMs: performance.now() - started, statuses, witnessed, violations, firstFailure, lastTrace }
 }
 
+/** A system with its programs removed: every node's steps are chosen by a trace. */
+const withoutPrograms = (system: System): System => ({ ...system, programs: new Map() })
+
+/** One protocol-level step, as the model checker reports it: the action, with the message's content. */
+export interface ProtocolStep {
+  readonly action: Step.Action
+  readonly message: { readonly tag: string; readonly from: string; readonly to: string; readonly payload: unknown } | undefined
+}
+
+/**
+ * Records a protocol-level path (no programs: the steps say who sends what) as a simulator trace,
+ * which `replay` reproduces. Messages are found by content, so a path over a soup that forgets
+ * consumed messages replays on the simulator's full soup.
+ *
+ * @example
+ * import { Calculator } from "../protocols/Calculator/index.ts"
+ * import { reorder } from "./FaultPlan.ts"
+ * const trace = traceOfSteps(Calculator.system({ clients: 1, servers: 1 }), { name: "calculator", parameters: {}, faults: reorder }, [
+ *   { action: { kind: "send", node: "c1", tag: "req", to: "s1", payload: { args: [1, 2] } }, message: undefined },
+ * ])
+ * trace.events.length // => 1
+ */
+export const traceOfSteps = (
+  system: System,
+  options: { readonly name: string; readonly parameters: { readonly [name: string]: number }; readonly faults: FaultPlan },
+  steps: ReadonlyArray<ProtocolStep>
+): Trace => {
+  const header: Header = {
+    ...headerOf({ ...options, seed: 0, runs: 1, maxSteps: steps.length + 1, maxTime: 1 }, 0),
+    level: "protocol"
+  }
+  let i = 0
+  const chooser: Chooser = {
+    delay: () => 0,
+    choose: (view) => {
+      const s = steps[i++]
+      if (s === undefined) return { end: "quiescent" }
+      const a = s.action
+      if (a.kind === "send") return { candidate: { type: "send", node: a.node, message: { tag: a.tag, to: a.to, payload: a.payload } } }
+      if (a.kind === "crash" || a.kind === "restart") return { candidate: { type: a.kind, node: a.node } }
+      const m = s.message!
+      const found = view.statelet.soup.find(
+        (x) => x.active && x.from === m.from && x.to === m.to && x.tag === m.tag && samePayload(x.payload, m.payload)
+      )
+      if (found === undefined) throw new Engine.NotEnabled(`step ${i}: no active message ${JSON.stringify(m)}`)
+      return { candidate: a.kind === "receive" ? { type: "deliver", node: m.to, msg: found.id } : { type: a.kind, msg: found.id } }
+    }
+  }
+  const result = Engine.run(withoutPrograms(system), engineOptions(header), chooser)
+  return traceOf(header, result)
+}
+
 /** The result of replaying a trace. */
 export interface Replayed {
   readonly trace: Trace
@@ -289,7 +346,8 @@ export interface Replayed {
 export const replay = (system: System, recorded: Trace): Replayed => {
   let result: RunResult
   try {
-    result = Engine.run(system, engineOptions(recorded.header), strictChooser(recorded))
+    const replayed = recorded.header.level === "protocol" ? withoutPrograms(system) : system
+    result = Engine.run(replayed, engineOptions(recorded.header), strictChooser(recorded))
   } catch (e) {
     if (e instanceof ReplayDivergence || e instanceof Engine.NotEnabled) {
       return { trace: recorded, identical: false, difference: e.message }

@@ -137,6 +137,11 @@ export const Header = Schema.Struct({
   type: Schema.Literal("run"),
   format: Schema.Literal(1),
   system: Schema.String,
+  /**
+   * `programs`: the nodes ran their programs; `protocol`: no programs ran, and every step was
+   * chosen by the trace itself (the model checker's counterexamples and witnesses).
+   */
+  level: Schema.Literals(["programs", "protocol"]),
   parameters: Schema.Record(Schema.String, Schema.Number),
   seed: Schema.Int,
   faults: FaultPlanSchema,
@@ -178,7 +183,7 @@ export class TraceFormatError extends Error {
  *
  * @example
  * import { reorder } from "./FaultPlan.ts"
- * const header: Header = { type: "run", format: 1, system: "calculator", parameters: {}, seed: 1, faults: reorder, maxSteps: 10, maxTime: 100 }
+ * const header: Header = { type: "run", format: 1, system: "calculator", level: "programs", parameters: {}, seed: 1, faults: reorder, maxSteps: 10, maxTime: 100 }
  * const end: End = { type: "end", status: "completed", steps: 0, time: 0, violation: null, blocked: [] }
  * toNdjson({ header, events: [], end }).split("\n").length // => 3
  */

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import type { Model } from "../../core/Model.ts"
 import type * as Program from "../../core/Program.ts"
 import * as Property from "../../core/Property.ts"
 import * as System from "../../core/System.ts"
@@ -75,6 +76,22 @@ const build = (
  */
 export const system = (sizes: { readonly [name: string]: number } = {}) => build(protocol, f, sizes)
 
+/**
+ * The model the checker explores: the protocol alone (no programs) with every client free to ask
+ * any server to add 1 and 2, and servers able to answer 3 or the wrong 4 (which only the broken
+ * protocol's guard lets through). Clients can always ask again, so the depth is bounded.
+ *
+ * @example
+ * model({ clients: 1, servers: 1 }).maxDepth // => 8
+ */
+export const model = (sizes: { readonly [name: string]: number } = {}, p = protocol): Model => ({
+  system: build(p, f, sizes),
+  soup: "history",
+  payloads: { req: [{ args: [1, 2] }], resp: [{ value: 3, args: [1, 2] }, { value: 4, args: [1, 2] }] },
+  symmetric: ["client"],
+  maxDepth: sizes.depth ?? 8
+})
+
 /** The families `protoweave` lists. */
 export const families: ReadonlyArray<System.Family> = [
   {
@@ -83,7 +100,8 @@ export const families: ReadonlyArray<System.Family> = [
     broken: false,
     tolerates: ["drop", "duplicate", "crash", "restart"],
     parameters,
-    make: system
+    make: system,
+    model: (sizes) => model(sizes)
   },
   {
     name: "calculator/wrong-answer",
@@ -99,7 +117,8 @@ export const families: ReadonlyArray<System.Family> = [
     broken: true,
     tolerates: [],
     parameters,
-    make: (sizes) => build(uncheckedProtocol, (args) => f(args) + 1, sizes)
+    make: (sizes) => build(uncheckedProtocol, (args) => f(args) + 1, sizes),
+    model: (sizes) => model(sizes, uncheckedProtocol)
   }
 ]
 

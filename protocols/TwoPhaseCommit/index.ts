@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import type { Model } from "../../core/Model.ts"
 import type * as Program from "../../core/Program.ts"
 import * as Property from "../../core/Property.ts"
 import type { Statelet } from "../../core/Statelet.ts"
@@ -112,6 +113,37 @@ const build = (
  */
 export const system = (sizes: { readonly [name: string]: number } = {}) => build(protocol, false, sizes)
 
+/**
+ * The model the checker explores: the protocol alone (no programs), every era below `rounds`
+ * with its bundled data, the soup with its history (`commitValidity` reads past votes). The
+ * coordinator can start no era past the last, so the state space is finite; a state is final when
+ * every node has logged `rounds` decisions and is idle.
+ *
+ * @example
+ * model({ participants: 2, rounds: 1 }).soup // => "history"
+ */
+export const model = (sizes: { readonly [name: string]: number } = {}, p = protocol, commitOnAnyYes = false): Model => {
+  const rounds = sizes.rounds ?? parameters.rounds.default
+  const eras = Array.from({ length: rounds }, (_, era) => ({ era }))
+  return {
+    system: build(p, commitOnAnyYes, sizes),
+    soup: "history",
+    payloads: {
+      prepare: eras.map(({ era }) => ({ era, data: dataOf(era) })),
+      yes: eras,
+      no: eras,
+      commit: eras,
+      abort: eras,
+      ackCommit: eras,
+      ackAbort: eras
+    },
+    symmetric: ["participant"],
+    final: (s, nodes) =>
+      nodes.coordinator.every((c) => s.locals.coordinator[c]!.log.length === rounds && s.locals.coordinator[c]!.phase.tag === "init") &&
+      nodes.participant.every((q) => s.locals.participant[q]!.log.length === rounds && s.locals.participant[q]!.phase.tag === "init")
+  }
+}
+
 /** The families `protoweave` lists. */
 export const families: ReadonlyArray<System.Family> = [
   {
@@ -120,7 +152,8 @@ export const families: ReadonlyArray<System.Family> = [
     broken: false,
     tolerates: ["drop", "duplicate", "crash", "restart"],
     parameters,
-    make: system
+    make: system,
+    model: (sizes) => model(sizes)
   },
   {
     name: "two-phase-commit/commit-on-any-yes",
@@ -128,7 +161,8 @@ export const families: ReadonlyArray<System.Family> = [
     broken: true,
     tolerates: [],
     parameters,
-    make: (sizes) => build(commitOnAnyYesProtocol, true, sizes)
+    make: (sizes) => build(commitOnAnyYesProtocol, true, sizes),
+    model: (sizes) => model(sizes, commitOnAnyYesProtocol, true)
   }
 ]
 

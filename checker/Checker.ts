@@ -1,0 +1,345 @@
+/**
+ * The explicit-state model checker: explores every state of a model reachable from its initial
+ * state through the kernel's step function, breadth-first (shortest counterexamples) or
+ * depth-first, storing each state as a 64-bit fingerprint of its canonical encoding in a table of
+ * its own, with the states still to expand kept as bytes. It reports, per `always` property, holds
+ * or violated with a shortest (BFS) trace; per `sometimes` property, a witness trace or "never
+ * reached"; and deadlocks: states with no send or receive enabled that the model does not mark
+ * final.
+ *
+ * A violating state is not expanded further, and the search goes on until every property is
+ * decided or the state space (or a bound) is exhausted.
+ *
+ * @since 0.1.0
+ */
+import type { Model } from "../core/Model.ts"
+import type { Property } from "../core/Property.ts"
+import type { Statelet } from "../core/Statelet.ts"
+import * as Step from "../core/Step.ts"
+import * as Codec from "./Codec.ts"
+import * as Fingerprint from "./Fingerprint.ts"
+import { Frontier } from "./Frontier.ts"
+import * as Successors from "./Successors.ts"
+import * as Symmetry from "./Symmetry.ts"
+import { renameValue } from "./Symmetry.ts"
+import { VisitedTable } from "./VisitedTable.ts"
+
+/** How to search. */
+export interface CheckOptions {
+  readonly strategy?: "bfs" | "dfs"
+  /** Override the model's bound on distinct states. */
+  readonly maxStates?: number
+  /** Override the model's bound on depth. */
+  readonly maxDepth?: number
+  /** Use the model's symmetric roles (default true when it declares some). */
+  readonly symmetry?: boolean
+  /** Called about every `progressEvery` ms (default 1000) while the search runs. */
+  readonly onProgress?: (progress: CheckProgress) => void
+  readonly progressEvery?: number
+  /** Polled during the search; when it returns true the search stops and reports what it has. */
+  readonly interrupted?: () => boolean
+}
+
+/** The search's progress. */
+export interface CheckProgress {
+  readonly states: number
+  readonly transitions: number
+  readonly depth: number
+  readonly queue: number
+  readonly elapsedMs: number
+  readonly memoryBytes: number
+}
+
+/** One step of a counterexample or witness: the action and the state after it. */
+export interface TraceStep {
+  readonly action: Step.Action
+  /** The message the action sent, received, dropped or duplicated, as it was in the soup. */
+  readonly message: { readonly tag: string; readonly from: string; readonly to: string; readonly payload: unknown } | undefined
+  readonly state: Statelet
+}
+
+/** A path from the initial state. */
+export interface CheckTrace {
+  readonly initial: Statelet
+  readonly steps: ReadonlyArray<TraceStep>
+}
+
+/** The verdict on one property. */
+export interface PropertyResult {
+  readonly name: string
+  readonly kind: "always" | "sometimes"
+  readonly status: "holds" | "violated" | "witnessed" | "never reached"
+  readonly trace: CheckTrace | undefined
+}
+
+/** Why a search stopped before exhausting the state space. */
+export type Incomplete = "max-states" | "max-depth" | "interrupted"
+
+/** The checker's answer. */
+export interface CheckReport {
+  /** Distinct states found (representatives, under symmetry). */
+  readonly states: number
+  /** Steps taken from expanded states, including those to known states. */
+  readonly transitions: number
+  readonly maxDepth: number
+  readonly elapsedMs: number
+  /** Undefined when the whole reachable state space (within the model) was explored. */
+  readonly incomplete: Incomplete | undefined
+  readonly properties: ReadonlyArray<PropertyResult>
+  readonly deadlocks: { readonly count: number; readonly trace: CheckTrace | undefined }
+  /** Probability bound that two distinct states shared a fingerprint in this run. */
+  readonly collisionProbability: number
+  /** Peak bytes of the visited table and frontier, per distinct state. */
+  readonly bytesPerState: number
+  readonly strategy: "bfs" | "dfs"
+  readonly symmetry: boolean
+}
+
+/**
+ * Refuses a model that forgets consumed messages while a property reads them: it samples states
+ * with history along random paths and compares each property on the state and on the state with
+ * its consumed messages removed.
+ */
+const assertForgettable = (model: Model, expander: Successors.Expander) => {
+  if (model.soup !== "active") return
+  const properties = model.system.properties
+  const nodes = model.system.topology.nodes
+  let seed = 1
+  const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8)
+  for (let walk = 0; walk < 20; walk++) {
+    let s = expander.semantics.initial
+    for (let depth = 0; depth < 60; depth++) {
+      const successors = expander.successors(s)
+      if (successors.length === 0) break
+      s = successors[next() % successors.length]!.next
+      const forgotten = { ...s, soup: s.soup.filter((m) => m.active) }
+      for (const p of properties) {
+        if (p.holds(s as any, nodes) !== p.holds(forgotten as any, nodes)) {
+          throw new Successors.ModelError(
+            `property "${p.name}" reads consumed messages (its value changes when they are forgotten), so this model cannot use soup: "active"; use soup: "history"`
+          )
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Explores a model and reports on every property and on deadlocks.
+ *
+ * @example
+ * import { Calculator } from "../protocols/Calculator/index.ts"
+ * const report = check({ system: Calculator.system({ clients: 1, servers: 1 }), payloads: { req: [{ args: [1, 2] }] }, maxDepth: 4 })
+ * report.properties.find((p) => p.name === "responseCorrect")?.status // => "holds"
+ */
+export const check = (model: Model, options: CheckOptions = {}): CheckReport => {
+  const started = performance.now()
+  const strategy = options.strategy ?? "bfs"
+  const maxStates = options.maxStates ?? model.maxStates ?? Number.POSITIVE_INFINITY
+  const maxDepth = options.maxDepth ?? model.maxDepth ?? Number.POSITIVE_INFINITY
+  const symmetry = (options.symmetry ?? true) && (model.symmetric ?? []).length > 0
+  const expander = Successors.make(model)
+  assertForgettable(model, expander)
+  const codec = Codec.make(model.system.protocol, model.system.topology, model.soup ?? "history")
+  const canonical = Symmetry.make(symmetry ? model : { ...model, symmetric: [] })
+  const nodes = model.system.topology.nodes
+  const always = model.system.properties.filter((p) => p.kind === "always")
+  const sometimes = model.system.properties.filter((p) => p.kind === "sometimes")
+  const violatedAt = new Map<string, number>()
+  const witnessedAt = new Map<string, number>()
+  const table = new VisitedTable()
+  const frontier = new Frontier(strategy === "bfs" ? "fifo" : "lifo")
+  const writer = new Codec.Writer()
+  const forget = (s: Statelet): Statelet => (model.soup === "active" ? { ...s, soup: s.soup.filter((m) => m.active) } : s)
+  let transitions = 0
+  let deepest = 0
+  let deadlocks = 0
+  let firstDeadlock = -1
+  let incomplete: Incomplete | undefined
+  let peakBytes = 0
+  let lastProgress = started
+  const every = options.progressEvery ?? 1000
+
+  /** Checks the properties of a new state; returns false when it violates one (and must not be expanded). */
+  const judge = (id: number, s: Statelet): boolean => {
+    let ok = true
+    for (const p of always) {
+      if (!p.holds(s as any, nodes)) {
+        if (!violatedAt.has(p.name)) violatedAt.set(p.name, id)
+        ok = false
+      }
+    }
+    for (const p of sometimes) if (!witnessedAt.has(p.name) && p.holds(s as any, nodes)) witnessedAt.set(p.name, id)
+    return ok
+  }
+
+  const encode = (s: Statelet) => {
+    writer.reset()
+    codec.encode(writer, canonical(s).state)
+    return writer
+  }
+
+  const discover = (s: Statelet, parent: number, depth: number): void => {
+    const w = encode(s)
+    const id = table.add(Fingerprint.high(w.bytes, w.length), Fingerprint.low(w.bytes, w.length), parent, depth)
+    if (id < 0) return
+    if (depth > deepest) deepest = depth
+    if (judge(id, forget(s))) frontier.push(id, w.bytes, w.length)
+  }
+
+  discover(expander.semantics.initial, -1, 0)
+  const decided = () => violatedAt.size === always.length && witnessedAt.size === sometimes.length
+  while (frontier.length > 0 && !decided()) {
+    if (table.size >= maxStates) {
+      incomplete = "max-states"
+      break
+    }
+    if (options.interrupted?.() === true) {
+      incomplete = "interrupted"
+      break
+    }
+    const { id, bytes } = frontier.pop()!
+    const depth = table.depth(id)
+    const s = codec.decode(bytes)
+    const successors = expander.successors(s)
+    if (!successors.some((x) => x.progress) && !(model.final?.(forget(s) as any, nodes) ?? false)) {
+      deadlocks++
+      if (firstDeadlock < 0) firstDeadlock = id
+    }
+    if (depth >= maxDepth) {
+      if (successors.length > 0) incomplete ??= "max-depth"
+      continue
+    }
+    for (const x of successors) {
+      transitions++
+      discover(x.next, id, depth + 1)
+    }
+    if ((transitions & 0x3ff) === 0) {
+      const now = performance.now()
+      const bytesNow = table.bytes() + frontier.bytes()
+      if (bytesNow > peakBytes) peakBytes = bytesNow
+      if (options.onProgress !== undefined && now - lastProgress >= every) {
+        lastProgress = now
+        options.onProgress({
+          states: table.size,
+          transitions,
+          depth: deepest,
+          queue: frontier.length,
+          elapsedMs: now - started,
+          memoryBytes: process.memoryUsage().rss
+        })
+      }
+    }
+  }
+  peakBytes = Math.max(peakBytes, table.bytes() + frontier.bytes())
+
+  const traceTo = (target: number): CheckTrace => reconstruct(model, expander, codec, canonical, table, target)
+  const properties: Array<PropertyResult> = [
+    ...always.map((p: Property): PropertyResult => {
+      const at = violatedAt.get(p.name)
+      return { name: p.name, kind: "always", status: at === undefined ? "holds" : "violated", trace: at === undefined ? undefined : traceTo(at) }
+    }),
+    ...sometimes.map((p: Property): PropertyResult => {
+      const at = witnessedAt.get(p.name)
+      return { name: p.name, kind: "sometimes", status: at === undefined ? "never reached" : "witnessed", trace: at === undefined ? undefined : traceTo(at) }
+    })
+  ]
+  return {
+    states: table.size,
+    transitions,
+    maxDepth: deepest,
+    elapsedMs: performance.now() - started,
+    incomplete,
+    properties,
+    deadlocks: { count: deadlocks, trace: firstDeadlock < 0 ? undefined : traceTo(firstDeadlock) },
+    collisionProbability: Fingerprint.collisionProbability(table.size),
+    bytesPerState: peakBytes / Math.max(1, table.size),
+    strategy,
+    symmetry
+  }
+}
+
+/**
+ * The concrete path to a stored state. Walks the parent ids back to the initial state, then goes
+ * forward exactly as the search did — from each stored representative, the successor whose
+ * representative has the next stored fingerprint — while keeping the renaming that maps the
+ * representatives onto one concrete run: each action is renamed and taken, through the step
+ * function, from the concrete state. Messages are matched by content, since ids differ between a
+ * representative whose soup was re-sorted and the concrete soup.
+ */
+const reconstruct = (
+  model: Model,
+  expander: Successors.Expander,
+  codec: Codec.StateCodec,
+  canonical: (s: Statelet) => Symmetry.Canonical,
+  table: VisitedTable,
+  target: number
+): CheckTrace => {
+  const path: Array<number> = []
+  for (let id = target; id >= 0; id = table.parent(id)) path.push(id)
+  path.reverse()
+  const writer = new Codec.Writer()
+  const stored = (s: Statelet) => {
+    const c = canonical(s)
+    writer.reset()
+    codec.encode(writer, c.state)
+    return { hi: Fingerprint.high(writer.bytes, writer.length), lo: Fingerprint.low(writer.bytes, writer.length), bytes: writer.take(), renaming: c.renaming }
+  }
+  const { topology } = model.system
+  const order = new Map(topology.all.map((n, i) => [n, i]))
+  const everyone = new Set(topology.all)
+  const semantics = expander.semantics
+  const initial = semantics.initial
+  // The representative the search expanded, and the map from its node names to the concrete run's.
+  const first = stored(initial)
+  let representative = codec.decode(first.bytes)
+  let toConcrete = new Map([...first.renaming].map(([concrete, rep]) => [rep, concrete]))
+  let concrete = initial
+  const steps: Array<TraceStep> = []
+  const rename = <A>(value: A): A => renameValue(value, toConcrete, everyone, order) as A
+  for (const id of path.slice(1)) {
+    const [hi, lo] = table.fingerprint(id)
+    let next: ReturnType<typeof stored> | undefined
+    const found = expander.successors(representative).find((x) => {
+      const f = stored(x.next)
+      if (f.hi !== hi || f.lo !== lo) return false
+      next = f
+      return true
+    })
+    if (found === undefined || next === undefined) throw new Error(`internal: state ${id} is not a successor of its parent`)
+    const a = found.action
+    const repMessage = a.kind === "receive" || a.kind === "drop" || a.kind === "duplicate" ? representative.soup[a.msgId] : undefined
+    const message =
+      a.kind === "send"
+        ? { tag: a.tag, from: toConcrete.get(a.node) ?? a.node, to: toConcrete.get(a.to) ?? a.to, payload: rename(a.payload) }
+        : repMessage === undefined
+          ? undefined
+          : { tag: repMessage.tag, from: toConcrete.get(repMessage.from) ?? repMessage.from, to: toConcrete.get(repMessage.to) ?? repMessage.to, payload: rename(repMessage.payload) }
+    let action: Step.Action
+    if (a.kind === "send") action = { kind: "send", node: message!.from, tag: a.tag, to: message!.to, payload: message!.payload }
+    else if (a.kind === "crash" || a.kind === "restart") action = { kind: a.kind, node: toConcrete.get(a.node) ?? a.node }
+    else {
+      const m = message!
+      const match = concrete.soup.find(
+        (x) => x.active && x.tag === m.tag && x.from === m.from && x.to === m.to && JSON.stringify(x.payload) === JSON.stringify(m.payload)
+      )
+      if (match === undefined) throw new Error(`internal: no concrete message for step to state ${id}`)
+      action = { kind: a.kind, msgId: match.id }
+    }
+    const outcome = Step.step(semantics, concrete, action)
+    if (outcome._tag !== "Stepped") throw new Error(`internal: the concrete step to state ${id} is not enabled`)
+    concrete = outcome.statelet
+    steps.push({ action, message, state: concrete })
+    // The stored representative renamed x.next with `renaming` (old → new); the concrete run is x.next
+    // renamed by toConcrete, so representative names map to concrete ones through the inverse.
+    const inverse = new Map([...next.renaming].map(([from, to]) => [to, from]))
+    const composed = new Map<string, string>()
+    for (const n of topology.all) {
+      const before = inverse.get(n) ?? n
+      composed.set(n, toConcrete.get(before) ?? before)
+    }
+    toConcrete = composed
+    representative = codec.decode(next.bytes)
+  }
+  return { initial, steps }
+}

@@ -1,0 +1,46 @@
+/**
+ * The bounds of an exhaustive exploration of a system (its model, in model-checking terms): which
+ * faults the network may inject and how often, whether the soup keeps consumed messages, the finite
+ * domains of payloads that no transition enumerates itself, which states are final, which roles'
+ * nodes are interchangeable, and where to stop. Protocols export models; the checker explores them.
+ *
+ * @since 0.1.0
+ */
+import type { ProtocolShape, RoleOf } from "../typings/Protocol.ts"
+import type { NodesOf } from "./Protocol.ts"
+import type { Statelet } from "./Statelet.ts"
+import type { FaultModel } from "./Step.ts"
+import type { System } from "./System.ts"
+
+/**
+ * A model of a system for exhaustive checking.
+ *
+ * @example
+ * import { Calculator } from "../protocols/Calculator/index.ts"
+ * const model: Model = { system: Calculator.system({ clients: 1, servers: 1, requests: 1 }), soup: "history" }
+ * model.soup // => "history"
+ */
+export interface Model<T extends ProtocolShape = any> {
+  readonly system: System<T>
+  /** The fault steps explored, and their bounds. Default: none (Disel's reorder-only network). */
+  readonly faults?: FaultModel & {
+    /** At most this many nodes are down at once (default 1). */
+    readonly maxCrashed?: number
+    /** At most this many duplications in a run (default 1): duplication alone has no bound. */
+    readonly maxDuplicates?: number
+  }
+  /**
+   * `history` keeps consumed messages (Disel's soup, needed by invariants about the past);
+   * `active` forgets them and treats the soup as a multiset, which merges states that differ only in
+   * history. The checker refuses `active` when a property reads consumed messages.
+   */
+  readonly soup?: "history" | "active"
+  /** Candidate payloads of tags whose send transitions declare no `candidates`. */
+  readonly payloads?: { readonly [tag: string]: ReadonlyArray<unknown> }
+  /** States where nothing left to do is expected; any other state without a step is a deadlock. */
+  readonly final?: (statelet: Statelet<T>, nodes: NodesOf<T>) => boolean
+  /** Roles whose nodes are interchangeable, for symmetry reduction. */
+  readonly symmetric?: ReadonlyArray<RoleOf<T>>
+  readonly maxDepth?: number
+  readonly maxStates?: number
+}

@@ -1,0 +1,127 @@
+/**
+ * The model checker's benchmark: the one-round Two-Phase Commit protocol, its properties, its
+ * model, and the families `protoweave` lists as `tpc-bench` and `tpc-bench/commit-on-any-yes`.
+ * The families have no programs: the protocol is explored exhaustively by the checker, not
+ * simulated.
+ *
+ * @since 0.1.0
+ */
+import type { Model } from "../../core/Model.ts"
+import * as Property from "../../core/Property.ts"
+import type { NodesOf } from "../../core/Protocol.ts"
+import type { Statelet } from "../../core/Statelet.ts"
+import * as System from "../../core/System.ts"
+import * as TpcBenchProtocol from "./Protocol.ts"
+
+/** The benchmark protocol. */
+export const protocol = TpcBenchProtocol.make()
+
+/** The seeded bug: the coordinator may commit as soon as one vote is yes. */
+export const commitOnAnyYesProtocol = TpcBenchProtocol.make({ commitOnAnyYes: true })
+
+type Shape = NonNullable<TpcBenchProtocol.TpcBenchProtocol["~shape"]>
+
+const decisions = (s: Statelet<Shape>, nodes: NodesOf<Shape>) => nodes.participant.map((p) => s.locals.participant[p]!.decision)
+
+/**
+ * The properties of a benchmark system. They read only local states (the participants' ghost
+ * decisions and the coordinator's votes, which it keeps to the end), never consumed messages, so
+ * they are sound under the `active` soup, which forgets those.
+ */
+export const properties = (p: TpcBenchProtocol.TpcBenchProtocol) => [
+  /** No participant applied a commit while another applied an abort. */
+  Property.always(p, "agreement", (s, nodes) => {
+    const applied = decisions(s, nodes)
+    return !(applied.includes("commit") && applied.includes("abort"))
+  }),
+  /** A participant applied a commit only if every participant voted yes. */
+  Property.always(
+    p,
+    "validity",
+    (s, nodes) =>
+      !decisions(s, nodes).includes("commit") ||
+      nodes.coordinator.every((c) => TpcBenchProtocol.allYes(nodes.participant, s.locals.coordinator[c]!.votes))
+  ),
+  /** Non-vacuity: some participant commits. */
+  Property.sometimes(p, "committed", (s, nodes) => decisions(s, nodes).includes("commit")),
+  /** Non-vacuity: some participant aborts. */
+  Property.sometimes(p, "aborted", (s, nodes) => decisions(s, nodes).includes("abort"))
+]
+
+/** The round is over: the coordinator and every participant are `Done`. */
+const final = (s: Statelet<Shape>, nodes: NodesOf<Shape>): boolean =>
+  nodes.coordinator.every((c) => s.locals.coordinator[c]!.phase === "Done") &&
+  nodes.participant.every((p) => s.locals.participant[p]!.phase === "Done")
+
+const parameters = {
+  participants: { description: "number of participants", default: 3, min: 1, max: 8 }
+}
+
+/** The participants `p1..pN` of an `N`-participant benchmark. */
+const participantsOf = (n: number): ReadonlyArray<string> => Array.from({ length: n }, (_, i) => `p${i + 1}`)
+
+const build = (p: TpcBenchProtocol.TpcBenchProtocol, participants: number) =>
+  System.make({
+    protocol: p,
+    nodes: { coordinator: ["c"], participant: participantsOf(participants) },
+    programs: {},
+    properties: properties(p)
+  })
+
+/**
+ * The benchmark system: coordinator `c` and participants `p1..pN`, with no programs.
+ *
+ * @example
+ * system({ participants: 2 }).topology.all // => ["c", "p1", "p2"]
+ */
+export const system = (sizes: { readonly [name: string]: number } = {}) =>
+  build(protocol, sizes.participants ?? parameters.participants.default)
+
+/**
+ * The benchmark model with `participants` participants: Disel's reorder-only network, the
+ * `active` soup, and every node `Done` as the only expected end. It has
+ * `2·8^N + 5^N − 4^N − 2^N` distinct states and no deadlock; with `commitOnAnyYes` it violates
+ * `validity`.
+ *
+ * @example
+ * model(3).soup // => "active"
+ */
+export const model = (participants: number, options: TpcBenchProtocol.TpcBenchOptions = {}): Model<Shape> => ({
+  system: build(options.commitOnAnyYes === true ? commitOnAnyYesProtocol : protocol, participants),
+  soup: "active",
+  final
+})
+
+/**
+ * The number of distinct states of the `n`-participant benchmark: `2·8^n + 5^n − 4^n − 2^n`.
+ *
+ * @example
+ * expectedStates(3) // => 1077
+ */
+export const expectedStates = (n: number): number => 2 * 8 ** n + 5 ** n - 4 ** n - 2 ** n
+
+const sizeOf = (sizes: { readonly [name: string]: number }) => sizes.participants ?? parameters.participants.default
+
+/** The families `protoweave` lists. */
+export const families: ReadonlyArray<System.Family> = [
+  {
+    name: "tpc-bench",
+    description: "the checker benchmark: one round of Two-Phase Commit, every send and receive a step (no programs)",
+    broken: false,
+    tolerates: [],
+    parameters,
+    make: system,
+    model: (sizes) => model(sizeOf(sizes))
+  },
+  {
+    name: "tpc-bench/commit-on-any-yes",
+    description: "the benchmark's seeded bug: the coordinator commits on any yes vote; validity fails",
+    broken: true,
+    tolerates: [],
+    parameters,
+    make: (sizes) => build(commitOnAnyYesProtocol, sizeOf(sizes)),
+    model: (sizes) => model(sizeOf(sizes), { commitOnAnyYes: true })
+  }
+]
+
+export { TpcBenchProtocol as Protocol }

@@ -1,0 +1,129 @@
+/** The checker's data structures: the visited table, the frontier pages, fingerprints and the state codec. */
+import { assert, describe, it } from "vitest"
+import * as Codec from "../../checker/Codec.ts"
+import * as Fingerprint from "../../checker/Fingerprint.ts"
+import { Frontier } from "../../checker/Frontier.ts"
+import { VisitedTable } from "../../checker/VisitedTable.ts"
+import * as Calculator from "../../protocols/Calculator/index.ts"
+import * as TwoPhaseCommit from "../../protocols/TwoPhaseCommit/index.ts"
+import * as FaultPlan from "../../simulator/FaultPlan.ts"
+import * as Simulator from "../../simulator/Simulator.ts"
+import * as Step from "../../core/Step.ts"
+import type { System } from "../../core/System.ts"
+
+describe("VisitedTable", () => {
+  it("gives dense ids, finds every known fingerprint, and keeps parents and depths through growth", () => {
+    const table = new VisitedTable(4)
+    const n = 200_000
+    for (let i = 0; i < n; i++) assert.strictEqual(table.add(i * 2654435761 >>> 0, i, i - 1, i % 70000), i)
+    for (let i = 0; i < n; i += 997) assert.strictEqual(table.add(i * 2654435761 >>> 0, i, 0, 0), -1)
+    assert.strictEqual(table.size, n)
+    assert.strictEqual(table.parent(12345), 12344)
+    assert.strictEqual(table.depth(12345), 12345)
+    assert.deepStrictEqual(table.fingerprint(7), [(7 * 2654435761) >>> 0, 7])
+    // Same low half, different high half: distinct states.
+    assert.notStrictEqual(table.add(1, 5, -1, 0), -1)
+  })
+})
+
+describe("Frontier", () => {
+  it("is first-in first-out across pages, and releases what it has read", () => {
+    const q = new Frontier("fifo")
+    const big = new Uint8Array(300_000)
+    for (let i = 0; i < 20; i++) q.push(i, big.fill(i), big.length)
+    for (let i = 0; i < 20; i++) {
+      const e = q.pop()!
+      assert.strictEqual(e.id, i)
+      assert.strictEqual(e.bytes.length, big.length)
+      assert.strictEqual(e.bytes[123], i)
+    }
+    assert.isUndefined(q.pop())
+    assert.isBelow(q.bytes(), 3 << 20)
+  })
+
+  it("is last-in first-out across pages", () => {
+    const s = new Frontier("lifo")
+    for (let i = 0; i < 5000; i++) s.push(i, new Uint8Array([i & 255, (i >> 8) & 255]))
+    for (let i = 4999; i >= 0; i--) {
+      const e = s.pop()!
+      assert.strictEqual(e.id, i)
+      assert.deepStrictEqual([...e.bytes], [i & 255, (i >> 8) & 255])
+    }
+    assert.strictEqual(s.length, 0)
+  })
+})
+
+describe("Fingerprint", () => {
+  it("differs for different bytes and agrees for equal ones", () => {
+    const seen = new Set<string>()
+    for (let i = 0; i < 20000; i++) {
+      const bytes = new TextEncoder().encode(`state-${i}`)
+      seen.add(`${Fingerprint.high(bytes, bytes.length)}:${Fingerprint.low(bytes, bytes.length)}`)
+    }
+    assert.strictEqual(seen.size, 20000)
+    const a = new Uint8Array([1, 2, 3, 4, 5])
+    assert.strictEqual(Fingerprint.high(a, 5), Fingerprint.high(a.slice(), 5))
+    assert.notStrictEqual(Fingerprint.low(a, 4), Fingerprint.low(a, 5))
+    assert.isBelow(Fingerprint.collisionProbability(34e6), 1e-4)
+  })
+})
+
+describe("Codec", () => {
+  it("round-trips every state of simulated runs, and equal states encode equally", () => {
+    for (const system of [TwoPhaseCommit.system({ participants: 3 }), Calculator.system({})] as Array<System>) {
+      const codec = Codec.make(system.protocol, system.topology, "history")
+      const semantics = Step.make(system.protocol, system.topology, Step.allFaults)
+      const w = new Codec.Writer()
+      for (let seed = 0; seed < 20; seed++) {
+        const { trace } = Simulator.runOnce(system, { name: "x", parameters: {}, seed, runs: 1, faults: FaultPlan.presets.all!, maxSteps: 500, maxTime: 1e6 })
+        let s = semantics.initial
+        for (const e of trace.events) {
+          const action: Step.Action | undefined =
+            e.type === "send" && e.msg >= 0
+              ? { kind: "send", node: e.node, tag: e.tag, to: e.to, payload: e.payload }
+              : e.type === "deliver"
+                ? { kind: "receive", msgId: e.msg }
+                : e.type === "drop" || e.type === "duplicate"
+                  ? { kind: e.type, msgId: e.msg }
+                  : e.type === "crash" || e.type === "restart"
+                    ? { kind: e.type, node: e.node }
+                    : undefined
+          if (action === undefined) continue
+          const out = Step.step(semantics, s, action)
+          assert.strictEqual(out._tag, "Stepped")
+          if (out._tag !== "Stepped") return
+          s = out.statelet
+          w.reset()
+          codec.encode(w, s)
+          const bytes = w.take()
+          const decoded = codec.decode(bytes)
+          assert.deepStrictEqual(JSON.parse(JSON.stringify(decoded)), JSON.parse(JSON.stringify({ ...s, crashed: [...s.crashed].sort() })))
+          w.reset()
+          codec.encode(w, decoded)
+          assert.deepStrictEqual(w.take(), bytes)
+        }
+      }
+    }
+  })
+
+  it("encodes the soup as a multiset in active mode", () => {
+    const system = Calculator.system({ clients: 2, servers: 1 })
+    const codec = Codec.make(system.protocol, system.topology, "active")
+    const m = (id: number, from: string, active = true) => ({ id, tag: "req" as const, from, to: "s1", payload: { args: [1, 2] }, active })
+    const locals = { client: { c1: { pending: [] }, c2: { pending: [] } }, server: { s1: { pending: [] } } }
+    const bytes = (soup: Array<ReturnType<typeof m>>) => {
+      const w = new Codec.Writer()
+      codec.encode(w, { locals, soup, crashed: [] } as any)
+      return [...w.take()]
+    }
+    assert.deepStrictEqual(bytes([m(0, "c1"), m(1, "c2")]), bytes([m(0, "c2"), m(1, "c1")]))
+    assert.deepStrictEqual(bytes([m(0, "c1", false), m(1, "c2")]), bytes([m(0, "c2")]))
+    assert.notDeepEqual(bytes([m(0, "c1")]), bytes([m(0, "c2")]))
+  })
+
+  it("names the role and path of a schema it cannot encode", () => {
+    const system = Calculator.system({ clients: 1, servers: 1 })
+    const broken = { ...system.protocol, roles: { ...system.protocol.roles, client: { ...system.protocol.roles.client!, state: { ast: { _tag: "BigInt" } } } } }
+    assert.throws(() => Codec.make(broken as any, system.topology, "history"), Codec.CodecError, /role client: the checker cannot encode a BigInt schema/)
+  })
+})
