@@ -31,7 +31,8 @@ export const post = <T extends ProtocolShape>(
   soup: ReadonlyArray<Envelope<T>>,
   message: Omit<Envelope<T>, "id" | "active">
 ): readonly [ReadonlyArray<Envelope<T>>, Envelope<T>] => {
-  const posted = { ...message, id: soup.length, active: true } as Envelope<T>
+  // Written out rather than spread: this runs for every send the model checker explores.
+  const posted = { id: soup.length, tag: message.tag, from: message.from, to: message.to, payload: message.payload, active: true } as Envelope<T>
   return [[...soup, posted], posted]
 }
 
@@ -41,6 +42,7 @@ export const consume = <T extends ProtocolShape>(
   id: number
 ): ReadonlyArray<Envelope<T>> => {
   const next = soup.slice()
-  next[id] = { ...soup[id]!, active: false }
+  const m = soup[id]!
+  next[id] = { id: m.id, tag: m.tag, from: m.from, to: m.to, payload: m.payload, active: false } as Envelope<T>
   return next
 }

@@ -1,0 +1,159 @@
+/**
+ * The model checker: exact state counts against the benchmark formula, shortest counterexamples
+ * that the simulator replays, witnesses, deadlocks, symmetry reduction, the soup option's refusal,
+ * bounds and interruption, and errors for models it cannot explore.
+ */
+import { assert, describe, it } from "vitest"
+import * as Checker from "../../checker/Checker.ts"
+import { ModelError } from "../../checker/Successors.ts"
+import type { Model } from "../../core/Model.ts"
+import * as Calculator from "../../protocols/Calculator/index.ts"
+import * as TpcBench from "../../protocols/TpcBench/index.ts"
+import * as TwoPhaseCommit from "../../protocols/TwoPhaseCommit/index.ts"
+import * as FaultPlan from "../../simulator/FaultPlan.ts"
+import * as Simulator from "../../simulator/Simulator.ts"
+
+const property = (report: Checker.CheckReport, name: string) => report.properties.find((p) => p.name === name)!
+const broken = (n: number) => TpcBench.model(n, { commitOnAnyYes: true })
+
+/** The trace as the simulator records it, replayed strictly: it must come out identical. */
+const replays = (model: Model, name: string, trace: Checker.CheckTrace) => {
+  const recorded = Simulator.traceOfSteps(model.system, { name, parameters: {}, faults: FaultPlan.reorder }, trace.steps)
+  const replayed = Simulator.replay(model.system, recorded)
+  assert.isTrue(replayed.identical, replayed.difference)
+  return recorded
+}
+
+describe("Checker: exhaustive exploration", () => {
+  it("finds exactly 2·8^N + 5^N − 4^N − 2^N states of tpc-bench, with no deadlock, by BFS and by DFS", () => {
+    for (const n of [1, 2, 3, 4]) {
+      for (const strategy of ["bfs", "dfs"] as const) {
+        const report = Checker.check(TpcBench.model(n), { strategy })
+        assert.strictEqual(report.states, TpcBench.expectedStates(n), `N=${n} ${strategy}`)
+        assert.isUndefined(report.incomplete)
+        assert.strictEqual(report.deadlocks.count, 0)
+        assert.strictEqual(property(report, "agreement").status, "holds")
+        assert.strictEqual(property(report, "validity").status, "holds")
+        assert.strictEqual(property(report, "committed").status, "witnessed")
+        assert.strictEqual(property(report, "aborted").status, "witnessed")
+      }
+    }
+  })
+
+  it("reports the collision probability and the memory per state", () => {
+    const report = Checker.check(TpcBench.model(4))
+    assert.isAbove(report.collisionProbability, 0)
+    assert.isBelow(report.collisionProbability, 1e-9)
+    assert.isAbove(report.bytesPerState, 0)
+  })
+})
+
+describe("Checker: counterexamples and witnesses", () => {
+  it("catches the seeded bug with a shortest trace, which the simulator replays into the same violation", () => {
+    const report = Checker.check(broken(3))
+    const validity = property(report, "validity")
+    assert.strictEqual(validity.status, "violated")
+    const steps = validity.trace!.steps
+    // Shortest: prepare all (3 sends, 3 receives), 3 votes and their receipt, one commit, its receipt.
+    assert.strictEqual(steps.length, 14)
+    const dfs = property(Checker.check(broken(3), { strategy: "dfs" }), "validity")
+    assert.strictEqual(dfs.status, "violated")
+    assert.isAtLeast(dfs.trace!.steps.length, steps.length)
+    const recorded = replays(broken(3), "tpc-bench/commit-on-any-yes", validity.trace!)
+    assert.deepInclude(recorded.end.violation!, { kind: "invariant", property: "validity" })
+  })
+
+  it("gives witnesses that replay, and says when a sometimes property is never reached", () => {
+    const report = Checker.check(TpcBench.model(2))
+    const committed = property(report, "committed")
+    replays(TpcBench.model(2), "tpc-bench", committed.trace!)
+    const model = TpcBench.model(2)
+    const never: Model = {
+      ...model,
+      system: { ...model.system, properties: [...model.system.properties, { kind: "sometimes", name: "impossible", holds: () => false }] }
+    }
+    assert.strictEqual(property(Checker.check(never), "impossible").status, "never reached")
+  })
+
+  it("finds the Calculator's unchecked response in three steps", () => {
+    const report = Checker.check(Calculator.model({ clients: 1, servers: 1, depth: 4 }, Calculator.uncheckedProtocol))
+    const correct = property(report, "responseCorrect")
+    assert.strictEqual(correct.status, "violated")
+    assert.deepStrictEqual(
+      correct.trace!.steps.map((s) => s.action.kind),
+      ["send", "receive", "send"]
+    )
+  })
+
+  it("reports deadlocks: states with nothing to do that the model does not mark final", () => {
+    const model = TpcBench.model(2)
+    const { final: _final, ...withoutFinal } = model
+    const report = Checker.check(withoutFinal)
+    // Every run ends with everyone Done: one deadlock per decision (commit, abort) and vote pattern.
+    assert.isAbove(report.deadlocks.count, 0)
+    const trace = report.deadlocks.trace!
+    const last = trace.steps.at(-1)!.state as any
+    assert.strictEqual(last.locals.coordinator.c.phase, "Done")
+  })
+})
+
+describe("Checker: symmetry reduction", () => {
+  it("explores fewer states and still finds the violation, with a concrete trace that replays", () => {
+    const full = Checker.check(TpcBench.model(4), { symmetry: false })
+    const reduced = Checker.check({ ...TpcBench.model(4), symmetric: ["participant"] })
+    assert.isTrue(reduced.symmetry)
+    assert.strictEqual(full.states, TpcBench.expectedStates(4))
+    assert.isBelow(reduced.states, full.states / 3)
+    assert.strictEqual(property(reduced, "validity").status, "holds")
+    const bad = { ...broken(4), symmetric: ["participant"] as const }
+    const report = Checker.check(bad)
+    const validity = property(report, "validity")
+    assert.strictEqual(validity.status, "violated")
+    replays(bad, "tpc-bench/commit-on-any-yes", validity.trace!)
+    assert.strictEqual(validity.trace!.steps.length, property(Checker.check(broken(4)), "validity").trace!.steps.length)
+  })
+
+  it("reduces TwoPhaseCommit (with its history soup) and agrees with the full search", () => {
+    const model = TwoPhaseCommit.model({ participants: 2, rounds: 1 })
+    const full = Checker.check(model, { symmetry: false })
+    const reduced = Checker.check(model)
+    assert.isBelow(reduced.states, full.states)
+    for (const p of full.properties) assert.strictEqual(property(reduced, p.name).status, p.status)
+    const bad = TwoPhaseCommit.families.find((f) => f.name === "two-phase-commit/commit-on-any-yes")!.model!({ participants: 2, rounds: 2 })
+    const validity = property(Checker.check(bad), "commitValidity")
+    assert.strictEqual(validity.status, "violated")
+    replays(bad, "two-phase-commit/commit-on-any-yes", validity.trace!)
+  })
+})
+
+describe("Checker: bounds, options and errors", () => {
+  it("refuses to forget consumed messages when a property reads them", () => {
+    const model: Model = { ...TwoPhaseCommit.model({ participants: 2, rounds: 2 }), soup: "active" }
+    assert.throws(() => Checker.check(model), ModelError, /property "commitValidity" reads consumed messages/)
+  })
+
+  it("stops at the state and depth bounds, and when interrupted, saying so", () => {
+    assert.strictEqual(Checker.check(TpcBench.model(4), { maxStates: 100 }).incomplete, "max-states")
+    const shallow = Checker.check(TpcBench.model(4), { maxDepth: 3 })
+    assert.strictEqual(shallow.incomplete, "max-depth")
+    assert.strictEqual(shallow.maxDepth, 3)
+    let polls = 0
+    const interrupted = Checker.check(TpcBench.model(4), { interrupted: () => ++polls > 50 })
+    assert.strictEqual(interrupted.incomplete, "interrupted")
+    assert.isBelow(interrupted.states, TpcBench.expectedStates(4))
+  })
+
+  it("reports progress on long searches", () => {
+    const seen: Array<Checker.CheckProgress> = []
+    Checker.check(TpcBench.model(5), { onProgress: (p) => seen.push(p), progressEvery: 0 })
+    assert.isAbove(seen.length, 0)
+    assert.isAbove(seen.at(-1)!.states, 0)
+    assert.isAbove(seen.at(-1)!.memoryBytes, 0)
+  })
+
+  it("explains a send transition it cannot enumerate", () => {
+    const model = Calculator.model({ clients: 1, servers: 1 })
+    const { payloads: _payloads, ...withoutPayloads } = model
+    assert.throws(() => Checker.check(withoutPayloads), ModelError, /send transition "clientSend" declares no candidates and the payload schema of "req" is not finite/)
+  })
+})
