@@ -250,8 +250,51 @@ export interface StateCodec {
 }
 
 /**
- * Compiles the codec of a protocol instance. Throws `CodecError` naming the role or tag and the
- * path of any schema construct it cannot encode.
+ * Numbers distinct values by their canonical bytes, remembering each value once. The values it
+ * keeps are recognised by identity, without re-encoding: decoded states are made of them, and the
+ * step function returns new objects only for what it changes, so most of a successor's parts are
+ * parts of its parent.
+ */
+class Table {
+  private readonly byKey = new Map<string, number>()
+  /** The values kept (they are kept anyway), by identity; new objects are not added, which would make the map as large as the search. */
+  private readonly byIdentity = new Map<unknown, number>()
+  readonly values: Array<unknown> = []
+  constructor(private readonly codec: ValueCodec) {}
+  id(value: unknown, scratch: Writer): number {
+    const object = typeof value === "object" && value !== null
+    if (object) {
+      const known = this.byIdentity.get(value)
+      if (known !== undefined) return known
+    }
+    scratch.reset()
+    this.codec.encode(scratch, value)
+    const key = latin1(scratch.bytes, scratch.length)
+    let id = this.byKey.get(key)
+    if (id === undefined) {
+      id = this.values.length
+      this.byKey.set(key, id)
+      this.values.push(value)
+      if (object) this.byIdentity.set(value, id)
+    }
+    return id
+  }
+}
+
+const latin1 = (bytes: Uint8Array, length: number): string => {
+  let s = ""
+  for (let i = 0; i < length; i += 4096) {
+    s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(length, i + 4096)) as unknown as Array<number>)
+  }
+  return s
+}
+
+/**
+ * Compiles the codec of a protocol instance. A state is encoded as the numbers of its parts: each
+ * node's local state and each message are numbered by their canonical bytes the first time they are
+ * seen, so a state costs a few bytes however large its parts, and equal states encode equally within
+ * a run. Throws `CodecError` naming the role or tag and the path of any schema construct it cannot
+ * encode.
  *
  * @example
  * import { Calculator } from "../protocols/Calculator/index.ts"
@@ -259,57 +302,55 @@ export interface StateCodec {
  * const codec = make(system.protocol, system.topology, "history")
  * const w = new Writer()
  * codec.encode(w, { locals: { client: { c1: { pending: [] } }, server: { s1: { pending: [] } } }, soup: [], crashed: [] })
- * w.length // => 3
+ * w.length // => 4
  */
 export const make = (protocol: Protocol<any>, topology: Topology<any>, soup: SoupMode): StateCodec => {
   const strings = new Interner()
   for (const node of topology.all) strings.id(node)
   const roles = Object.keys(protocol.roles)
-  const roleCodecs = roles.map((role) => compile((protocol.roles[role]!.state as Schema.Top).ast, `role ${role}`, strings))
+  const nodesOf = topology.nodes as Record<string, ReadonlyArray<string>>
+  const localTables = roles.map((role) => new Table(compile((protocol.roles[role]!.state as Schema.Top).ast, `role ${role}`, strings)))
   const tags = Object.keys(protocol.messages)
   const tagIndex = new Map(tags.map((t, i) => [t, i]))
-  const payloadCodecs = tags.map((tag) => compile((protocol.messages[tag]!.payload as Schema.Top).ast, `message ${tag}`, strings))
+  const payloadTables = tags.map((tag) => new Table(compile((protocol.messages[tag]!.payload as Schema.Top).ast, `message ${tag}`, strings)))
   const nodeIndex = new Map(topology.all.map((n, i) => [n, i]))
+  // A message is numbered by (tag, from, to, payload number).
+  const messageIds = new Map<string, number>()
+  const messages: Array<{ tag: string; from: string; to: string; payload: unknown }> = []
   const scratch = new Writer()
-  const messageBytes = (m: { tag: string; from: string; to: string; payload: unknown }): Uint8Array => {
-    scratch.reset()
+  const messageId = (m: { tag: string; from: string; to: string; payload: unknown }): number => {
     const t = tagIndex.get(m.tag)!
-    scratch.varint(t)
-    scratch.varint(nodeIndex.get(m.from)!)
-    scratch.varint(nodeIndex.get(m.to)!)
-    payloadCodecs[t]!.encode(scratch, m.payload)
-    return scratch.take()
+    const key = `${t},${nodeIndex.get(m.from)},${nodeIndex.get(m.to)},${payloadTables[t]!.id(m.payload, scratch)}`
+    let id = messageIds.get(key)
+    if (id === undefined) {
+      id = messages.length
+      messageIds.set(key, id)
+      messages.push({ tag: m.tag, from: m.from, to: m.to, payload: payloadTables[t]!.values[payloadTables[t]!.id(m.payload, scratch)] })
+    }
+    return id
   }
-  const compareBytes = (a: Uint8Array, b: Uint8Array) => {
-    const n = Math.min(a.length, b.length)
-    for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!
-    return a.length - b.length
-  }
+  const ids: Array<number> = []
   return {
     strings,
     encode: (w, statelet) => {
       const locals = statelet.locals as Record<string, Record<string, unknown>>
       for (let r = 0; r < roles.length; r++) {
         const role = roles[r]!
-        const codec = roleCodecs[r]!
-        for (const node of (topology.nodes as Record<string, ReadonlyArray<string>>)[role]!) codec.encode(w, locals[role]![node])
+        const table = localTables[r]!
+        const byNode = locals[role]!
+        for (const node of nodesOf[role]!) w.varint(table.id(byNode[node], scratch))
       }
       w.varint(statelet.crashed.length)
-      for (const node of [...statelet.crashed].sort()) w.varint(nodeIndex.get(node)!)
+      if (statelet.crashed.length > 0) for (const node of [...statelet.crashed].sort()) w.varint(nodeIndex.get(node)!)
       if (soup === "history") {
         w.varint(statelet.soup.length)
-        for (const m of statelet.soup) {
-          const t = tagIndex.get(m.tag)!
-          w.varint(t)
-          w.varint(nodeIndex.get(m.from)!)
-          w.varint(nodeIndex.get(m.to)!)
-          payloadCodecs[t]!.encode(w, m.payload)
-          w.u8(m.active ? 1 : 0)
-        }
+        for (const m of statelet.soup) w.varint(messageId(m) * 2 + (m.active ? 1 : 0))
       } else {
-        const active = statelet.soup.filter((m) => m.active).map(messageBytes).sort(compareBytes)
-        w.varint(active.length)
-        for (const bytes of active) w.raw(bytes)
+        ids.length = 0
+        for (const m of statelet.soup) if (m.active) ids.push(messageId(m))
+        ids.sort((a, b) => a - b)
+        w.varint(ids.length)
+        for (const id of ids) w.varint(id)
       }
     },
     decode: (bytes) => {
@@ -317,23 +358,20 @@ export const make = (protocol: Protocol<any>, topology: Topology<any>, soup: Sou
       const locals: Record<string, Record<string, unknown>> = {}
       for (let i = 0; i < roles.length; i++) {
         const role = roles[i]!
-        const codec = roleCodecs[i]!
+        const values = localTables[i]!.values
         const byNode: Record<string, unknown> = {}
-        for (const node of (topology.nodes as Record<string, ReadonlyArray<string>>)[role]!) byNode[node] = codec.decode(r)
+        for (const node of nodesOf[role]!) byNode[node] = values[r.varint()]
         locals[role] = byNode
       }
       const crashed: Array<string> = []
       for (let n = r.varint(); n > 0; n--) crashed.push(topology.all[r.varint()]!)
-      const messages: Array<any> = []
+      const soupOut: Array<any> = []
       for (let n = r.varint(), id = 0; n > 0; n--, id++) {
-        const t = r.varint()
-        const from = topology.all[r.varint()]!
-        const to = topology.all[r.varint()]!
-        const payload = payloadCodecs[t]!.decode(r)
-        const active = soup === "history" ? r.u8() === 1 : true
-        messages.push({ id, tag: tags[t], from, to, payload, active })
+        const code = r.varint()
+        const m = messages[soup === "history" ? Math.floor(code / 2) : code]!
+        soupOut.push({ id, tag: m.tag, from: m.from, to: m.to, payload: m.payload, active: soup === "history" ? code % 2 === 1 : true })
       }
-      return { locals: locals as any, soup: messages, crashed }
+      return { locals: locals as any, soup: soupOut, crashed }
     }
   }
 }
