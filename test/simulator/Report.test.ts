@@ -9,6 +9,7 @@ const header: Header = {
   type: "run",
   format: 1,
   system: "two-phase-commit",
+  level: "programs",
   parameters: { participants: 1 },
   seed: 42,
   faults: FaultPlan.parse("all"),
