@@ -144,8 +144,12 @@ const assertForgettable = (model: Model, expander: Successors.Expander) => {
  * Explores a model and reports on every property and on deadlocks.
  *
  * @example
- * import { Calculator } from "../protocols/Calculator/index.ts"
- * const report = check({ system: Calculator.system({ clients: 1, servers: 1 }), payloads: { req: [{ args: [1, 2] }] }, maxDepth: 4 })
+ * import * as Calculator from "../protocols/Calculator/index.ts"
+ * const report = check({
+ *   system: Calculator.system({ clients: 1, servers: 1 }),
+ *   payloads: { req: [{ args: [1, 2] }], resp: [{ value: 3, args: [1, 2] }] },
+ *   maxDepth: 4,
+ * })
  * report.properties.find((p) => p.name === "responseCorrect")?.status // => "holds"
  */
 export const check = (model: Model, options: CheckOptions = {}): CheckReport => {

@@ -297,7 +297,7 @@ const latin1 = (bytes: Uint8Array, length: number): string => {
  * encode.
  *
  * @example
- * import { Calculator } from "../protocols/Calculator/index.ts"
+ * import * as Calculator from "../protocols/Calculator/index.ts"
  * const system = Calculator.system({ clients: 1, servers: 1 })
  * const codec = make(system.protocol, system.topology, "history")
  * const w = new Writer()

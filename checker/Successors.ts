@@ -87,8 +87,11 @@ export interface Expander {
  * candidate messages come from, and throws `ModelError` for a transition that has none.
  *
  * @example
- * import { Calculator } from "../protocols/Calculator/index.ts"
- * const expander = make({ system: Calculator.system({ clients: 1, servers: 1 }), payloads: { req: [{ args: [1, 2] }] } })
+ * import * as Calculator from "../protocols/Calculator/index.ts"
+ * const expander = make({
+ *   system: Calculator.system({ clients: 1, servers: 1 }),
+ *   payloads: { req: [{ args: [1, 2] }], resp: [{ value: 3, args: [1, 2] }] },
+ * })
  * expander.successors(expander.semantics.initial).length // => 1
  */
 export const make = (model: Model): Expander => {

@@ -56,7 +56,7 @@ export const renameValue = (
  * there are none).
  *
  * @example
- * import { Calculator } from "../protocols/Calculator/index.ts"
+ * import * as Calculator from "../protocols/Calculator/index.ts"
  * const canonical = make({ system: Calculator.system({ clients: 2, servers: 1 }), symmetric: ["client"] })
  * const s = { locals: { client: { c1: { pending: [{ peer: "s1", args: [1, 2] }] }, c2: { pending: [] } }, server: { s1: { pending: [] } } }, soup: [], crashed: [] }
  * canonical(s).renaming.get("c1") // => "c2"

@@ -16,7 +16,7 @@ import type { System } from "./System.ts"
  * A model of a system for exhaustive checking.
  *
  * @example
- * import { Calculator } from "../protocols/Calculator/index.ts"
+ * import * as Calculator from "../protocols/Calculator/index.ts"
  * const model: Model = { system: Calculator.system({ clients: 1, servers: 1, requests: 1 }), soup: "history" }
  * model.soup // => "history"
  */

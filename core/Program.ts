@@ -44,7 +44,7 @@ export interface Filter<T extends ProtocolShape, K extends string> {
  *
  * @example
  * import * as Effect from "effect/Effect"
- * import { Calculator } from "../protocols/Calculator/index.ts"
+ * import * as Calculator from "../protocols/Calculator/index.ts"
  * const client = make(Calculator.protocol, "client", (node) =>
  *   Effect.gen(function* () {
  *     yield* node.send("req", node.nodes.server[0]!, { args: [1, 2] })

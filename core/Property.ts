@@ -23,7 +23,7 @@ export interface Property<T extends ProtocolShape = any> {
  * A safety invariant. Its name is the Lean `def` it will be exported as.
  *
  * @example
- * import { Calculator } from "../protocols/Calculator/index.ts"
+ * import * as Calculator from "../protocols/Calculator/index.ts"
  * const noMessages = always(Calculator.protocol, "noMessages", (s) => s.soup.length === 0)
  * noMessages.kind // => "always"
  */
@@ -37,7 +37,7 @@ export const always = <T extends ProtocolShape>(
  * A reachability witness: some run must reach a state where it holds.
  *
  * @example
- * import { Calculator } from "../protocols/Calculator/index.ts"
+ * import * as Calculator from "../protocols/Calculator/index.ts"
  * const someMessage = sometimes(Calculator.protocol, "someMessage", (s) => s.soup.length > 0)
  * someMessage.kind // => "sometimes"
  */

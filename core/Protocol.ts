@@ -112,7 +112,7 @@ export interface MessageDeclaration {
  * it is plain data plus the transition functions.
  *
  * @example
- * import { Calculator } from "../protocols/Calculator/index.ts"
+ * import * as Calculator from "../protocols/Calculator/index.ts"
  * Calculator.protocol.label // => "calc"
  */
 export interface Protocol<T extends ProtocolShape = ProtocolShape> {
@@ -218,7 +218,7 @@ export interface Signature<
  * Declares a protocol's signature. Initial states are checked against their schemas here.
  *
  * @example
- * import type * as Schema from "effect/Schema"
+ * import * as Schema from "effect/Schema"
  * const Counter = Protocol.signature({
  *   label: "counter",
  *   roles: { peer: Schema.Struct({ n: Schema.Number }) },

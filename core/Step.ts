@@ -102,7 +102,7 @@ export interface Semantics<T extends ProtocolShape = ProtocolShape> {
  * Instantiates a protocol on a topology under a fault model.
  *
  * @example
- * import { Calculator } from "../protocols/Calculator/index.ts"
+ * import * as Calculator from "../protocols/Calculator/index.ts"
  * import * as Topology from "./Topology.ts"
  * const protocol = Calculator.protocol
  * const sem = make(protocol, Topology.make(protocol, { client: ["c"], server: ["s"] }), reorderOnly)
@@ -266,7 +266,7 @@ const refused = (reason: string): Refused => ({ _tag: "Refused", reason })
  * when a send breaks the protocol.
  *
  * @example
- * import { Calculator } from "../protocols/Calculator/index.ts"
+ * import * as Calculator from "../protocols/Calculator/index.ts"
  * import * as Topology from "./Topology.ts"
  * const protocol = Calculator.protocol
  * const sem = make(protocol, Topology.make(protocol, { client: ["c"], server: ["s"] }), reorderOnly)

@@ -25,7 +25,7 @@ export interface System<T extends ProtocolShape = any> {
  * Builds a system. Programs are given per node; each must be for that node's role and protocol.
  *
  * @example
- * import { Calculator } from "../protocols/Calculator/index.ts"
+ * import * as Calculator from "../protocols/Calculator/index.ts"
  * const system = Calculator.system({ clients: 1, servers: 1 })
  * system.topology.all // => ["c1", "s1"]
  */

@@ -25,7 +25,7 @@ export class TopologyError extends Error {
  * non-empty strings.
  *
  * @example
- * import { Calculator } from "../protocols/Calculator/index.ts"
+ * import * as Calculator from "../protocols/Calculator/index.ts"
  * const topology = Topology.make(Calculator.protocol, { client: ["c1"], server: ["s1"] })
  * topology.roleOf.get("s1") // => "server"
  */

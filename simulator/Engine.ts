@@ -147,7 +147,7 @@ export interface EngineOptions {
  * Runs one simulation of `system` with decisions from `chooser`.
  *
  * @example
- * import { Calculator } from "../protocols/Calculator/index.ts"
+ * import * as Calculator from "../protocols/Calculator/index.ts"
  * import { randomChooser } from "./Simulator.ts"
  * import * as Prng from "./Prng.ts"
  * import { reorder } from "./FaultPlan.ts"

@@ -227,12 +227,12 @@ export const formatEnd = (end: End): string => {
  * @example
  * import { reorder } from "./FaultPlan.ts"
  * const text = formatTrace({
- *   header: { type: "run", format: 1, system: "calculator", parameters: {}, seed: 1, faults: reorder, maxSteps: 10, maxTime: 100 },
+ *   header: { type: "run", format: 1, system: "calculator", level: "programs", parameters: {}, seed: 1, faults: reorder, maxSteps: 10, maxTime: 100 },
  *   events: [{ type: "send", step: 1, time: 0, node: "c1", tag: "req", to: "s1", payload: { args: [0, 0] }, msg: 0, transition: "clientSend", local: { pending: [{ peer: "s1", args: [0, 0] }] } }],
  *   end: { type: "end", status: "stuck", steps: 1, time: 0, violation: null, blocked: ["c1"] }
  * }, { initial: new Map([["c1", { pending: [] }]]) })
  * text.includes("c1 → s1  req {args:[0,0]}  [clientSend]  msg 0") // => true
- * text.includes('c1: pending [] → [{peer:"s1",args:[0,0]}]') // => true
+ * text.includes('c1: pending += {peer:"s1",args:[0,0]}') // => true
  */
 export const formatTrace = (trace: Trace, options: FormatTraceOptions = {}): string => {
   const { header, events, end } = trace

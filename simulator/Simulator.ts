@@ -227,7 +227,7 @@ const traceOf = (header: Header, result: RunResult): Trace => ({ header, events:
  * Runs one seeded simulation and returns its trace.
  *
  * @example
- * import { Calculator } from "../protocols/Calculator/index.ts"
+ * import * as Calculator from "../protocols/Calculator/index.ts"
  * import { reorder } from "./FaultPlan.ts"
  * const { trace } = runOnce(Calculator.system({ clients: 1, servers: 1 }), { name: "calculator", parameters: {}, seed: 7, runs: 1, faults: reorder, maxSteps: 1000, maxTime: 60000 })
  * trace.end.status // => "completed"
@@ -293,7 +293,7 @@ export interface ProtocolStep {
  * consumed messages replays on the simulator's full soup.
  *
  * @example
- * import { Calculator } from "../protocols/Calculator/index.ts"
+ * import * as Calculator from "../protocols/Calculator/index.ts"
  * import { reorder } from "./FaultPlan.ts"
  * const trace = traceOfSteps(Calculator.system({ clients: 1, servers: 1 }), { name: "calculator", parameters: {}, faults: reorder }, [
  *   { action: { kind: "send", node: "c1", tag: "req", to: "s1", payload: { args: [1, 2] } }, message: undefined },

@@ -185,7 +185,7 @@ export class TraceFormatError extends Error {
  * import { reorder } from "./FaultPlan.ts"
  * const header: Header = { type: "run", format: 1, system: "calculator", level: "programs", parameters: {}, seed: 1, faults: reorder, maxSteps: 10, maxTime: 100 }
  * const end: End = { type: "end", status: "completed", steps: 0, time: 0, violation: null, blocked: [] }
- * toNdjson({ header, events: [], end }).split("\n").length // => 3
+ * toNdjson({ header, events: [], end }).split("\n").length // => 2
  */
 export const toNdjson = (trace: Trace): string =>
   [trace.header, ...trace.events, trace.end].map((line) => JSON.stringify(line)).join("\n")

@@ -38,8 +38,9 @@ export declare const NodeIdBrand: unique symbol
  * string. A node that plays roles in several protocols has the intersection of their ids.
  *
  * @example
- * declare const p: NodeId<"tpc", "participant">
- * const s: string = p // ids are strings
+ * const p = "p1" as NodeId<"tpc", "participant">
+ * const s: string = p
+ * s // => "p1"
  */
 export type NodeId<L extends string, R extends string> = string & {
   readonly [NodeIdBrand]: { readonly [K in L]: R }
