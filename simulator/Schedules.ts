@@ -42,7 +42,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import * as Fingerprint from "../checker/Fingerprint.ts"
+import * as Fingerprint from "../core/Fingerprint.ts"
 import type * as Program from "../core/Program.ts"
 import type { System } from "../core/System.ts"
 import * as Engine from "./Engine.ts"

@@ -1,7 +1,7 @@
 /** The checker's data structures: the visited table, the frontier pages, fingerprints and the state codec. */
 import { assert, describe, it } from "vitest"
 import * as Codec from "../../checker/Codec.ts"
-import * as Fingerprint from "../../checker/Fingerprint.ts"
+import * as Fingerprint from "../../core/Fingerprint.ts"
 import { Frontier } from "../../checker/Frontier.ts"
 import { VisitedTable } from "../../checker/VisitedTable.ts"
 import * as Calculator from "../../protocols/Calculator/index.ts"
