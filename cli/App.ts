@@ -17,6 +17,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { CliError, CliOutput, Command } from "effect/cli"
 import { createRequire } from "node:module"
+import * as Check from "./Check.ts"
 import { ExitCode, oneLine, UsageError, ViolationFound } from "./Errors.ts"
 import * as List from "./List.ts"
 import * as Replay from "./Replay.ts"
@@ -26,8 +27,8 @@ const version: string = createRequire(import.meta.url)("../package.json").versio
 
 /** The root command with its subcommands. */
 export const command = Command.make("protoweave").pipe(
-  Command.withDescription("Typed distributed protocols: list them, simulate them with faults, replay their traces"),
-  Command.withSubcommands([List.command, Simulate.command, Replay.command])
+  Command.withDescription("Typed distributed protocols: list them, simulate them with faults, check their models exhaustively, replay their traces"),
+  Command.withSubcommands([List.command, Simulate.command, Check.command, Replay.command])
 )
 
 /** What the command-line interface needs of Node: files, paths, arguments, the terminal, processes. */
