@@ -67,6 +67,6 @@ export const replay = (file: string): Effect.Effect<void, UsageError | Violation
 /** The `replay` command. */
 export const command = Command.make(
   "replay",
-  { file: Argument.String("trace-file").pipe(Argument.withDescription("an NDJSON trace written by \"protoweave simulate --trace\"")) },
+  { file: Argument.String("trace-file").pipe(Argument.withDescription("an NDJSON trace written by \"protoweave simulate --trace\" or \"protoweave check --trace\"")) },
   ({ file }) => replay(file)
 ).pipe(Command.withDescription("Replay a recorded trace strictly and check that it comes out identical"))

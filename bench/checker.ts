@@ -1,0 +1,76 @@
+/**
+ * `npm run bench:checker [-- --n8]`: distinct states per second of protoweave's model checker on
+ * the one-round Two-Phase Commit benchmark (`tpc-bench`) with N = 5, 6, 7 participants (and 8 with
+ * `--n8`, which takes a long time and a few GB), against the plain-JavaScript BFS over packed
+ * states (`bench/checker/PlainBfs.ts`) measured in the same process. Both must find exactly the
+ * closed-form number of states, or the benchmark fails. Absolute figures vary with the machine;
+ * the ratio much less. The last line is `ratio N=7: <protoweave states/s ÷ plain-JS states/s>`.
+ */
+import * as Checker from "../checker/Checker.ts"
+import * as TpcBench from "../protocols/TpcBench/index.ts"
+import { plainBfs } from "./checker/PlainBfs.ts"
+
+const args = process.argv.slice(2)
+const unknown = args.filter((a) => a !== "--n8")
+if (unknown.length > 0) {
+  console.error(`bench:checker: unknown argument ${unknown.join(" ")} (the only flag is --n8)`)
+  process.exit(2)
+}
+const sizes = args.includes("--n8") ? [5, 6, 7, 8] : [5, 6, 7]
+
+/** One side's run on one N. */
+interface Measured {
+  readonly states: number
+  readonly ms: number
+  readonly bytesPerState: number
+}
+
+const protoweave = (n: number): Measured => {
+  const report = Checker.check(TpcBench.model(n))
+  // A benchmark that explored something else than the whole, correct model measures nothing.
+  const wrong = [
+    ...(report.incomplete === undefined ? [] : [`the search stopped early (${report.incomplete})`]),
+    ...report.properties.filter((p) => p.status === "violated").map((p) => `${p.name} violated`),
+    ...(report.deadlocks.count === 0 ? [] : [`${report.deadlocks.count} deadlocks`])
+  ]
+  if (wrong.length > 0) throw new Error(`bench:checker: protoweave on N=${n}: ${wrong.join(", ")}`)
+  return { states: report.states, ms: report.elapsedMs, bytesPerState: report.bytesPerState }
+}
+
+const plain = (n: number): Measured => {
+  const r = plainBfs(n)
+  return { states: r.states, ms: r.ms, bytesPerState: r.bytesPerState }
+}
+
+const rate = (m: Measured) => (m.states * 1000) / m.ms
+
+const count = (n: number) => Math.round(n).toLocaleString("en-US")
+
+const row = (label: string, m: Measured) =>
+  `  ${label.padEnd(10)}  ${count(m.states).padStart(11)} states  ${(m.ms / 1000).toFixed(2).padStart(8)} s  ${count(rate(m)).padStart(10)} states/s  ${m.bytesPerState.toFixed(1).padStart(7)} B/state`
+
+const assertExpected = (label: string, n: number, m: Measured) => {
+  const expected = TpcBench.expectedStates(n)
+  if (m.states !== expected) {
+    throw new Error(`bench:checker: ${label} found ${count(m.states)} states for N=${n}, but the benchmark has exactly ${count(expected)}`)
+  }
+}
+
+// The machine is shared and noisy: each side first runs once on a small N, so that neither is
+// measured while its code is still being compiled.
+for (const [label, run] of [["protoweave", protoweave], ["plain JS", plain]] as const) assertExpected(label, 4, run(4))
+
+console.log(`tpc-bench (one round of Two-Phase Commit, reorder-only network), N = ${sizes.join(", ")}`)
+const ratios = new Map<number, number>()
+for (const n of sizes) {
+  const ours = protoweave(n)
+  assertExpected("protoweave", n, ours)
+  const theirs = plain(n)
+  assertExpected("plain JS", n, theirs)
+  ratios.set(n, rate(ours) / rate(theirs))
+  console.log(`N=${n}  ${count(TpcBench.expectedStates(n))} states (the closed form)`)
+  console.log(row("protoweave", ours))
+  console.log(row("plain JS", theirs))
+  console.log(`  ratio       ${ratios.get(n)!.toFixed(3)} (protoweave states/s ÷ plain-JS states/s)`)
+}
+console.log(`ratio N=7: ${ratios.get(7)!.toFixed(3)}`)

@@ -1,0 +1,510 @@
+/**
+ * `protoweave check <protocol>`: explores every reachable state of a protocol family's model with
+ * the explicit-state checker and reports, per property, whether it holds (with a shortest
+ * counterexample when it does not), which `sometimes` properties are reached, and the deadlocks,
+ * followed by the search's figures. `--trace FILE` keeps the counterexample as an NDJSON trace that
+ * `protoweave replay` reproduces.
+ *
+ * The search is synchronous, so it runs in a worker thread: the main thread stays free to print
+ * the progress the worker posts and to catch Ctrl-C, which it passes on through a shared flag that
+ * the search polls; the worker then stops and reports what it has found so far.
+ *
+ * @since 0.1.0
+ */
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import type * as FileSystem from "effect/FileSystem"
+import * as Option from "effect/Option"
+import { Argument, Command, Flag } from "effect/cli"
+import { fileURLToPath } from "node:url"
+import { parentPort, Worker, workerData } from "node:worker_threads"
+import * as Checker from "../checker/Checker.ts"
+import { CodecError } from "../checker/Codec.ts"
+import { ModelError } from "../checker/Successors.ts"
+import type { Model } from "../core/Model.ts"
+import type { Family } from "../core/System.ts"
+import * as Protocols from "../protocols/index.ts"
+import * as FaultPlan from "../simulator/FaultPlan.ts"
+import * as Report from "../simulator/Report.ts"
+import * as Simulator from "../simulator/Simulator.ts"
+import * as Trace from "../simulator/Trace.ts"
+import { oneLine, UsageError, ViolationFound } from "./Errors.ts"
+import * as Families from "./Families.ts"
+import * as Files from "./Files.ts"
+import * as Parameters from "./Parameters.ts"
+import { wholeNumber } from "./Simulate.ts"
+
+/** The flags of `check` itself, which no convenience parameter flag may shadow. */
+const ownFlags: ReadonlyArray<string> = ["bfs", "dfs", "symmetry", "no-symmetry", "max-states", "max-depth", "trace", "param"]
+
+const sizeFlags: { readonly [name: string]: Flag.Flag<Option.Option<string>> } = Object.fromEntries(
+  Parameters.convenienceNames()
+    .filter((name) => !ownFlags.includes(name))
+    .map((name) => [name, Flag.String(name).pipe(Flag.withMetavar("N"), Flag.withDescription(Parameters.describeName(name)), Flag.optional)])
+)
+
+const config = {
+  protocol: Argument.String("protocol").pipe(Argument.withDescription('the protocol to check, as "protoweave list" names it')),
+  bfs: Flag.Boolean("bfs").pipe(
+    Flag.withoutNegation,
+    Flag.withDescription("search breadth-first: counterexamples and witnesses are shortest (the default)"),
+    Flag.withDefault(false)
+  ),
+  dfs: Flag.Boolean("dfs").pipe(
+    Flag.withoutNegation,
+    Flag.withDescription("search depth-first: a smaller frontier, but traces are not shortest"),
+    Flag.withDefault(false)
+  ),
+  symmetry: Flag.Boolean("symmetry").pipe(
+    Flag.withDescription("identify states that differ only by renaming the model's interchangeable nodes; --no-symmetry turns it off (default: on when the model declares some)"),
+    Flag.optional
+  ),
+  maxStates: Flag.String("max-states").pipe(
+    Flag.withMetavar("N"),
+    Flag.withDescription("stop after this many distinct states (default: the model's bound, else none)"),
+    Flag.optional
+  ),
+  maxDepth: Flag.String("max-depth").pipe(
+    Flag.withMetavar("N"),
+    Flag.withDescription("do not expand states this many steps from the initial state (default: the model's bound, else none)"),
+    Flag.optional
+  ),
+  trace: Flag.String("trace").pipe(
+    Flag.withMetavar("FILE"),
+    Flag.withDescription("write the NDJSON trace of the first violated property (else of the first deadlock), for protoweave replay"),
+    Flag.optional
+  ),
+  param: Flag.String("param").pipe(
+    Flag.withMetavar("NAME=N"),
+    Flag.withDescription('a size parameter of the protocol (repeatable); "protoweave list" shows them'),
+    Flag.atLeast(0)
+  ),
+  sizes: sizeFlags
+}
+
+/** The parsed command line of `check`: numbers are checked by `check`, for uniform messages. */
+export interface CheckInput {
+  readonly protocol: string
+  readonly bfs: boolean
+  readonly dfs: boolean
+  readonly symmetry: Option.Option<boolean>
+  readonly maxStates: Option.Option<string>
+  readonly maxDepth: Option.Option<string>
+  readonly trace: Option.Option<string>
+  readonly param: ReadonlyArray<string>
+  readonly sizes: { readonly [name: string]: Option.Option<string> }
+}
+
+/** How the search is run, as far as the command line decides it. */
+export interface SearchOptions {
+  readonly strategy: "bfs" | "dfs"
+  readonly symmetry?: boolean
+  readonly maxStates?: number
+  readonly maxDepth?: number
+}
+
+/** A trace found by the checker, recorded as the simulator's NDJSON so that `replay` can run it. */
+export interface RecordedTrace {
+  /** The number of steps from the initial state. */
+  readonly steps: number
+  readonly ndjson: string
+}
+
+/**
+ * The checker's report with its traces recorded as NDJSON text: plain data, so that it crosses
+ * from the worker thread unchanged (statelets need not survive structured cloning).
+ */
+export interface Outcome extends Omit<Checker.CheckReport, "properties" | "deadlocks"> {
+  readonly properties: ReadonlyArray<Omit<Checker.PropertyResult, "trace"> & { readonly trace: RecordedTrace | undefined }>
+  readonly deadlocks: { readonly count: number; readonly trace: RecordedTrace | undefined }
+}
+
+/**
+ * The fault plan under which a model's traces replay: every fault the model explores switched on
+ * (with the presets' rates, which only matter to random runs), so that the simulator's step
+ * function allows the same steps.
+ *
+ * @example
+ * import { find } from "../protocols/index.ts"
+ * faultPlanOf(find("tpc-bench")!.model!({ participants: 2 })).drop // => 0
+ */
+export const faultPlanOf = (model: Model): FaultPlan.FaultPlan => {
+  const faults = model.faults
+  if (faults === undefined) return FaultPlan.reorder
+  return {
+    ...FaultPlan.reorder,
+    drop: faults.drop ? FaultPlan.presets.drop!.drop : 0,
+    duplicate: faults.duplicate ? FaultPlan.presets.duplicate!.duplicate : 0,
+    crash: faults.crash ? FaultPlan.presets.crash!.crash : 0,
+    restart: faults.restart ? FaultPlan.presets.crash!.restart : 0,
+    maxCrashed: faults.maxCrashed ?? FaultPlan.reorder.maxCrashed
+  }
+}
+
+/**
+ * Builds a family's model and checks it: the work of the worker thread, usable directly too. The
+ * traces are recorded on the system `family.make(parameters)` builds, which is the one
+ * `protoweave replay` rebuilds from the trace's header.
+ *
+ * @example
+ * const outcome = explore("tpc-bench", { participants: 2 }, { strategy: "bfs" })
+ * outcome.states // => 133
+ */
+export const explore = (
+  name: string,
+  parameters: { readonly [name: string]: number },
+  search: SearchOptions,
+  hooks: Pick<Checker.CheckOptions, "onProgress" | "interrupted"> = {}
+): Outcome => {
+  const family = Protocols.find(name)
+  if (family?.model === undefined) throw new ModelError(`${name} has no model to check`)
+  const model = family.model(parameters)
+  const report = Checker.check(model, { ...search, ...hooks, progressEvery: 1000 })
+  const system = family.make(parameters)
+  const faults = faultPlanOf(model)
+  const record = (trace: Checker.CheckTrace | undefined): RecordedTrace | undefined => {
+    if (trace === undefined) return undefined
+    const steps = trace.steps.map((s) => ({ action: s.action, message: s.message }))
+    return { steps: steps.length, ndjson: Trace.toNdjson(Simulator.traceOfSteps(system, { name, parameters, faults }, steps)) }
+  }
+  return {
+    ...report,
+    properties: report.properties.map((p) => ({ ...p, trace: record(p.trace) })),
+    deadlocks: { count: report.deadlocks.count, trace: record(report.deadlocks.trace) }
+  }
+}
+
+/** What the main thread gives the worker. */
+interface WorkerInput {
+  readonly name: string
+  readonly parameters: { readonly [name: string]: number }
+  readonly search: SearchOptions
+  /** One Int32: the main thread stores 1 in it on Ctrl-C. */
+  readonly stop: SharedArrayBuffer
+}
+
+/** What the worker posts back: progress as it goes, then the outcome or why there is none. */
+type WorkerMessage =
+  | { readonly type: "progress"; readonly progress: Checker.CheckProgress }
+  | { readonly type: "done"; readonly outcome: Outcome }
+  | { readonly type: "failed"; readonly usage: boolean; readonly message: string }
+
+/**
+ * The body of the checker's worker thread: explores the model named in its `workerData`, posting
+ * progress and then the outcome. A model the checker refuses (`ModelError`, `CodecError`) is bad
+ * input; anything else is reported as an internal error.
+ */
+export const runWorker = (): void => {
+  const port = parentPort
+  if (port === null) throw new Error("runWorker runs in the checker's worker thread only")
+  const input = workerData as WorkerInput
+  const stop = new Int32Array(input.stop)
+  const post = (message: WorkerMessage) => port.postMessage(message)
+  try {
+    const outcome = explore(input.name, input.parameters, input.search, {
+      onProgress: (progress) => post({ type: "progress", progress }),
+      interrupted: () => Atomics.load(stop, 0) !== 0
+    })
+    post({ type: "done", outcome })
+  } catch (e) {
+    const usage = e instanceof ModelError || e instanceof CodecError
+    const message = e instanceof Error ? (usage ? e.message : `${e.name}: ${e.message}`) : String(e)
+    post({ type: "failed", usage, message })
+  }
+}
+
+/**
+ * The source of the worker thread. A worker does not inherit the main thread's TypeScript loader,
+ * so it registers tsx itself (with the project's tsconfig, as `bin/protoweave.js` does) before it
+ * imports this module and runs `runWorker`.
+ */
+const workerSource = (): string => {
+  const api = import.meta.resolve("tsx/esm/api")
+  const tsconfig = fileURLToPath(new URL("../tsconfig.json", import.meta.url))
+  return [
+    `import(${JSON.stringify(api)})`,
+    `.then(({ register }) => { register({ tsconfig: ${JSON.stringify(tsconfig)} }); return import(${JSON.stringify(import.meta.url)}) })`,
+    `.then((m) => m.runWorker())`
+  ].join("")
+}
+
+const count = (n: number) => Math.round(n).toLocaleString("en-US")
+
+const seconds = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(2)}s` : `${(ms / 1000).toFixed(1)}s`)
+
+const perSecond = (states: number, ms: number) => (ms <= 0 ? "-" : count((states * 1000) / ms))
+
+/**
+ * The progress line of a long search.
+ *
+ * @example
+ * formatProgress({ states: 30000, transitions: 52000, depth: 17, queue: 4100, elapsedMs: 2000, memoryBytes: 150 * 2 ** 20 })
+ * // => "30,000 states, 15,000 states/s, depth 17, queue 4,100, 150 MB"
+ */
+export const formatProgress = (p: Checker.CheckProgress): string =>
+  `${count(p.states)} states, ${perSecond(p.states, p.elapsedMs)} states/s, depth ${p.depth}, queue ${count(p.queue)}, ${count(p.memoryBytes / 2 ** 20)} MB`
+
+/**
+ * Runs the search in a worker thread: progress goes to stderr, and Ctrl-C sets the flag the search
+ * polls (a second Ctrl-C quits at once). Interrupting the command itself terminates the worker.
+ */
+const inWorker = (input: Omit<WorkerInput, "stop">): Effect.Effect<Outcome, UsageError> =>
+  Effect.callback<Outcome, UsageError>((resume) => {
+    const stop = new SharedArrayBuffer(4)
+    const flag = new Int32Array(stop)
+    const worker = new Worker(workerSource(), { eval: true, workerData: { ...input, stop } satisfies WorkerInput })
+    let settled = false
+    const onSigint = () => {
+      if (Atomics.load(flag, 0) !== 0) {
+        process.stderr.write("interrupted again: quitting without a result\n")
+        process.exit(130)
+      }
+      Atomics.store(flag, 0, 1)
+      process.stderr.write("\ninterrupted: stopping the search to report what it found so far (Ctrl-C again to quit at once)\n")
+    }
+    const settle = () => {
+      settled = true
+      process.off("SIGINT", onSigint)
+      void worker.terminate()
+    }
+    const finish = (effect: Effect.Effect<Outcome, UsageError>) => {
+      if (settled) return
+      settle()
+      resume(effect)
+    }
+    process.on("SIGINT", onSigint)
+    worker.on("message", (message: WorkerMessage) => {
+      switch (message.type) {
+        case "progress":
+          // Written straight away: the main thread has nothing else to do while the worker searches.
+          process.stderr.write(`progress: ${formatProgress(message.progress)}\n`)
+          return
+        case "done":
+          return finish(Effect.succeed(message.outcome))
+        case "failed":
+          return finish(
+            message.usage
+              ? Effect.fail(new UsageError({ message: `cannot check ${input.name}: ${oneLine(message.message)}` }))
+              : Effect.die(new Error(`the checker failed: ${oneLine(message.message)}`))
+          )
+      }
+    })
+    worker.on("error", (e) => finish(Effect.die(e)))
+    worker.on("exit", (code) => finish(Effect.die(new Error(`the checker's worker thread stopped (exit code ${code}) without a result`))))
+    return Effect.sync(() => {
+      if (!settled) settle()
+    })
+  })
+
+/** What the output says about the run besides the outcome. */
+export interface OutcomeContext {
+  /** The depth bound in force, to say up to where a bounded search checked. */
+  readonly maxDepth: number | undefined
+  /** The states bound in force. */
+  readonly maxStates: number | undefined
+}
+
+const parametersText = (parameters: { readonly [name: string]: number }): string => {
+  const entries = Object.entries(parameters)
+  return entries.length === 0 ? "default sizes" : entries.map(([k, v]) => `${k}=${v}`).join(" ")
+}
+
+const stepsText = (n: number) => `${n} step${n === 1 ? "" : "s"}`
+
+/** Why an incomplete search stopped, in words. */
+const incompleteText = (outcome: Outcome, context: OutcomeContext): string => {
+  switch (outcome.incomplete) {
+    case undefined:
+      return "complete: every reachable state was explored"
+    case "max-states":
+      return `INCOMPLETE: stopped at the bound of ${count(context.maxStates ?? outcome.states)} states`
+    case "max-depth":
+      return `INCOMPLETE: states ${context.maxDepth ?? outcome.maxDepth} steps deep were not expanded (the depth bound)`
+    case "interrupted":
+      return "INTERRUPTED (Ctrl-C): the result is partial"
+  }
+}
+
+/** How far a property that held so far was checked. */
+const heldText = (outcome: Outcome, context: OutcomeContext): string => {
+  switch (outcome.incomplete) {
+    case undefined:
+      return "holds"
+    case "max-states":
+      return `holds in the ${count(outcome.states)} states explored`
+    case "max-depth":
+      return `holds up to depth ${context.maxDepth ?? outcome.maxDepth}`
+    case "interrupted":
+      return "no violation so far (interrupted)"
+  }
+}
+
+/** The verdict on one property, on one line. */
+const verdict = (p: Outcome["properties"][number], outcome: Outcome, context: OutcomeContext): string => {
+  const shortest = outcome.strategy === "bfs" ? "shortest trace" : "trace"
+  switch (p.status) {
+    case "holds":
+      return heldText(outcome, context)
+    case "violated":
+      return `VIOLATED (${shortest}: ${stepsText(p.trace?.steps ?? 0)}, below)`
+    case "witnessed":
+      return `witnessed in ${stepsText(p.trace?.steps ?? 0)}`
+    case "never reached":
+      return outcome.incomplete === undefined
+        ? "never reached (warning: no reachable state satisfies it; the invariants may hold vacuously)"
+        : "never reached in the states explored (warning)"
+  }
+}
+
+/**
+ * The report of a check: the verdict on every property, the deadlocks, then the search's figures
+ * — states, transitions, depth, time and rate, bytes per state, the fingerprint collision bound —
+ * and whether the search was complete. An interrupted search is announced as partial first.
+ *
+ * @example
+ * const outcome = explore("tpc-bench", { participants: 2 }, { strategy: "bfs" })
+ * const text = formatOutcome(outcome, { maxDepth: undefined, maxStates: undefined })
+ * text.includes("search      complete: every reachable state was explored") // => true
+ */
+export const formatOutcome = (outcome: Outcome, context: OutcomeContext): string => {
+  const lines: Array<string> = []
+  if (outcome.incomplete === "interrupted") lines.push("PARTIAL RESULT: the search was interrupted before it finished")
+  const width = Math.max(0, ...outcome.properties.map((p) => p.name.length))
+  outcome.properties.forEach((p, i) => {
+    const heading = i === 0 ? "properties  " : "            "
+    lines.push(`${heading}${p.name.padEnd(width)}  ${p.kind === "always" ? "always   " : "sometimes"}  ${verdict(p, outcome, context)}`)
+  })
+  const { deadlocks } = outcome
+  lines.push(
+    deadlocks.count === 0
+      ? `deadlocks   none${outcome.incomplete === undefined ? "" : outcome.incomplete === "interrupted" ? " so far" : " in the states explored"}`
+      : `deadlocks   ${count(deadlocks.count)} (DEADLOCK: the first ${outcome.strategy === "bfs" ? "reached" : "found"} in ${stepsText(deadlocks.trace?.steps ?? 0)}, below)`
+  )
+  lines.push(
+    `states      ${count(outcome.states)} distinct, ${count(outcome.transitions)} transitions, depth ${outcome.maxDepth}`,
+    `time        ${seconds(outcome.elapsedMs)} (${perSecond(outcome.states, outcome.elapsedMs)} states/s)`,
+    `memory      ${count(outcome.bytesPerState)} bytes/state`,
+    `collisions  probability ${outcome.collisionProbability.toExponential(1)} that two distinct states shared a fingerprint`,
+    `search      ${incompleteText(outcome, context)}`
+  )
+  return lines.join("\n")
+}
+
+/** The command-line parameters of `input`, in the order given, for `Parameters.resolve`. */
+const givenParameters = (input: CheckInput): Effect.Effect<ReadonlyArray<Parameters.Given>, UsageError> =>
+  Effect.gen(function* () {
+    const given: Array<Parameters.Given> = []
+    for (const text of input.param) {
+      const eq = text.indexOf("=")
+      if (eq <= 0) return yield* Effect.fail(new UsageError({ message: `--param ${text}: expected NAME=N, e.g. --param participants=3` }))
+      given.push({ name: text.slice(0, eq), text: text.slice(eq + 1), source: `--param ${text}` })
+    }
+    for (const [name, value] of Object.entries(input.sizes)) {
+      if (Option.isSome(value)) given.push({ name, text: value.value, source: `--${name} ${value.value}` })
+    }
+    return given
+  })
+
+const optionalNumber = (flag: string, text: Option.Option<string>, min: number): Effect.Effect<number | undefined, UsageError> =>
+  Option.isNone(text) ? Effect.succeed(undefined) : wholeNumber(flag, text.value, min)
+
+const messageOf = (e: unknown) => oneLine(e instanceof Error ? e.message : String(e))
+
+/** The summary line of the model: what is checked, and how. */
+const modelLine = (family: Family, parameters: { readonly [name: string]: number }, model: Model, search: SearchOptions): string => {
+  const roles = (model.symmetric ?? []) as ReadonlyArray<string>
+  const symmetry =
+    roles.length === 0
+      ? "symmetry off (no interchangeable roles)"
+      : search.symmetry === false
+        ? "symmetry off (--no-symmetry)"
+        : `symmetry on (${roles.join(", ")})`
+  const faults = Object.entries(model.faults ?? {}).filter(([k, v]) => v === true && k !== "maxCrashed" && k !== "maxDuplicates")
+  const bounds = [
+    ...(search.maxDepth ?? model.maxDepth) !== undefined ? [`max-depth ${search.maxDepth ?? model.maxDepth}`] : [],
+    ...(search.maxStates ?? model.maxStates) !== undefined ? [`max-states ${count(search.maxStates ?? model.maxStates!)}`] : []
+  ]
+  return [
+    `check ${family.name}`,
+    parametersText(parameters),
+    search.strategy,
+    symmetry,
+    `soup ${model.soup ?? "history"}`,
+    `faults ${faults.length === 0 ? "none (reorder only)" : faults.map(([k]) => k).join(", ")}`,
+    ...bounds
+  ].join("  ")
+}
+
+/**
+ * Runs `check` for a parsed command line: validates it, builds the model, searches (in a worker
+ * thread), prints the report with the traces of violations and of the first deadlock, writes
+ * `--trace`, and fails with `ViolationFound` on a violation or a deadlock, or with a
+ * `UsageError` when an interrupted search found neither.
+ */
+export const check = (input: CheckInput): Effect.Effect<void, UsageError | ViolationFound, FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const family = yield* Families.resolve(input.protocol)
+    if (input.bfs && input.dfs) return yield* Effect.fail(new UsageError({ message: "--bfs and --dfs exclude each other; give one" }))
+    const maxStates = yield* optionalNumber("max-states", input.maxStates, 1)
+    const maxDepth = yield* optionalNumber("max-depth", input.maxDepth, 0)
+    const parameters = yield* Parameters.resolve(family, yield* givenParameters(input))
+    const makeModel = family.model
+    if (makeModel === undefined) {
+      const checkable = Protocols.families.filter((f) => f.model !== undefined).map((f) => f.name)
+      return yield* Effect.fail(new UsageError({ message: `${family.name} has no model to check (these do: ${checkable.join(", ")})` }))
+    }
+    // Built here too, though the worker builds its own, so that a family that cannot build its model
+    // fails before any thread starts, and so that the summary line can say what is checked.
+    const model = yield* Effect.try({
+      try: () => makeModel(parameters),
+      catch: (e) => new UsageError({ message: `cannot build the model of ${family.name}: ${messageOf(e)}` })
+    })
+    const system = yield* Effect.try({
+      try: () => family.make(parameters),
+      catch: (e) => new UsageError({ message: `cannot build ${family.name}: ${messageOf(e)}` })
+    })
+    const search: SearchOptions = {
+      strategy: input.dfs ? "dfs" : "bfs",
+      ...(Option.isSome(input.symmetry) ? { symmetry: input.symmetry.value } : {}),
+      ...(maxStates === undefined ? {} : { maxStates }),
+      ...(maxDepth === undefined ? {} : { maxDepth })
+    }
+    yield* Console.log(modelLine(family, parameters, model, search))
+    const outcome = yield* inWorker({ name: family.name, parameters, search })
+    const context: OutcomeContext = { maxDepth: maxDepth ?? model.maxDepth, maxStates: maxStates ?? model.maxStates }
+    yield* Console.log(formatOutcome(outcome, context))
+
+    const initial = Report.initialLocals(system)
+    const shown = (ndjson: string) => Report.formatTrace(Trace.fromNdjson(ndjson, "the checker's trace"), { initial })
+    const violated = outcome.properties.filter((p) => p.status === "violated")
+    for (const p of violated) {
+      if (p.trace !== undefined) yield* Console.log(`\n${p.name} VIOLATED:\n${shown(p.trace.ndjson)}`)
+    }
+    if (outcome.deadlocks.trace !== undefined) {
+      // The simulator would call the end "completed", since no programs run; say what it is here.
+      yield* Console.log("\nfirst deadlock (after the last step nothing can happen, in a state the model does not count as final):")
+      yield* Console.log(shown(outcome.deadlocks.trace.ndjson))
+    }
+
+    const traceFile = Option.getOrUndefined(input.trace)
+    const kept = violated.find((p) => p.trace !== undefined)
+    const failing = kept === undefined ? outcome.deadlocks.trace : kept.trace
+    if (traceFile !== undefined) {
+      if (failing === undefined) {
+        yield* Console.log(`\nno trace written to ${traceFile}: nothing was violated and nothing deadlocked`)
+      } else {
+        yield* Files.writeText(traceFile, `${failing.ndjson}\n`, "trace file")
+        const what = kept === undefined ? "the first deadlock" : `the violation of ${kept.name}`
+        yield* Console.log(`\ntrace of ${what} written to ${traceFile}; replay it with: protoweave replay ${traceFile}`)
+      }
+    }
+    if (violated.length > 0 || outcome.deadlocks.count > 0) return yield* new ViolationFound()
+    if (outcome.incomplete === "interrupted") {
+      return yield* Effect.fail(new UsageError({ message: "the search was interrupted before it finished: the result above is partial" }))
+    }
+  })
+
+/** The `check` command. */
+export const command = Command.make("check", config, check).pipe(
+  Command.withDescription("Explore every reachable state of a protocol's model, checking its properties and looking for deadlocks")
+)

@@ -1,0 +1,153 @@
+/**
+ * `protoweave check` end to end: the real bin is spawned, and its exit codes, stdout and stderr are
+ * checked for a model that holds, seeded bugs found breadth- and depth-first, a counterexample
+ * written with `--trace` and replayed, bad input, and a search interrupted with Ctrl-C.
+ */
+import { spawn, spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { afterAll, assert, describe, it } from "vitest"
+import * as Trace from "../../simulator/Trace.ts"
+
+const root = fileURLToPath(new URL("../..", import.meta.url))
+const bin = path.join(root, "bin", "protoweave.js")
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "protoweave-check-"))
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
+
+const protoweave = (...args: ReadonlyArray<string>) => {
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: "utf8", timeout: 120_000 })
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+const errorLines = (stderr: string) => stderr.split("\n").filter((l) => l.startsWith("protoweave: error:"))
+
+/** Bad input: exit 2, exactly one error line on stderr, no stack trace. */
+const assertUsageError = (result: ReturnType<typeof protoweave>, fragment: string) => {
+  assert.strictEqual(result.code, 2, `stdout: ${result.stdout}\nstderr: ${result.stderr}`)
+  const lines = result.stderr.split("\n").filter((l) => l.trim().length > 0)
+  assert.strictEqual(errorLines(result.stderr).length, 1, result.stderr)
+  assert.strictEqual(lines.length, 1, result.stderr)
+  assert.include(lines[0], fragment)
+  assert.notMatch(result.stderr, /^ {4}at /m)
+  assert.notMatch(result.stdout, /^ {4}at /m)
+}
+
+/** The verdict column of a property's row. */
+const verdictOf = (stdout: string, property: string): string => {
+  const row = stdout.split("\n").find((l) => new RegExp(`^(properties)?\\s+${property}\\s+(always|sometimes)\\s+`).test(l))
+  return row?.replace(new RegExp(`^(properties)?\\s+${property}\\s+(always|sometimes)\\s+`), "") ?? "(no row)"
+}
+
+describe("protoweave check", () => {
+  it("explores the whole benchmark model, finds every property to hold, and exits 0", () => {
+    const { code, stdout, stderr } = protoweave("check", "tpc-bench", "--participants", "3")
+    assert.strictEqual(code, 0, `${stdout}\n${stderr}`)
+    assert.match(stdout, /^check tpc-bench {2}participants=3 {2}bfs {2}symmetry off/m)
+    assert.strictEqual(verdictOf(stdout, "agreement"), "holds")
+    assert.strictEqual(verdictOf(stdout, "validity"), "holds")
+    assert.strictEqual(verdictOf(stdout, "committed"), "witnessed in 14 steps")
+    assert.match(stdout, /^deadlocks {3}none$/m)
+    assert.match(stdout, /^states {6}1,077 distinct, 2,568 transitions, depth 24$/m)
+    assert.match(stdout, /^time {8}[\d.]+s \([\d,]+ states\/s\)$/m)
+    assert.match(stdout, /^memory {6}[\d,]+ bytes\/state$/m)
+    assert.match(stdout, /^collisions {2}probability \d\.\de-\d+ that two distinct states shared a fingerprint$/m)
+    assert.match(stdout, /^search {6}complete/m)
+    assert.lengthOf(errorLines(stderr), 0)
+  })
+
+  it("finds the seeded bug with a shortest trace, and exits 1", () => {
+    const { code, stdout } = protoweave("check", "tpc-bench/commit-on-any-yes", "--participants", "3")
+    assert.strictEqual(code, 1, stdout)
+    assert.strictEqual(verdictOf(stdout, "validity"), "VIOLATED (shortest trace: 14 steps, below)")
+    assert.strictEqual(verdictOf(stdout, "agreement"), "holds")
+    assert.include(stdout, "validity VIOLATED:\ntrace of tpc-bench/commit-on-any-yes  participants=3")
+    assert.match(stdout, /^14  0ms  p\d ← c  commit \{\}  \[receiveCommit\]  msg \d+$/m)
+    assert.match(stdout, /^end: VIOLATION \(14 steps, 0ms\)\n {2}invariant "validity" is false after step 14$/m)
+  })
+
+  it("finds the seeded bug depth-first too", () => {
+    const { code, stdout } = protoweave("check", "tpc-bench/commit-on-any-yes", "--participants", "3", "--dfs")
+    assert.strictEqual(code, 1, stdout)
+    assert.match(stdout, /^check tpc-bench\/commit-on-any-yes {2}participants=3 {2}dfs /m)
+    assert.match(verdictOf(stdout, "validity"), /^VIOLATED \(trace: \d+ steps, below\)$/)
+    assert.match(stdout, /invariant "validity" is false after step \d+$/m)
+  })
+
+  it("writes the counterexample with --trace, and replay reproduces it identically (exit 1)", () => {
+    const file = path.join(dir, "validity.ndjson")
+    const checked = protoweave("check", "tpc-bench/commit-on-any-yes", "--participants", "3", "--trace", file)
+    assert.strictEqual(checked.code, 1, checked.stdout)
+    assert.include(checked.stdout, `trace of the violation of validity written to ${file}; replay it with: protoweave replay ${file}`)
+    const trace = Trace.fromNdjson(fs.readFileSync(file, "utf8"), file)
+    assert.strictEqual(trace.header.system, "tpc-bench/commit-on-any-yes")
+    assert.strictEqual(trace.header.level, "protocol")
+    assert.deepStrictEqual(trace.header.parameters, { participants: 3 })
+    assert.strictEqual(trace.end.status, "violation")
+    assert.strictEqual(trace.end.steps, 14)
+
+    const replayed = protoweave("replay", file)
+    assert.strictEqual(replayed.code, 1, `${replayed.stdout}\n${replayed.stderr}`)
+    assert.include(replayed.stdout, "replayed 14 steps: identical to the recording")
+    assert.include(replayed.stdout, 'reproduced violation: invariant "validity" is false after step 14')
+  })
+
+  it("finds the calculator's unchecked response within a depth bound", () => {
+    const { code, stdout } = protoweave("check", "calculator/unchecked-response", "--max-depth", "4")
+    assert.strictEqual(code, 1, stdout)
+    assert.match(stdout, /symmetry on \(client\).*max-depth 4$/m)
+    assert.strictEqual(verdictOf(stdout, "responseCorrect"), "VIOLATED (shortest trace: 3 steps, below)")
+    assert.strictEqual(verdictOf(stdout, "coherence"), "holds up to depth 4")
+    assert.match(stdout, /^ {2}invariant "responseCorrect" is false after step 3$/m)
+    assert.match(stdout, /^search {6}INCOMPLETE: states 4 steps deep were not expanded/m)
+  })
+})
+
+describe("protoweave check bad input", () => {
+  it("an unknown protocol, with the closest names", () => {
+    assertUsageError(protoweave("check", "tpc-bnech"), 'unknown protocol "tpc-bnech" (did you mean tpc-bench')
+  })
+
+  it("a family without a model", () => {
+    assertUsageError(protoweave("check", "calculator/wrong-answer"), "calculator/wrong-answer has no model to check")
+  })
+
+  it("bad flags and parameters", () => {
+    assertUsageError(protoweave("check", "tpc-bench", "--bfs", "--dfs"), "--bfs and --dfs exclude each other")
+    assertUsageError(protoweave("check", "tpc-bench", "--max-states", "many"), '--max-states must be a whole number, got "many"')
+    assertUsageError(protoweave("check", "tpc-bench", "--participants", "9"), "participants must be in [1, 8] for tpc-bench, got 9")
+    assertUsageError(protoweave("check", "tpc-bench", "--frobnicate"), "--frobnicate")
+  })
+})
+
+describe("protoweave check interrupted", () => {
+  it("stops on Ctrl-C and prints the partial result, exiting 2 when nothing was violated so far", async () => {
+    const child = spawn(process.execPath, [bin, "check", "two-phase-commit", "--participants", "3", "--rounds", "2"], { cwd: root })
+    let stdout = ""
+    let stderr = ""
+    let interruptedAt = 0
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk
+      // The first progress line shows the search under way (and the handler in place): interrupt it.
+      if (interruptedAt === 0 && stderr.includes("progress: ")) {
+        interruptedAt = Date.now()
+        child.kill("SIGINT")
+      }
+    })
+    const killer = setTimeout(() => child.kill("SIGKILL"), 60_000)
+    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)))
+    clearTimeout(killer)
+    assert.isAbove(interruptedAt, 0, `no progress line before the end:\n${stdout}\n${stderr}`)
+    assert.isBelow(Date.now() - interruptedAt, 10_000, "the search did not stop promptly")
+    assert.strictEqual(code, 2, `${stdout}\n${stderr}`)
+    assert.match(stdout, /^PARTIAL RESULT: the search was interrupted before it finished$/m)
+    assert.strictEqual(verdictOf(stdout, "logAgreement"), "no violation so far (interrupted)")
+    assert.match(stdout, /^states {6}[\d,]+ distinct/m)
+    assert.match(stdout, /^search {6}INTERRUPTED \(Ctrl-C\): the result is partial$/m)
+    assert.include(stderr, "interrupted: stopping the search")
+    assert.deepStrictEqual(errorLines(stderr), ["protoweave: error: the search was interrupted before it finished: the result above is partial"])
+  })
+})
