@@ -144,6 +144,28 @@ export const model = (sizes: { readonly [name: string]: number } = {}, p = proto
   }
 }
 
+/**
+ * A broken program on the correct protocol: the coordinator decides commit on any yes, and the
+ * guard of `sendCommit` refuses its commit (a `ProtocolViolation`) in the first round with a no.
+ *
+ * @example
+ * eagerCoordinator({ participants: 2 }).programs.get("c")?.role // => "coordinator"
+ */
+export const eagerCoordinator = (sizes: { readonly [name: string]: number } = {}) => {
+  const participants = Array.from({ length: sizes.participants ?? parameters.participants.default }, (_, i) => `p${i + 1}`)
+  const rounds = sizes.rounds ?? parameters.rounds.default
+  const vote = votes(participants)
+  return System.make({
+    protocol,
+    nodes: { coordinator: ["c"], participant: participants },
+    programs: {
+      c: Programs.coordinator(protocol, { rounds, dataOf, commitOnAnyYes: true }),
+      ...Object.fromEntries(participants.map((q) => [q, Programs.participant(protocol, rounds, vote)]))
+    },
+    properties: properties(protocol)
+  })
+}
+
 /** The families `protoweave` lists. */
 export const families: ReadonlyArray<System.Family> = [
   {

@@ -3,37 +3,14 @@
  * checked for a model that holds, seeded bugs found breadth- and depth-first, a counterexample
  * written with `--trace` and replayed, bad input, and a search interrupted with Ctrl-C.
  */
-import { spawn, spawnSync } from "node:child_process"
+import { spawn } from "node:child_process"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
-import { afterAll, assert, describe, it } from "vitest"
+import { assert, describe, it } from "vitest"
 import * as Trace from "../../simulator/Trace.ts"
+import { assertUsageError, bin, errorLines, protoweave, root, scratch } from "./Harness.ts"
 
-const root = fileURLToPath(new URL("../..", import.meta.url))
-const bin = path.join(root, "bin", "protoweave.js")
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "protoweave-check-"))
-
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
-
-const protoweave = (...args: ReadonlyArray<string>) => {
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: "utf8", timeout: 120_000 })
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
-}
-
-const errorLines = (stderr: string) => stderr.split("\n").filter((l) => l.startsWith("protoweave: error:"))
-
-/** Bad input: exit 2, exactly one error line on stderr, no stack trace. */
-const assertUsageError = (result: ReturnType<typeof protoweave>, fragment: string) => {
-  assert.strictEqual(result.code, 2, `stdout: ${result.stdout}\nstderr: ${result.stderr}`)
-  const lines = result.stderr.split("\n").filter((l) => l.trim().length > 0)
-  assert.strictEqual(errorLines(result.stderr).length, 1, result.stderr)
-  assert.strictEqual(lines.length, 1, result.stderr)
-  assert.include(lines[0], fragment)
-  assert.notMatch(result.stderr, /^ {4}at /m)
-  assert.notMatch(result.stdout, /^ {4}at /m)
-}
+const dir = scratch("protoweave-check-")
 
 /** The verdict column of a property's row. */
 const verdictOf = (stdout: string, property: string): string => {

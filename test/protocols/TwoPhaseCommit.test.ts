@@ -1,6 +1,5 @@
 import { assert, describe, it } from "vitest"
 import * as Step from "../../core/Step.ts"
-import * as System from "../../core/System.ts"
 import * as Topology from "../../core/Topology.ts"
 import * as TwoPhaseCommit from "../../protocols/TwoPhaseCommit/index.ts"
 import * as FaultPlan from "../../simulator/FaultPlan.ts"
@@ -168,18 +167,7 @@ describe("TwoPhaseCommit broken variants", () => {
   })
 
   it("refuses, in the correct protocol, the commit of a coordinator that commits on any yes", () => {
-    const participants = ["p1", "p2", "p3"]
-    const vote = TwoPhaseCommit.votes(participants)
-    const p = TwoPhaseCommit.protocol
-    const system = System.make({
-      protocol: p,
-      nodes: { coordinator: ["c"], participant: participants },
-      programs: {
-        c: TwoPhaseCommit.Programs.coordinator(p, { rounds: 2, dataOf: TwoPhaseCommit.dataOf, commitOnAnyYes: true }),
-        ...Object.fromEntries(participants.map((q) => [q, TwoPhaseCommit.Programs.participant(p, 2, vote)]))
-      },
-      properties: TwoPhaseCommit.properties(p)
-    })
+    const system = TwoPhaseCommit.eagerCoordinator({ participants: 3, rounds: 2 })
     const summary = Simulator.simulate(system, { ...options("two-phase-commit", FaultPlan.reorder, 20), stopOnViolation: true })
     assert.strictEqual(summary.violations, 1)
     assert.deepInclude(summary.firstFailure!.trace.end.violation!, {

@@ -20,20 +20,8 @@ const wrongAnswer = Calculator.families.find((f) => f.name === "calculator/wrong
 /** Every fault, at most one of them per schedule, so that the space is finite. */
 const oneFault: Schedules.FaultBounds = { drop: true, duplicate: true, crash: true, restart: true, maxFaults: 1 }
 
-/** The coordinator that commits on any yes, running against the correct protocol (as in TwoPhaseCommit.test.ts). */
-const commitOnAnyYes = (participants: ReadonlyArray<string>) => {
-  const vote = TwoPhaseCommit.votes(participants)
-  const p = TwoPhaseCommit.protocol
-  return System.make({
-    protocol: p,
-    nodes: { coordinator: ["c"], participant: participants },
-    programs: {
-      c: TwoPhaseCommit.Programs.coordinator(p, { rounds: 2, dataOf: TwoPhaseCommit.dataOf, commitOnAnyYes: true }),
-      ...Object.fromEntries(participants.map((q) => [q, TwoPhaseCommit.Programs.participant(p, 2, vote)]))
-    },
-    properties: TwoPhaseCommit.properties(p)
-  })
-}
+/** The coordinator that commits on any yes, running against the correct protocol. */
+const commitOnAnyYes = (participants: ReadonlyArray<string>) => TwoPhaseCommit.eagerCoordinator({ participants: participants.length, rounds: 2 })
 
 /**
  * A server that, after a restart, answers the requests it holds with a wrong value: only a crash
