@@ -15,6 +15,7 @@ import type * as Schema from "effect/Schema"
 import type * as SchemaAST from "effect/SchemaAST"
 import type { Protocol } from "../core/Protocol.ts"
 import type { Statelet } from "../core/Statelet.ts"
+import * as Fingerprint from "../core/Fingerprint.ts"
 import type { Topology } from "../core/Topology.ts"
 
 /** A growable byte buffer that values are written to. */
@@ -256,7 +257,9 @@ export interface StateCodec {
  * parts of its parent.
  */
 class Table {
-  private readonly byKey = new Map<string, number>()
+  /** Ids by the 32-bit hash of their bytes; a hash shared by several values keeps a list. */
+  private readonly byHash = new Map<number, number | Array<number>>()
+  private readonly bytes: Array<Uint8Array> = []
   /** The values kept (they are kept anyway), by identity; new objects are not added, which would make the map as large as the search. */
   private readonly byIdentity = new Map<unknown, number>()
   readonly values: Array<unknown> = []
@@ -269,24 +272,26 @@ class Table {
     }
     scratch.reset()
     this.codec.encode(scratch, value)
-    const key = latin1(scratch.bytes, scratch.length)
-    let id = this.byKey.get(key)
-    if (id === undefined) {
-      id = this.values.length
-      this.byKey.set(key, id)
-      this.values.push(value)
-      if (object) this.byIdentity.set(value, id)
+    const hash = Fingerprint.low(scratch.bytes, scratch.length)
+    const found = this.byHash.get(hash)
+    if (found !== undefined) {
+      for (const id of typeof found === "number" ? [found] : found) if (sameBytes(this.bytes[id]!, scratch)) return id
     }
+    const id = this.values.length
+    this.values.push(value)
+    this.bytes.push(scratch.take())
+    if (found === undefined) this.byHash.set(hash, id)
+    else if (typeof found === "number") this.byHash.set(hash, [found, id])
+    else found.push(id)
+    if (object) this.byIdentity.set(value, id)
     return id
   }
 }
 
-const latin1 = (bytes: Uint8Array, length: number): string => {
-  let s = ""
-  for (let i = 0; i < length; i += 4096) {
-    s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(length, i + 4096)) as unknown as Array<number>)
-  }
-  return s
+const sameBytes = (kept: Uint8Array, w: Writer): boolean => {
+  if (kept.length !== w.length) return false
+  for (let i = 0; i < kept.length; i++) if (kept[i] !== w.bytes[i]) return false
+  return true
 }
 
 /**
