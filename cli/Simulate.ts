@@ -139,6 +139,11 @@ export const simulate = (input: SimulateInput): Effect.Effect<void, UsageError |
       try: () => family.make(parameters),
       catch: (e) => new UsageError({ message: `cannot build ${family.name}: ${oneLine(e instanceof Error ? e.message : String(e))}` })
     })
+    if (system.programs.size === 0) {
+      return yield* Effect.fail(
+        new UsageError({ message: `${family.name} has no programs to simulate (it is a model for the checker); try "protoweave check ${family.name}"` })
+      )
+    }
     const note = toleranceNote(family, faults)
     if (note !== undefined) yield* Console.log(note)
     const options: Simulator.SimulateOptions = {

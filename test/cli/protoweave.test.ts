@@ -96,6 +96,10 @@ describe("protoweave bad input", () => {
     assertUsageError(protoweave("simulate", "calculater"), 'unknown protocol "calculater" (did you mean calculator')
   })
 
+  it("a model without programs, pointing at check", () => {
+    assertUsageError(protoweave("simulate", "tpc-bench"), 'tpc-bench has no programs to simulate (it is a model for the checker); try "protoweave check tpc-bench"')
+  })
+
   it("an unknown flag", () => {
     assertUsageError(protoweave("simulate", "calculator", "--frobnicate", "1"), "--frobnicate")
   })
