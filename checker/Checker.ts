@@ -101,7 +101,7 @@ export interface CheckReport {
  * read of a field other than `active` (filtering them out is fine; looking inside is not), and
  * compares each property with and without the consumed messages.
  */
-const assertForgettable = (model: Model, expander: Successors.Expander) => {
+export const assertForgettable = (model: Model, expander: Successors.Expander): void => {
   if (model.soup !== "active") return
   const properties = model.system.properties
   const nodes = model.system.topology.nodes
@@ -253,29 +253,61 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
   }
   peakBytes = Math.max(peakBytes, table.bytes() + frontier.bytes())
 
+  return buildReport({
+    model,
+    expander,
+    codec,
+    canonical,
+    table,
+    violatedAt,
+    witnessedAt,
+    firstDeadlock,
+    figures: {
+      states: table.size,
+      transitions,
+      maxDepth: deepest,
+      elapsedMs: performance.now() - started,
+      incomplete,
+      deadlocks,
+      bytesPerState: peakBytes / Math.max(1, table.size),
+      strategy,
+      symmetry
+    }
+  })
+}
+
+/** What a finished search hands over to become a report. */
+export interface SearchResult {
+  readonly model: Model
+  readonly expander: Successors.Expander
+  readonly codec: Codec.StateCodec
+  readonly canonical: (s: Statelet) => Symmetry.Canonical
+  readonly table: VisitedTable
+  /** The first state found violating each property, and the first reaching each witness. */
+  readonly violatedAt: ReadonlyMap<string, number>
+  readonly witnessedAt: ReadonlyMap<string, number>
+  readonly firstDeadlock: number
+  readonly figures: Omit<CheckReport, "properties" | "deadlocks" | "collisionProbability"> & { readonly deadlocks: number }
+}
+
+/** The report of a finished search (sequential or parallel): verdicts with their traces, and the figures. */
+export const buildReport = (result: SearchResult): CheckReport => {
+  const { model, expander, codec, canonical, table, violatedAt, witnessedAt, firstDeadlock, figures } = result
   const traceTo = (target: number): CheckTrace => reconstruct(model, expander, codec, canonical, table, target)
-  const properties: Array<PropertyResult> = [
-    ...always.map((p: Property): PropertyResult => {
+  const properties: Array<PropertyResult> = model.system.properties.map((p: Property): PropertyResult => {
+    if (p.kind === "always") {
       const at = violatedAt.get(p.name)
       return { name: p.name, kind: "always", status: at === undefined ? "holds" : "violated", trace: at === undefined ? undefined : traceTo(at) }
-    }),
-    ...sometimes.map((p: Property): PropertyResult => {
-      const at = witnessedAt.get(p.name)
-      return { name: p.name, kind: "sometimes", status: at === undefined ? "never reached" : "witnessed", trace: at === undefined ? undefined : traceTo(at) }
-    })
-  ]
+    }
+    const at = witnessedAt.get(p.name)
+    return { name: p.name, kind: "sometimes", status: at === undefined ? "never reached" : "witnessed", trace: at === undefined ? undefined : traceTo(at) }
+  })
+  const { deadlocks, ...rest } = figures
   return {
-    states: table.size,
-    transitions,
-    maxDepth: deepest,
-    elapsedMs: performance.now() - started,
-    incomplete,
+    ...rest,
     properties,
     deadlocks: { count: deadlocks, trace: firstDeadlock < 0 ? undefined : traceTo(firstDeadlock) },
-    collisionProbability: Fingerprint.collisionProbability(table.size),
-    bytesPerState: peakBytes / Math.max(1, table.size),
-    strategy,
-    symmetry
+    collisionProbability: Fingerprint.collisionProbability(table.size)
   }
 }
 

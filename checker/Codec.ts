@@ -105,6 +105,42 @@ export class Interner {
   }
 }
 
+/** How strings are written: as numbers of a run's interner, or inline (the same in every thread). */
+interface Strings {
+  encode(w: Writer, s: string): void
+  decode(r: Reader): string
+}
+
+const interned = (interner: Interner): Strings => ({
+  encode: (w, s) => w.varint(interner.id(s)),
+  decode: (r) => interner.strings[r.varint()]!
+})
+
+const textEncoder = new TextEncoder()
+const textDecoder = new TextDecoder()
+
+/** Node ids as their index in the topology, other strings as their UTF-8 bytes. */
+const inline = (nodes: ReadonlyArray<string>): Strings => {
+  const index = new Map(nodes.map((n, i) => [n, i]))
+  return {
+    encode: (w, s) => {
+      const i = index.get(s)
+      if (i !== undefined) return w.varint(i * 2)
+      const bytes = textEncoder.encode(s)
+      w.varint(bytes.length * 2 + 1)
+      w.raw(bytes)
+    },
+    decode: (r) => {
+      const head = r.varint()
+      if (head % 2 === 0) return nodes[head / 2]!
+      const n = (head - 1) / 2
+      const s = textDecoder.decode(r.bytes.subarray(r.pos, r.pos + n))
+      r.pos += n
+      return s
+    }
+  }
+}
+
 interface ValueCodec {
   readonly encode: (w: Writer, v: unknown) => void
   readonly decode: (r: Reader) => unknown
@@ -114,7 +150,7 @@ interface ValueCodec {
 
 const maxSmallInt = 2 ** 50
 
-const compile = (ast: SchemaAST.AST, path: string, strings: Interner): ValueCodec => {
+const compile = (ast: SchemaAST.AST, path: string, strings: Strings): ValueCodec => {
   switch (ast._tag) {
     case "Literal": {
       const literal = ast.literal
@@ -129,8 +165,8 @@ const compile = (ast: SchemaAST.AST, path: string, strings: Interner): ValueCode
       return { encode: (w, v) => w.u8(v ? 1 : 0), decode: (r) => r.u8() === 1, test: (v) => typeof v === "boolean" }
     case "String":
       return {
-        encode: (w, v) => w.varint(strings.id(v as string)),
-        decode: (r) => strings.strings[r.varint()],
+        encode: (w, v) => strings.encode(w, v as string),
+        decode: (r) => strings.decode(r),
         test: (v) => typeof v === "string"
       }
     case "Number":
@@ -207,7 +243,7 @@ const compile = (ast: SchemaAST.AST, path: string, strings: Interner): ValueCode
             const keys = Object.keys(o).filter((k) => !fields.some((f) => f.name === k)).sort()
             w.varint(keys.length)
             for (const k of keys) {
-              w.varint(strings.id(k))
+              strings.encode(w, k)
               values.encode(w, o[k])
             }
           }
@@ -217,7 +253,7 @@ const compile = (ast: SchemaAST.AST, path: string, strings: Interner): ValueCode
           for (const f of fields) o[f.name] = f.codec.decode(r)
           if (values !== undefined) {
             for (let n = r.varint(); n > 0; n--) {
-              const k = strings.strings[r.varint()]!
+              const k = strings.decode(r)
               o[k] = values.decode(r)
             }
           }
@@ -314,10 +350,11 @@ export const make = (protocol: Protocol<any>, topology: Topology<any>, soup: Sou
   for (const node of topology.all) strings.id(node)
   const roles = Object.keys(protocol.roles)
   const nodesOf = topology.nodes as Record<string, ReadonlyArray<string>>
-  const localTables = roles.map((role) => new Table(compile((protocol.roles[role]!.state as Schema.Top).ast, `role ${role}`, strings)))
+  const texts = interned(strings)
+  const localTables = roles.map((role) => new Table(compile((protocol.roles[role]!.state as Schema.Top).ast, `role ${role}`, texts)))
   const tags = Object.keys(protocol.messages)
   const tagIndex = new Map(tags.map((t, i) => [t, i]))
-  const payloadTables = tags.map((tag) => new Table(compile((protocol.messages[tag]!.payload as Schema.Top).ast, `message ${tag}`, strings)))
+  const payloadTables = tags.map((tag) => new Table(compile((protocol.messages[tag]!.payload as Schema.Top).ast, `message ${tag}`, texts)))
   const nodeIndex = new Map(topology.all.map((n, i) => [n, i]))
   // A message is numbered by (tag, from, to, payload number).
   const messageIds = new Map<string, number>()
@@ -377,6 +414,97 @@ export const make = (protocol: Protocol<any>, topology: Topology<any>, soup: Sou
         soupOut.push({ id, tag: m.tag, from: m.from, to: m.to, payload: m.payload, active: soup === "history" ? code % 2 === 1 : true })
       }
       return { locals: locals as any, soup: soupOut, crashed }
+    }
+  }
+}
+
+/**
+ * The content encoding of a protocol instance's statelets: every part written out in full, strings
+ * inline except node ids, so that the bytes of a state are the same in every thread and every run
+ * (the numbering codec's are not). Used when several threads must agree on fingerprints.
+ *
+ * @example
+ * import * as Calculator from "../protocols/Calculator/index.ts"
+ * const system = Calculator.system({ clients: 1, servers: 1 })
+ * const codec = makeContent(system.protocol, system.topology, "history")
+ * const w = new Writer()
+ * codec.encode(w, { locals: { client: { c1: { pending: [{ peer: "s1", args: [1] }] } }, server: { s1: { pending: [] } } }, soup: [], crashed: [] })
+ * [...w.take()] // => [1, 2, 1, 4, 0, 0, 0]
+ */
+export const makeContent = (protocol: Protocol<any>, topology: Topology<any>, soup: SoupMode): StateCodec => {
+  const strings = new Interner()
+  for (const node of topology.all) strings.id(node)
+  const texts = inline(topology.all)
+  const roles = Object.keys(protocol.roles)
+  const roleCodecs = roles.map((role) => compile((protocol.roles[role]!.state as Schema.Top).ast, `role ${role}`, texts))
+  const tags = Object.keys(protocol.messages)
+  const tagIndex = new Map(tags.map((t, i) => [t, i]))
+  const payloadCodecs = tags.map((tag) => compile((protocol.messages[tag]!.payload as Schema.Top).ast, `message ${tag}`, texts))
+  const nodeIndex = new Map(topology.all.map((n, i) => [n, i]))
+  const scratch = new Writer()
+  const messageBytes = (m: { tag: string; from: string; to: string; payload: unknown }): Uint8Array => {
+    scratch.reset()
+    const t = tagIndex.get(m.tag)!
+    scratch.varint(t)
+    scratch.varint(nodeIndex.get(m.from)!)
+    scratch.varint(nodeIndex.get(m.to)!)
+    payloadCodecs[t]!.encode(scratch, m.payload)
+    return scratch.take()
+  }
+  const compareBytes = (a: Uint8Array, b: Uint8Array) => {
+    const n = Math.min(a.length, b.length)
+    for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!
+    return a.length - b.length
+  }
+  return {
+    strings,
+    encode: (w, statelet) => {
+      const locals = statelet.locals as Record<string, Record<string, unknown>>
+      for (let r = 0; r < roles.length; r++) {
+        const role = roles[r]!
+        const codec = roleCodecs[r]!
+        for (const node of (topology.nodes as Record<string, ReadonlyArray<string>>)[role]!) codec.encode(w, locals[role]![node])
+      }
+      w.varint(statelet.crashed.length)
+      for (const node of [...statelet.crashed].sort()) w.varint(nodeIndex.get(node)!)
+      if (soup === "history") {
+        w.varint(statelet.soup.length)
+        for (const m of statelet.soup) {
+          const t = tagIndex.get(m.tag)!
+          w.varint(t)
+          w.varint(nodeIndex.get(m.from)!)
+          w.varint(nodeIndex.get(m.to)!)
+          payloadCodecs[t]!.encode(w, m.payload)
+          w.u8(m.active ? 1 : 0)
+        }
+      } else {
+        const active = statelet.soup.filter((m) => m.active).map(messageBytes).sort(compareBytes)
+        w.varint(active.length)
+        for (const bytes of active) w.raw(bytes)
+      }
+    },
+    decode: (bytes) => {
+      const r = new Reader(bytes)
+      const locals: Record<string, Record<string, unknown>> = {}
+      for (let i = 0; i < roles.length; i++) {
+        const role = roles[i]!
+        const codec = roleCodecs[i]!
+        const byNode: Record<string, unknown> = {}
+        for (const node of (topology.nodes as Record<string, ReadonlyArray<string>>)[role]!) byNode[node] = codec.decode(r)
+        locals[role] = byNode
+      }
+      const crashed: Array<string> = []
+      for (let n = r.varint(); n > 0; n--) crashed.push(topology.all[r.varint()]!)
+      const messages: Array<any> = []
+      for (let n = r.varint(), id = 0; n > 0; n--, id++) {
+        const t = r.varint()
+        const from = topology.all[r.varint()]!
+        const to = topology.all[r.varint()]!
+        const payload = payloadCodecs[t]!.decode(r)
+        const active = soup === "history" ? r.u8() === 1 : true
+        messages.push({ id, tag: tags[t], from, to, payload, active })
+      }
+      return { locals: locals as any, soup: messages, crashed }
     }
   }
 }

@@ -19,6 +19,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import { fileURLToPath } from "node:url"
 import { parentPort, Worker, workerData } from "node:worker_threads"
 import * as Checker from "../checker/Checker.ts"
+import * as Parallel from "../checker/Parallel.ts"
 import { CodecError } from "../checker/Codec.ts"
 import { ModelError } from "../checker/Successors.ts"
 import type { Model } from "../core/Model.ts"
@@ -35,7 +36,7 @@ import * as Parameters from "./Parameters.ts"
 import { wholeNumber } from "./Simulate.ts"
 
 /** The flags of `check` itself, which no convenience parameter flag may shadow. */
-const ownFlags: ReadonlyArray<string> = ["bfs", "dfs", "symmetry", "no-symmetry", "max-states", "max-depth", "trace", "param"]
+const ownFlags: ReadonlyArray<string> = ["bfs", "dfs", "symmetry", "no-symmetry", "max-states", "max-depth", "workers", "trace", "param"]
 
 const sizeFlags: { readonly [name: string]: Flag.Flag<Option.Option<string>> } = Object.fromEntries(
   Parameters.convenienceNames()
@@ -69,6 +70,11 @@ const config = {
     Flag.withDescription("do not expand states this many steps from the initial state (default: the model's bound, else none)"),
     Flag.optional
   ),
+  workers: Flag.String("workers").pipe(
+    Flag.withMetavar("N"),
+    Flag.withDescription("expand states in N worker threads (breadth-first only; default 1, the search on one thread)"),
+    Flag.optional
+  ),
   trace: Flag.String("trace").pipe(
     Flag.withMetavar("FILE"),
     Flag.withDescription("write the NDJSON trace of the first violated property (else of the first deadlock), for protoweave replay"),
@@ -90,6 +96,7 @@ export interface CheckInput {
   readonly symmetry: Option.Option<boolean>
   readonly maxStates: Option.Option<string>
   readonly maxDepth: Option.Option<string>
+  readonly workers: Option.Option<string>
   readonly trace: Option.Option<string>
   readonly param: ReadonlyArray<string>
   readonly sizes: { readonly [name: string]: Option.Option<string> }
@@ -101,6 +108,8 @@ export interface SearchOptions {
   readonly symmetry?: boolean
   readonly maxStates?: number
   readonly maxDepth?: number
+  /** Worker threads that expand states (breadth-first only); 1 searches on the calling thread. */
+  readonly workers?: number
 }
 
 /** A trace found by the checker, recorded as the simulator's NDJSON so that `replay` can run it. */
@@ -147,19 +156,24 @@ export const faultPlanOf = (model: Model): FaultPlan.FaultPlan => {
  * `protoweave replay` rebuilds from the trace's header.
  *
  * @example
- * const outcome = explore("tpc-bench", { participants: 2 }, { strategy: "bfs" })
+ * const outcome = await explore("tpc-bench", { participants: 2 }, { strategy: "bfs" })
  * outcome.states // => 133
  */
-export const explore = (
+export const explore = async (
   name: string,
   parameters: { readonly [name: string]: number },
   search: SearchOptions,
   hooks: Pick<Checker.CheckOptions, "onProgress" | "interrupted"> = {}
-): Outcome => {
+): Promise<Outcome> => {
   const family = Protocols.find(name)
   if (family?.model === undefined) throw new ModelError(`${name} has no model to check`)
   const model = family.model(parameters)
-  const report = Checker.check(model, { ...search, ...hooks, progressEvery: 1000 })
+  const { workers = 1, ...options } = search
+  const source = { specifier: new URL("../protocols/index.ts", import.meta.url).href, exportName: "modelOf", args: [name, parameters] }
+  const report =
+    workers > 1
+      ? await Parallel.checkParallel(model, source, { ...options, ...hooks, workers, progressEvery: 1000 })
+      : Checker.check(model, { ...options, ...hooks, progressEvery: 1000 })
   const system = family.make(parameters)
   const faults = faultPlanOf(model)
   const record = (trace: Checker.CheckTrace | undefined): RecordedTrace | undefined => {
@@ -200,17 +214,15 @@ export const runWorker = (): void => {
   const input = workerData as WorkerInput
   const stop = new Int32Array(input.stop)
   const post = (message: WorkerMessage) => port.postMessage(message)
-  try {
-    const outcome = explore(input.name, input.parameters, input.search, {
-      onProgress: (progress) => post({ type: "progress", progress }),
-      interrupted: () => Atomics.load(stop, 0) !== 0
-    })
-    post({ type: "done", outcome })
-  } catch (e) {
+  const failed = (e: unknown) => {
     const usage = e instanceof ModelError || e instanceof CodecError
     const message = e instanceof Error ? (usage ? e.message : `${e.name}: ${e.message}`) : String(e)
     post({ type: "failed", usage, message })
   }
+  explore(input.name, input.parameters, input.search, {
+    onProgress: (progress) => post({ type: "progress", progress }),
+    interrupted: () => Atomics.load(stop, 0) !== 0
+  }).then((outcome) => post({ type: "done", outcome }), failed)
 }
 
 /**
@@ -362,7 +374,7 @@ const verdict = (p: Outcome["properties"][number], outcome: Outcome, context: Ou
  * and whether the search was complete. An interrupted search is announced as partial first.
  *
  * @example
- * const outcome = explore("tpc-bench", { participants: 2 }, { strategy: "bfs" })
+ * const outcome = await explore("tpc-bench", { participants: 2 }, { strategy: "bfs" })
  * const text = formatOutcome(outcome, { maxDepth: undefined, maxStates: undefined })
  * text.includes("search      complete: every reachable state was explored") // => true
  */
@@ -447,6 +459,10 @@ export const check = (input: CheckInput): Effect.Effect<void, UsageError | Viola
     if (input.bfs && input.dfs) return yield* Effect.fail(new UsageError({ message: "--bfs and --dfs exclude each other; give one" }))
     const maxStates = yield* optionalNumber("max-states", input.maxStates, 1)
     const maxDepth = yield* optionalNumber("max-depth", input.maxDepth, 0)
+    const workers = yield* optionalNumber("workers", input.workers, 1)
+    if (workers !== undefined && workers > 1 && input.dfs) {
+      return yield* Effect.fail(new UsageError({ message: "--workers applies to the breadth-first search; drop --dfs or --workers" }))
+    }
     const parameters = yield* Parameters.resolve(family, yield* givenParameters(input))
     const makeModel = family.model
     if (makeModel === undefined) {
@@ -467,7 +483,8 @@ export const check = (input: CheckInput): Effect.Effect<void, UsageError | Viola
       strategy: input.dfs ? "dfs" : "bfs",
       ...(Option.isSome(input.symmetry) ? { symmetry: input.symmetry.value } : {}),
       ...(maxStates === undefined ? {} : { maxStates }),
-      ...(maxDepth === undefined ? {} : { maxDepth })
+      ...(maxDepth === undefined ? {} : { maxDepth }),
+      ...(workers === undefined ? {} : { workers })
     }
     yield* Console.log(modelLine(family, parameters, model, search))
     const outcome = yield* inWorker({ name: family.name, parameters, search })

@@ -8,4 +8,12 @@
 import * as Effect from "effect/Effect"
 import * as App from "./App.ts"
 
+// Output piped into a command that stops reading early (`| head`) is not an error of ours.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0)
+    throw e
+  })
+}
+
 process.exitCode = await Effect.runPromise(App.run(process.argv.slice(2)))

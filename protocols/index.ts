@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import type { Model } from "../core/Model.ts"
 import type { Family } from "../core/System.ts"
 import * as Calculator from "./Calculator/index.ts"
 import * as TpcBench from "./TpcBench/index.ts"
@@ -19,3 +20,15 @@ export const families: ReadonlyArray<Family> = [...TwoPhaseCommit.families, ...C
  * find("calculator")?.broken // => false
  */
 export const find = (name: string): Family | undefined => families.find((f) => f.name === name)
+
+/**
+ * The model of a family, by name: what the checker's worker threads import to rebuild it.
+ *
+ * @example
+ * modelOf("tpc-bench", { participants: 2 }).soup // => "active"
+ */
+export const modelOf = (name: string, parameters: { readonly [name: string]: number }): Model => {
+  const model = find(name)?.model
+  if (model === undefined) throw new Error(`${name} has no model to check`)
+  return model(parameters)
+}

@@ -45,6 +45,16 @@ describe("protoweave check", () => {
     assert.match(stdout, /^end: VIOLATION \(14 steps, 0ms\)\n {2}invariant "validity" is false after step 14$/m)
   })
 
+  it("splits the search over worker threads with --workers, with the same answer", () => {
+    const whole = protoweave("check", "tpc-bench", "--participants", "3", "--workers", "2")
+    assert.strictEqual(whole.code, 0, whole.stdout + whole.stderr)
+    assert.match(whole.stdout, /^states {6}1,077 distinct, 2,568 transitions, depth 24$/m)
+    const bug = protoweave("check", "tpc-bench/commit-on-any-yes", "--participants", "3", "--workers", "2")
+    assert.strictEqual(bug.code, 1, bug.stdout + bug.stderr)
+    assert.strictEqual(verdictOf(bug.stdout, "validity"), "VIOLATED (shortest trace: 14 steps, below)")
+    assertUsageError(protoweave("check", "tpc-bench", "--workers", "2", "--dfs"), "--workers applies to the breadth-first search")
+  })
+
   it("finds the seeded bug depth-first too", () => {
     const { code, stdout } = protoweave("check", "tpc-bench/commit-on-any-yes", "--participants", "3", "--dfs")
     assert.strictEqual(code, 1, stdout)

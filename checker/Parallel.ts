@@ -1,0 +1,297 @@
+/**
+ * The model checker on several threads: a breadth-first search, level by level, whose expansion
+ * runs in worker threads while the coordinating thread keeps the one table of visited states.
+ *
+ * How the work is split: the coordinator holds the visited table, the current BFS level and the
+ * verdicts. It cuts the level into batches of encoded states and hands them to the workers; a
+ * worker decodes each state, computes its successors through the step function, takes their
+ * representatives, encodes and fingerprints them, evaluates every property on them, and sends back
+ * per successor its fingerprint, its bytes and which properties it violates or witnesses. The
+ * coordinator then only looks fingerprints up in the table (cheap), records verdicts and builds the
+ * next level. Threads must agree on fingerprints, so states cross threads in the content encoding
+ * (`Codec.makeContent`), which writes the same bytes for the same state in every thread.
+ *
+ * A worker cannot receive the model (it holds functions), so it imports it: `source` names a
+ * module and an export that builds the model from arguments.
+ *
+ * @since 0.1.0
+ */
+import { fileURLToPath } from "node:url"
+import { parentPort, Worker, workerData } from "node:worker_threads"
+import type { Model } from "../core/Model.ts"
+import * as Fingerprint from "../core/Fingerprint.ts"
+import type { Statelet } from "../core/Statelet.ts"
+import type { CheckOptions, CheckReport, Incomplete } from "./Checker.ts"
+import { assertForgettable, buildReport } from "./Checker.ts"
+import * as Codec from "./Codec.ts"
+import * as Successors from "./Successors.ts"
+import * as Symmetry from "./Symmetry.ts"
+import { VisitedTable } from "./VisitedTable.ts"
+
+/** Where workers find the model: `(await import(specifier))[exportName](...args)`. */
+export interface ModelSource {
+  readonly specifier: string
+  readonly exportName: string
+  readonly args: ReadonlyArray<unknown>
+}
+
+interface WorkerInput {
+  readonly source: ModelSource
+  readonly symmetry: boolean
+}
+
+const batchSize = 512
+
+/** The model, its expander, codec and representatives, as both sides build them. */
+const prepare = (model: Model, symmetry: boolean) => ({
+  expander: Successors.make(model),
+  codec: Codec.makeContent(model.system.protocol, model.system.topology, model.soup ?? "history"),
+  canonical: Symmetry.make(symmetry ? model : { ...model, symmetric: [] }),
+  always: model.system.properties.filter((p) => p.kind === "always"),
+  sometimes: model.system.properties.filter((p) => p.kind === "sometimes"),
+  forget: (s: Statelet): Statelet => (model.soup === "active" ? { ...s, soup: s.soup.filter((m) => m.active) } : s)
+})
+
+const loadModel = async (source: ModelSource): Promise<Model> => {
+  const module = (await import(source.specifier)) as Record<string, (...args: ReadonlyArray<unknown>) => Model>
+  const build = module[source.exportName]
+  if (typeof build !== "function") throw new Error(`${source.specifier} has no export ${source.exportName}`)
+  return build(...source.args)
+}
+
+/**
+ * The body of a worker thread: loads the model, then expands every batch it is sent. A batch is a
+ * sequence of (state id, bytes); the answer is, per state, its id, whether it is a deadlock and its
+ * successors as (fingerprint, violated properties, witnessed properties, bytes).
+ */
+export const serve = async (): Promise<void> => {
+  const port = parentPort
+  if (port === null) throw new Error("serve runs in a checker worker thread only")
+  const input = workerData as WorkerInput
+  const model = await loadModel(input.source)
+  const { expander, codec, canonical, always, sometimes, forget } = prepare(model, input.symmetry)
+  const nodes = model.system.topology.nodes
+  const child = new Codec.Writer()
+  port.on("message", (batch: Uint8Array) => {
+    const r = new Codec.Reader(batch)
+    const out = new Codec.Writer()
+    while (r.pos < batch.length) {
+      const id = r.varint()
+      const length = r.varint()
+      const s = codec.decode(batch.subarray(r.pos, r.pos + length))
+      r.pos += length
+      const successors = expander.successors(s)
+      const deadlock = !successors.some((x) => x.progress) && !(model.final?.(forget(s) as any, nodes) ?? false)
+      out.varint(id)
+      out.u8(deadlock ? 1 : 0)
+      out.varint(successors.length)
+      for (const x of successors) {
+        child.reset()
+        codec.encode(child, canonical(x.next).state)
+        const judged = forget(x.next) as any
+        let violated = 0
+        let witnessed = 0
+        always.forEach((p, i) => {
+          if (!p.holds(judged, nodes)) violated |= 1 << i
+        })
+        sometimes.forEach((p, i) => {
+          if (p.holds(judged, nodes)) witnessed |= 1 << i
+        })
+        out.varint(Fingerprint.high(child.bytes, child.length))
+        out.varint(Fingerprint.low(child.bytes, child.length))
+        out.varint(violated >>> 0)
+        out.varint(witnessed >>> 0)
+        out.varint(child.length)
+        out.raw(child.bytes.subarray(0, child.length))
+      }
+    }
+    const result = out.take()
+    port.postMessage(result, [result.buffer as ArrayBuffer])
+  })
+  port.postMessage("ready")
+}
+
+/** A worker does not inherit the TypeScript loader, so it registers tsx before importing this module. */
+const workerSource = (): string => {
+  const api = import.meta.resolve("tsx/esm/api")
+  const tsconfig = fileURLToPath(new URL("../tsconfig.json", import.meta.url))
+  return [
+    `import(${JSON.stringify(api)})`,
+    `.then(({ register }) => { register({ tsconfig: ${JSON.stringify(tsconfig)} }); return import(${JSON.stringify(import.meta.url)}) })`,
+    `.then((m) => m.serve())`
+  ].join("")
+}
+
+/**
+ * Checks a model breadth-first with `workers` worker threads expanding states. The verdicts and
+ * counts are those of `Checker.check` with strategy `bfs` (counterexamples are shortest); traces are
+ * rebuilt on the calling thread.
+ *
+ * @example
+ * import * as TpcBench from "../protocols/TpcBench/index.ts"
+ * const source = { specifier: new URL("../protocols/TpcBench/index.ts", import.meta.url).href, exportName: "model", args: [3] }
+ * const report = await checkParallel(TpcBench.model(3), source, { workers: 2 })
+ * report.states // => 1077
+ */
+export const checkParallel = async (
+  model: Model,
+  source: ModelSource,
+  options: Omit<CheckOptions, "strategy"> & { readonly workers: number }
+): Promise<CheckReport> => {
+  const started = performance.now()
+  const maxStates = options.maxStates ?? model.maxStates ?? Number.POSITIVE_INFINITY
+  const maxDepth = options.maxDepth ?? model.maxDepth ?? Number.POSITIVE_INFINITY
+  const symmetry = (options.symmetry ?? true) && (model.symmetric ?? []).length > 0
+  const { expander, codec, canonical, always, sometimes, forget } = prepare(model, symmetry)
+  assertForgettable(model, expander)
+  const nodes = model.system.topology.nodes
+  const table = new VisitedTable()
+  const violatedAt = new Map<string, number>()
+  const witnessedAt = new Map<string, number>()
+  let transitions = 0
+  let deepest = 0
+  let deadlocks = 0
+  let firstDeadlock = -1
+  let incomplete: Incomplete | undefined
+  let lastProgress = started
+  let peakBytes = 0
+
+  const w = new Codec.Writer()
+  codec.encode(w, canonical(expander.semantics.initial).state)
+  table.add(Fingerprint.high(w.bytes, w.length), Fingerprint.low(w.bytes, w.length), -1, 0)
+  let level: Array<{ id: number; bytes: Uint8Array }> = []
+  const initial = forget(expander.semantics.initial) as any
+  let initialOk = true
+  for (const p of always) if (!p.holds(initial, nodes)) (violatedAt.set(p.name, 0), (initialOk = false))
+  for (const p of sometimes) if (p.holds(initial, nodes)) witnessedAt.set(p.name, 0)
+  if (initialOk) level.push({ id: 0, bytes: w.take() })
+
+  const workers = Array.from({ length: Math.max(1, options.workers) }, () => {
+    const worker = new Worker(workerSource(), { eval: true, workerData: { source, symmetry } satisfies WorkerInput })
+    worker.unref()
+    return worker
+  })
+  const ready = (worker: Worker) =>
+    new Promise<void>((resolve, reject) => {
+      worker.once("message", () => resolve())
+      worker.once("error", reject)
+    })
+  try {
+    await Promise.all(workers.map(ready))
+    const decided = () => violatedAt.size === always.length && witnessedAt.size === sometimes.length
+    for (let depth = 0; level.length > 0 && !decided(); depth++) {
+      if (depth >= maxDepth) {
+        incomplete = "max-depth"
+        break
+      }
+      const next: Array<{ id: number; bytes: Uint8Array }> = []
+      const batches: Array<Uint8Array> = []
+      for (let i = 0; i < level.length; i += batchSize) {
+        const b = new Codec.Writer()
+        for (const e of level.slice(i, i + batchSize)) {
+          b.varint(e.id)
+          b.varint(e.bytes.length)
+          b.raw(e.bytes)
+        }
+        batches.push(b.take())
+      }
+      let stop = false
+      const absorb = (result: Uint8Array) => {
+        const r = new Codec.Reader(result)
+        while (r.pos < result.length) {
+          const parent = r.varint()
+          const deadlock = r.u8() === 1
+          if (deadlock) {
+            deadlocks++
+            if (firstDeadlock < 0) firstDeadlock = parent
+          }
+          for (let n = r.varint(); n > 0; n--) {
+            const hi = r.varint()
+            const lo = r.varint()
+            const violated = r.varint()
+            const witnessed = r.varint()
+            const length = r.varint()
+            const bytes = result.slice(r.pos, r.pos + length)
+            r.pos += length
+            transitions++
+            const id = table.add(hi, lo, parent, depth + 1)
+            if (id < 0) continue
+            deepest = Math.max(deepest, depth + 1)
+            always.forEach((p, i) => {
+              if (violated & (1 << i) && !violatedAt.has(p.name)) violatedAt.set(p.name, id)
+            })
+            sometimes.forEach((p, i) => {
+              if (witnessed & (1 << i) && !witnessedAt.has(p.name)) witnessedAt.set(p.name, id)
+            })
+            if (violated === 0) next.push({ id, bytes })
+          }
+        }
+        if (table.size >= maxStates) {
+          incomplete = "max-states"
+          stop = true
+        }
+        if (options.interrupted?.() === true) {
+          incomplete = "interrupted"
+          stop = true
+        }
+        const now = performance.now()
+        const bytesNow = table.bytes() + next.reduce((sum, e) => sum + e.bytes.length + 16, 0)
+        if (bytesNow > peakBytes) peakBytes = bytesNow
+        if (options.onProgress !== undefined && now - lastProgress >= (options.progressEvery ?? 1000)) {
+          lastProgress = now
+          options.onProgress({ states: table.size, transitions, depth: deepest, queue: next.length, elapsedMs: now - started, memoryBytes: process.memoryUsage().rss })
+        }
+      }
+      // Each worker takes the next batch as soon as it returns one; results are absorbed in arrival order.
+      let nextBatch = 0
+      await Promise.all(
+        workers.map(
+          (worker) =>
+            new Promise<void>((resolve, reject) => {
+              const send = () => {
+                if (stop || nextBatch >= batches.length) {
+                  worker.off("message", onResult)
+                  worker.off("error", reject)
+                  return resolve()
+                }
+                const batch = batches[nextBatch++]!
+                worker.postMessage(batch, [batch.buffer as ArrayBuffer])
+              }
+              const onResult = (result: Uint8Array) => {
+                absorb(result)
+                send()
+              }
+              worker.on("message", onResult)
+              worker.on("error", reject)
+              send()
+            })
+        )
+      )
+      if (stop) break
+      level = next
+    }
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()))
+  }
+  return buildReport({
+    model,
+    expander,
+    codec,
+    canonical,
+    table,
+    violatedAt,
+    witnessedAt,
+    firstDeadlock,
+    figures: {
+      states: table.size,
+      transitions,
+      maxDepth: deepest,
+      elapsedMs: performance.now() - started,
+      incomplete,
+      deadlocks,
+      bytesPerState: peakBytes / Math.max(1, table.size),
+      strategy: "bfs",
+      symmetry
+    }
+  })
+}

@@ -1,0 +1,61 @@
+/**
+ * The parallel breadth-first search agrees with the sequential one: the same states, the same
+ * verdicts, counterexamples as short, traces that replay, and symmetry reduction.
+ */
+import { assert, describe, it } from "vitest"
+import * as Checker from "../../checker/Checker.ts"
+import * as Parallel from "../../checker/Parallel.ts"
+import * as Protocols from "../../protocols/index.ts"
+import * as FaultPlan from "../../simulator/FaultPlan.ts"
+import * as Simulator from "../../simulator/Simulator.ts"
+
+const source = (name: string, parameters: { readonly [name: string]: number }): Parallel.ModelSource => ({
+  specifier: new URL("../../protocols/index.ts", import.meta.url).href,
+  exportName: "modelOf",
+  args: [name, parameters]
+})
+
+const both = async (name: string, parameters: { readonly [name: string]: number }) => {
+  const model = Protocols.modelOf(name, parameters)
+  const parallel = await Parallel.checkParallel(model, source(name, parameters), { workers: 2 })
+  const sequential = Checker.check(Protocols.modelOf(name, parameters))
+  return { model, parallel, sequential }
+}
+
+describe("Parallel", () => {
+  it("finds exactly the sequential search's states and verdicts", async () => {
+    for (const [name, parameters] of [
+      ["tpc-bench", { participants: 4 }],
+      ["tpc-bench/commit-on-any-yes", { participants: 3 }],
+      ["two-phase-commit", { participants: 2, rounds: 1 }]
+    ] as const) {
+      const { parallel, sequential } = await both(name, parameters)
+      assert.strictEqual(parallel.states, sequential.states, name)
+      assert.strictEqual(parallel.deadlocks.count, sequential.deadlocks.count, name)
+      for (const p of sequential.properties) {
+        const q = parallel.properties.find((r) => r.name === p.name)!
+        assert.strictEqual(q.status, p.status, `${name} ${p.name}`)
+        assert.strictEqual(q.trace?.steps.length, p.trace?.steps.length, `${name} ${p.name}: as short`)
+      }
+    }
+  })
+
+  it("gives counterexamples that the simulator replays into the violation", async () => {
+    const name = "tpc-bench/commit-on-any-yes"
+    const { model, parallel } = await both(name, { participants: 3 })
+    const validity = parallel.properties.find((p) => p.name === "validity")!
+    assert.strictEqual(validity.status, "violated")
+    const recorded = Simulator.traceOfSteps(model.system, { name, parameters: { participants: 3 }, faults: FaultPlan.reorder }, validity.trace!.steps)
+    const replayed = Simulator.replay(model.system, recorded)
+    assert.isTrue(replayed.identical, replayed.difference)
+    assert.deepInclude(recorded.end.violation!, { kind: "invariant", property: "validity" })
+  })
+
+  it("stops at the state bound and when interrupted", async () => {
+    const model = Protocols.modelOf("tpc-bench", { participants: 4 })
+    const bounded = await Parallel.checkParallel(model, source("tpc-bench", { participants: 4 }), { workers: 2, maxStates: 100 })
+    assert.strictEqual(bounded.incomplete, "max-states")
+    const interrupted = await Parallel.checkParallel(model, source("tpc-bench", { participants: 4 }), { workers: 2, interrupted: () => true })
+    assert.strictEqual(interrupted.incomplete, "interrupted")
+  })
+})
