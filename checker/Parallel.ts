@@ -185,6 +185,7 @@ export const checkParallel = async (
         break
       }
       const next: Array<{ id: number; bytes: Uint8Array }> = []
+      let nextBytes = 0
       const batches: Array<Uint8Array> = []
       for (let i = 0; i < level.length; i += batchSize) {
         const b = new Codec.Writer()
@@ -223,7 +224,10 @@ export const checkParallel = async (
             sometimes.forEach((p, i) => {
               if (witnessed & (1 << i) && !witnessedAt.has(p.name)) witnessedAt.set(p.name, id)
             })
-            if (violated === 0) next.push({ id, bytes })
+            if (violated === 0) {
+              next.push({ id, bytes })
+              nextBytes += bytes.length + 16
+            }
           }
         }
         if (table.size >= maxStates) {
@@ -235,7 +239,7 @@ export const checkParallel = async (
           stop = true
         }
         const now = performance.now()
-        const bytesNow = table.bytes() + next.reduce((sum, e) => sum + e.bytes.length + 16, 0)
+        const bytesNow = table.bytes() + nextBytes
         if (bytesNow > peakBytes) peakBytes = bytesNow
         if (options.onProgress !== undefined && now - lastProgress >= (options.progressEvery ?? 1000)) {
           lastProgress = now
