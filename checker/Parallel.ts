@@ -24,6 +24,7 @@ import type { Statelet } from "../core/Statelet.ts"
 import type { CheckOptions, CheckReport, Incomplete } from "./Checker.ts"
 import { assertForgettable, buildReport } from "./Checker.ts"
 import * as Codec from "./Codec.ts"
+import { Frontier } from "./Frontier.ts"
 import * as Successors from "./Successors.ts"
 import * as Symmetry from "./Symmetry.ts"
 import { VisitedTable } from "./VisitedTable.ts"
@@ -159,12 +160,12 @@ export const checkParallel = async (
   const w = new Codec.Writer()
   codec.encode(w, canonical(expander.semantics.initial).state)
   table.add(Fingerprint.high(w.bytes, w.length), Fingerprint.low(w.bytes, w.length), -1, 0)
-  let level: Array<{ id: number; bytes: Uint8Array }> = []
+  let level = new Frontier("fifo")
   const initial = forget(expander.semantics.initial) as any
   let initialOk = true
   for (const p of always) if (!p.holds(initial, nodes)) (violatedAt.set(p.name, 0), (initialOk = false))
   for (const p of sometimes) if (p.holds(initial, nodes)) witnessedAt.set(p.name, 0)
-  if (initialOk) level.push({ id: 0, bytes: w.take() })
+  if (initialOk) level.push(0, w.bytes, w.length)
 
   const workers = Array.from({ length: Math.max(1, options.workers) }, () => {
     const worker = new Worker(workerSource(), { eval: true, workerData: { source, symmetry } satisfies WorkerInput })
@@ -184,17 +185,18 @@ export const checkParallel = async (
         incomplete = "max-depth"
         break
       }
-      const next: Array<{ id: number; bytes: Uint8Array }> = []
-      let nextBytes = 0
-      const batches: Array<Uint8Array> = []
-      for (let i = 0; i < level.length; i += batchSize) {
+      const next = new Frontier("fifo")
+      // Batches are cut as workers ask for them, so the level is held once, in its pages.
+      const takeBatch = (): Uint8Array | undefined => {
+        if (level.length === 0) return undefined
         const b = new Codec.Writer()
-        for (const e of level.slice(i, i + batchSize)) {
+        for (let k = 0; k < batchSize && level.length > 0; k++) {
+          const e = level.pop()!
           b.varint(e.id)
           b.varint(e.bytes.length)
           b.raw(e.bytes)
         }
-        batches.push(b.take())
+        return b.take()
       }
       let stop = false
       const absorb = (result: Uint8Array) => {
@@ -212,7 +214,7 @@ export const checkParallel = async (
             const violated = r.varint()
             const witnessed = r.varint()
             const length = r.varint()
-            const bytes = result.slice(r.pos, r.pos + length)
+            const at = r.pos
             r.pos += length
             transitions++
             const id = table.add(hi, lo, parent, depth + 1)
@@ -224,10 +226,7 @@ export const checkParallel = async (
             sometimes.forEach((p, i) => {
               if (witnessed & (1 << i) && !witnessedAt.has(p.name)) witnessedAt.set(p.name, id)
             })
-            if (violated === 0) {
-              next.push({ id, bytes })
-              nextBytes += bytes.length + 16
-            }
+            if (violated === 0) next.push(id, result.subarray(at, at + length))
           }
         }
         if (table.size >= maxStates) {
@@ -239,26 +238,25 @@ export const checkParallel = async (
           stop = true
         }
         const now = performance.now()
-        const bytesNow = table.bytes() + nextBytes
+        const bytesNow = table.bytes() + next.bytes() + level.bytes()
         if (bytesNow > peakBytes) peakBytes = bytesNow
         if (options.onProgress !== undefined && now - lastProgress >= (options.progressEvery ?? 1000)) {
           lastProgress = now
-          options.onProgress({ states: table.size, transitions, depth: deepest, queue: next.length, elapsedMs: now - started, memoryBytes: process.memoryUsage().rss })
+          options.onProgress({ states: table.size, transitions, depth: deepest, queue: next.length + level.length, elapsedMs: now - started, memoryBytes: process.memoryUsage().rss })
         }
       }
       // Each worker takes the next batch as soon as it returns one; results are absorbed in arrival order.
-      let nextBatch = 0
       await Promise.all(
         workers.map(
           (worker) =>
             new Promise<void>((resolve, reject) => {
               const send = () => {
-                if (stop || nextBatch >= batches.length) {
+                const batch = stop ? undefined : takeBatch()
+                if (batch === undefined) {
                   worker.off("message", onResult)
                   worker.off("error", reject)
                   return resolve()
                 }
-                const batch = batches[nextBatch++]!
                 worker.postMessage(batch, [batch.buffer as ArrayBuffer])
               }
               const onResult = (result: Uint8Array) => {
