@@ -16,8 +16,7 @@
  *
  * @since 0.1.0
  */
-import { fileURLToPath } from "node:url"
-import { parentPort, Worker, workerData } from "node:worker_threads"
+import { parentPort, type Worker, workerData } from "node:worker_threads"
 import type { Model } from "../core/Model.ts"
 import * as Fingerprint from "../core/Fingerprint.ts"
 import type { Statelet } from "../core/Statelet.ts"
@@ -28,6 +27,7 @@ import { Frontier } from "./Frontier.ts"
 import * as Successors from "./Successors.ts"
 import * as Symmetry from "./Symmetry.ts"
 import { VisitedTable } from "./VisitedTable.ts"
+import * as WorkerThread from "./WorkerThread.ts"
 
 /** Where workers find the model: `(await import(specifier))[exportName](...args)`. */
 export interface ModelSource {
@@ -112,26 +112,15 @@ export const serve = async (): Promise<void> => {
   port.postMessage("ready")
 }
 
-/** A worker does not inherit the TypeScript loader, so it registers tsx before importing this module. */
-const workerSource = (): string => {
-  const api = import.meta.resolve("tsx/esm/api")
-  const tsconfig = fileURLToPath(new URL("../tsconfig.json", import.meta.url))
-  return [
-    `import(${JSON.stringify(api)})`,
-    `.then(({ register }) => { register({ tsconfig: ${JSON.stringify(tsconfig)} }); return import(${JSON.stringify(import.meta.url)}) })`,
-    `.then((m) => m.serve())`
-  ].join("")
-}
-
 /**
  * Checks a model breadth-first with `workers` worker threads expanding states. The verdicts and
  * counts are those of `Checker.check` with strategy `bfs` (counterexamples are shortest); traces are
  * rebuilt on the calling thread.
  *
  * @example
- * import * as TpcBench from "../protocols/TpcBench/index.ts"
- * const source = { specifier: new URL("../protocols/TpcBench/index.ts", import.meta.url).href, exportName: "model", args: [3] }
- * const report = await checkParallel(TpcBench.model(3), source, { workers: 2 })
+ * import * as Protocols from "../protocols/index.ts"
+ * const parameters = { participants: 3 }
+ * const report = await checkParallel(Protocols.modelOf("tpc-bench", parameters), Protocols.modelSource("tpc-bench", parameters), { workers: 2 })
  * report.states // => 1077
  */
 export const checkParallel = async (
@@ -168,7 +157,7 @@ export const checkParallel = async (
   if (initialOk) level.push(0, w.bytes, w.length)
 
   const workers = Array.from({ length: Math.max(1, options.workers) }, () => {
-    const worker = new Worker(workerSource(), { eval: true, workerData: { source, symmetry } satisfies WorkerInput })
+    const worker = WorkerThread.start(import.meta.url, "serve", { source, symmetry } satisfies WorkerInput)
     worker.unref()
     return worker
   })

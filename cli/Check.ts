@@ -16,10 +16,10 @@ import * as Effect from "effect/Effect"
 import type * as FileSystem from "effect/FileSystem"
 import * as Option from "effect/Option"
 import { Argument, Command, Flag } from "effect/cli"
-import { fileURLToPath } from "node:url"
-import { parentPort, Worker, workerData } from "node:worker_threads"
+import { parentPort, workerData } from "node:worker_threads"
 import * as Checker from "../checker/Checker.ts"
 import * as Parallel from "../checker/Parallel.ts"
+import * as WorkerThread from "../checker/WorkerThread.ts"
 import { CodecError } from "../checker/Codec.ts"
 import { ModelError } from "../checker/Successors.ts"
 import type { Model } from "../core/Model.ts"
@@ -169,7 +169,7 @@ export const explore = async (
   if (family?.model === undefined) throw new ModelError(`${name} has no model to check`)
   const model = family.model(parameters)
   const { workers = 1, ...options } = search
-  const source = { specifier: new URL("../protocols/index.ts", import.meta.url).href, exportName: "modelOf", args: [name, parameters] }
+  const source = Protocols.modelSource(name, parameters)
   const report =
     workers > 1
       ? await Parallel.checkParallel(model, source, { ...options, ...hooks, workers, progressEvery: 1000 })
@@ -225,21 +225,6 @@ export const runWorker = (): void => {
   }).then((outcome) => post({ type: "done", outcome }), failed)
 }
 
-/**
- * The source of the worker thread. A worker does not inherit the main thread's TypeScript loader,
- * so it registers tsx itself (with the project's tsconfig, as `bin/protoweave.js` does) before it
- * imports this module and runs `runWorker`.
- */
-const workerSource = (): string => {
-  const api = import.meta.resolve("tsx/esm/api")
-  const tsconfig = fileURLToPath(new URL("../tsconfig.json", import.meta.url))
-  return [
-    `import(${JSON.stringify(api)})`,
-    `.then(({ register }) => { register({ tsconfig: ${JSON.stringify(tsconfig)} }); return import(${JSON.stringify(import.meta.url)}) })`,
-    `.then((m) => m.runWorker())`
-  ].join("")
-}
-
 const count = (n: number) => Math.round(n).toLocaleString("en-US")
 
 const seconds = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(2)}s` : `${(ms / 1000).toFixed(1)}s`)
@@ -264,7 +249,7 @@ const inWorker = (input: Omit<WorkerInput, "stop">): Effect.Effect<Outcome, Usag
   Effect.callback<Outcome, UsageError>((resume) => {
     const stop = new SharedArrayBuffer(4)
     const flag = new Int32Array(stop)
-    const worker = new Worker(workerSource(), { eval: true, workerData: { ...input, stop } satisfies WorkerInput })
+    const worker = WorkerThread.start(import.meta.url, "runWorker", { ...input, stop } satisfies WorkerInput)
     let settled = false
     const onSigint = () => {
       if (Atomics.load(flag, 0) !== 0) {

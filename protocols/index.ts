@@ -32,3 +32,16 @@ export const modelOf = (name: string, parameters: { readonly [name: string]: num
   if (model === undefined) throw new Error(`${name} has no model to check`)
   return model(parameters)
 }
+
+/**
+ * Where a worker thread finds the model of a family: this module, its `modelOf` export, and the
+ * arguments (the shape of the checker's `ModelSource`).
+ *
+ * @example
+ * modelSource("tpc-bench", { participants: 2 }).exportName // => "modelOf"
+ */
+export const modelSource = (name: string, parameters: { readonly [name: string]: number }) => ({
+  specifier: import.meta.url,
+  exportName: "modelOf",
+  args: [name, parameters] as ReadonlyArray<unknown>
+})

@@ -9,11 +9,7 @@ import * as Protocols from "../../protocols/index.ts"
 import * as FaultPlan from "../../simulator/FaultPlan.ts"
 import * as Simulator from "../../simulator/Simulator.ts"
 
-const source = (name: string, parameters: { readonly [name: string]: number }): Parallel.ModelSource => ({
-  specifier: new URL("../../protocols/index.ts", import.meta.url).href,
-  exportName: "modelOf",
-  args: [name, parameters]
-})
+const source = (name: string, parameters: { readonly [name: string]: number }): Parallel.ModelSource => Protocols.modelSource(name, parameters)
 
 const both = async (name: string, parameters: { readonly [name: string]: number }) => {
   const model = Protocols.modelOf(name, parameters)
