@@ -1,10 +1,11 @@
 /**
  * A compact, canonical binary encoding of statelets, compiled from the protocol's Schemas: the
  * model checker stores every discovered state as a fingerprint of this encoding, and every state
- * waiting to be expanded as these bytes. Strings are interned (each distinct string costs its
- * bytes once per run), integers are zigzag varints, literal unions are one index, structs are their
- * fields in order, records are their entries sorted by key. The encoding of a state is a function
- * of its value only, so equal states have equal bytes.
+ * waiting to be expanded as these bytes. Node ids are their index in the topology and other
+ * strings their UTF-8 bytes, integers are zigzag varints, literal unions are one index, structs are
+ * their fields in order, records are their entries sorted by key. The encoding of a state is a
+ * function of its value only — the same in every thread and every run — so equal states have equal
+ * bytes and threads agree on fingerprints.
  *
  * In `active` soup mode consumed messages are left out and the active ones are written in sorted
  * order, so the soup is encoded as a multiset.
@@ -15,7 +16,6 @@ import type * as Schema from "effect/Schema"
 import type * as SchemaAST from "effect/SchemaAST"
 import type { Protocol } from "../core/Protocol.ts"
 import type { Statelet } from "../core/Statelet.ts"
-import * as Fingerprint from "../core/Fingerprint.ts"
 import type { Topology } from "../core/Topology.ts"
 
 /** A growable byte buffer that values are written to. */
@@ -90,31 +90,11 @@ export class CodecError extends Error {
   override readonly name = "CodecError"
 }
 
-/** Strings seen in a run, numbered in order of first appearance. */
-export class Interner {
-  private readonly ids = new Map<string, number>()
-  readonly strings: Array<string> = []
-  id(s: string): number {
-    let id = this.ids.get(s)
-    if (id === undefined) {
-      id = this.strings.length
-      this.ids.set(s, id)
-      this.strings.push(s)
-    }
-    return id
-  }
-}
-
-/** How strings are written: as numbers of a run's interner, or inline (the same in every thread). */
+/** How strings are written. */
 interface Strings {
   encode(w: Writer, s: string): void
   decode(r: Reader): string
 }
-
-const interned = (interner: Interner): Strings => ({
-  encode: (w, s) => w.varint(interner.id(s)),
-  decode: (r) => interner.strings[r.varint()]!
-})
 
 const textEncoder = new TextEncoder()
 const textDecoder = new TextDecoder()
@@ -280,160 +260,26 @@ export type SoupMode = "history" | "active"
 
 /** Encodes and decodes one protocol instance's statelets. */
 export interface StateCodec {
-  readonly strings: Interner
   /** Writes the canonical encoding of `statelet` (consumed messages left out in `active` mode). */
   encode(w: Writer, statelet: Statelet): void
   decode(bytes: Uint8Array): Statelet
 }
 
 /**
- * Numbers distinct values by their canonical bytes, remembering each value once. The values it
- * keeps are recognised by identity, without re-encoding: decoded states are made of them, and the
- * step function returns new objects only for what it changes, so most of a successor's parts are
- * parts of its parent.
- */
-class Table {
-  /** Ids by the 32-bit hash of their bytes; a hash shared by several values keeps a list. */
-  private readonly byHash = new Map<number, number | Array<number>>()
-  private readonly bytes: Array<Uint8Array> = []
-  /** The values kept (they are kept anyway), by identity; new objects are not added, which would make the map as large as the search. */
-  private readonly byIdentity = new Map<unknown, number>()
-  readonly values: Array<unknown> = []
-  constructor(private readonly codec: ValueCodec) {}
-  id(value: unknown, scratch: Writer): number {
-    const object = typeof value === "object" && value !== null
-    if (object) {
-      const known = this.byIdentity.get(value)
-      if (known !== undefined) return known
-    }
-    scratch.reset()
-    this.codec.encode(scratch, value)
-    const hash = Fingerprint.low(scratch.bytes, scratch.length)
-    const found = this.byHash.get(hash)
-    if (found !== undefined) {
-      for (const id of typeof found === "number" ? [found] : found) if (sameBytes(this.bytes[id]!, scratch)) return id
-    }
-    const id = this.values.length
-    this.values.push(value)
-    this.bytes.push(scratch.take())
-    if (found === undefined) this.byHash.set(hash, id)
-    else if (typeof found === "number") this.byHash.set(hash, [found, id])
-    else found.push(id)
-    if (object) this.byIdentity.set(value, id)
-    return id
-  }
-}
-
-const sameBytes = (kept: Uint8Array, w: Writer): boolean => {
-  if (kept.length !== w.length) return false
-  for (let i = 0; i < kept.length; i++) if (kept[i] !== w.bytes[i]) return false
-  return true
-}
-
-/**
- * Compiles the codec of a protocol instance. A state is encoded as the numbers of its parts: each
- * node's local state and each message are numbered by their canonical bytes the first time they are
- * seen, so a state costs a few bytes however large its parts, and equal states encode equally within
- * a run. Throws `CodecError` naming the role or tag and the path of any schema construct it cannot
- * encode.
+ * Compiles the codec of a protocol instance: every part written out in full, strings inline except
+ * node ids, so that the bytes of a state are a function of its value alone — the same in every
+ * thread and every run, which lets threads agree on fingerprints. Throws `CodecError` naming the
+ * role or tag and the path of any schema construct it cannot encode.
  *
  * @example
  * import * as Calculator from "../protocols/Calculator/index.ts"
  * const system = Calculator.system({ clients: 1, servers: 1 })
  * const codec = make(system.protocol, system.topology, "history")
  * const w = new Writer()
- * codec.encode(w, { locals: { client: { c1: { pending: [] } }, server: { s1: { pending: [] } } }, soup: [], crashed: [] })
- * w.length // => 4
- */
-export const make = (protocol: Protocol<any>, topology: Topology<any>, soup: SoupMode): StateCodec => {
-  const strings = new Interner()
-  for (const node of topology.all) strings.id(node)
-  const roles = Object.keys(protocol.roles)
-  const nodesOf = topology.nodes as Record<string, ReadonlyArray<string>>
-  const texts = interned(strings)
-  const localTables = roles.map((role) => new Table(compile((protocol.roles[role]!.state as Schema.Top).ast, `role ${role}`, texts)))
-  const tags = Object.keys(protocol.messages)
-  const tagIndex = new Map(tags.map((t, i) => [t, i]))
-  const payloadTables = tags.map((tag) => new Table(compile((protocol.messages[tag]!.payload as Schema.Top).ast, `message ${tag}`, texts)))
-  const nodeIndex = new Map(topology.all.map((n, i) => [n, i]))
-  // A message is numbered by (tag, from, to, payload number).
-  const messageIds = new Map<string, number>()
-  const messages: Array<{ tag: string; from: string; to: string; payload: unknown }> = []
-  const scratch = new Writer()
-  const messageId = (m: { tag: string; from: string; to: string; payload: unknown }): number => {
-    const t = tagIndex.get(m.tag)!
-    const key = `${t},${nodeIndex.get(m.from)},${nodeIndex.get(m.to)},${payloadTables[t]!.id(m.payload, scratch)}`
-    let id = messageIds.get(key)
-    if (id === undefined) {
-      id = messages.length
-      messageIds.set(key, id)
-      messages.push({ tag: m.tag, from: m.from, to: m.to, payload: payloadTables[t]!.values[payloadTables[t]!.id(m.payload, scratch)] })
-    }
-    return id
-  }
-  const ids: Array<number> = []
-  return {
-    strings,
-    encode: (w, statelet) => {
-      const locals = statelet.locals as Record<string, Record<string, unknown>>
-      for (let r = 0; r < roles.length; r++) {
-        const role = roles[r]!
-        const table = localTables[r]!
-        const byNode = locals[role]!
-        for (const node of nodesOf[role]!) w.varint(table.id(byNode[node], scratch))
-      }
-      w.varint(statelet.crashed.length)
-      if (statelet.crashed.length > 0) for (const node of [...statelet.crashed].sort()) w.varint(nodeIndex.get(node)!)
-      if (soup === "history") {
-        w.varint(statelet.soup.length)
-        for (const m of statelet.soup) w.varint(messageId(m) * 2 + (m.active ? 1 : 0))
-      } else {
-        ids.length = 0
-        for (const m of statelet.soup) if (m.active) ids.push(messageId(m))
-        ids.sort((a, b) => a - b)
-        w.varint(ids.length)
-        for (const id of ids) w.varint(id)
-      }
-    },
-    decode: (bytes) => {
-      const r = new Reader(bytes)
-      const locals: Record<string, Record<string, unknown>> = {}
-      for (let i = 0; i < roles.length; i++) {
-        const role = roles[i]!
-        const values = localTables[i]!.values
-        const byNode: Record<string, unknown> = {}
-        for (const node of nodesOf[role]!) byNode[node] = values[r.varint()]
-        locals[role] = byNode
-      }
-      const crashed: Array<string> = []
-      for (let n = r.varint(); n > 0; n--) crashed.push(topology.all[r.varint()]!)
-      const soupOut: Array<any> = []
-      for (let n = r.varint(), id = 0; n > 0; n--, id++) {
-        const code = r.varint()
-        const m = messages[soup === "history" ? Math.floor(code / 2) : code]!
-        soupOut.push({ id, tag: m.tag, from: m.from, to: m.to, payload: m.payload, active: soup === "history" ? code % 2 === 1 : true })
-      }
-      return { locals: locals as any, soup: soupOut, crashed }
-    }
-  }
-}
-
-/**
- * The content encoding of a protocol instance's statelets: every part written out in full, strings
- * inline except node ids, so that the bytes of a state are the same in every thread and every run
- * (the numbering codec's are not). Used when several threads must agree on fingerprints.
- *
- * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * const system = Calculator.system({ clients: 1, servers: 1 })
- * const codec = makeContent(system.protocol, system.topology, "history")
- * const w = new Writer()
  * codec.encode(w, { locals: { client: { c1: { pending: [{ peer: "s1", args: [1] }] } }, server: { s1: { pending: [] } } }, soup: [], crashed: [] })
  * [...w.take()] // => [1, 2, 1, 4, 0, 0, 0]
  */
-export const makeContent = (protocol: Protocol<any>, topology: Topology<any>, soup: SoupMode): StateCodec => {
-  const strings = new Interner()
-  for (const node of topology.all) strings.id(node)
+export const make = (protocol: Protocol<any>, topology: Topology<any>, soup: SoupMode): StateCodec => {
   const texts = inline(topology.all)
   const roles = Object.keys(protocol.roles)
   const roleCodecs = roles.map((role) => compile((protocol.roles[role]!.state as Schema.Top).ast, `role ${role}`, texts))
@@ -457,7 +303,6 @@ export const makeContent = (protocol: Protocol<any>, topology: Topology<any>, so
     return a.length - b.length
   }
   return {
-    strings,
     encode: (w, statelet) => {
       const locals = statelet.locals as Record<string, Record<string, unknown>>
       for (let r = 0; r < roles.length; r++) {

@@ -8,8 +8,8 @@
  * representatives, encodes and fingerprints them, evaluates every property on them, and sends back
  * per successor its fingerprint, its bytes and which properties it violates or witnesses. The
  * coordinator then only looks fingerprints up in the table (cheap), records verdicts and builds the
- * next level. Threads must agree on fingerprints, so states cross threads in the content encoding
- * (`Codec.makeContent`), which writes the same bytes for the same state in every thread.
+ * next level. Threads must agree on fingerprints, so states cross threads in the canonical encoding
+ * (`checker/Codec.ts`), which writes the same bytes for the same state in every thread.
  *
  * A worker cannot receive the model (it holds functions), so it imports it: `source` names a
  * module and an export that builds the model from arguments.
@@ -46,7 +46,7 @@ const batchSize = 512
 /** The model, its expander, codec and representatives, as both sides build them. */
 const prepare = (model: Model, symmetry: boolean) => ({
   expander: Successors.make(model),
-  codec: Codec.makeContent(model.system.protocol, model.system.topology, model.soup ?? "history"),
+  codec: Codec.make(model.system.protocol, model.system.topology, model.soup ?? "history"),
   canonical: Symmetry.make(symmetry ? model : { ...model, symmetric: [] }),
   always: model.system.properties.filter((p) => p.kind === "always"),
   sometimes: model.system.properties.filter((p) => p.kind === "sometimes"),
