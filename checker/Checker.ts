@@ -252,28 +252,7 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
     }
   }
   peakBytes = Math.max(peakBytes, table.bytes() + frontier.bytes())
-
-  return buildReport({
-    model,
-    expander,
-    codec,
-    canonical,
-    table,
-    violatedAt,
-    witnessedAt,
-    firstDeadlock,
-    figures: {
-      states: table.size,
-      transitions,
-      maxDepth: deepest,
-      elapsedMs: performance.now() - started,
-      incomplete,
-      deadlocks,
-      bytesPerState: peakBytes / Math.max(1, table.size),
-      strategy,
-      symmetry
-    }
-  })
+  return buildReport({ model, expander, codec, canonical, table, violatedAt, witnessedAt, deadlocks, firstDeadlock, transitions, maxDepth: deepest, incomplete, started, peakBytes, strategy, symmetry })
 }
 
 /** What a finished search hands over to become a report. */
@@ -286,13 +265,21 @@ export interface SearchResult {
   /** The first state found violating each property, and the first reaching each witness. */
   readonly violatedAt: ReadonlyMap<string, number>
   readonly witnessedAt: ReadonlyMap<string, number>
+  readonly deadlocks: number
   readonly firstDeadlock: number
-  readonly figures: Omit<CheckReport, "properties" | "deadlocks" | "collisionProbability"> & { readonly deadlocks: number }
+  readonly transitions: number
+  readonly maxDepth: number
+  readonly incomplete: Incomplete | undefined
+  /** When the search started (`performance.now()`), and the most bytes its table and frontier held. */
+  readonly started: number
+  readonly peakBytes: number
+  readonly strategy: "bfs" | "dfs"
+  readonly symmetry: boolean
 }
 
 /** The report of a finished search (sequential or parallel): verdicts with their traces, and the figures. */
 export const buildReport = (result: SearchResult): CheckReport => {
-  const { model, expander, codec, canonical, table, violatedAt, witnessedAt, firstDeadlock, figures } = result
+  const { model, expander, codec, canonical, table, violatedAt, witnessedAt, firstDeadlock } = result
   const traceTo = (target: number): CheckTrace => reconstruct(model, expander, codec, canonical, table, target)
   const properties: Array<PropertyResult> = model.system.properties.map((p: Property): PropertyResult => {
     if (p.kind === "always") {
@@ -302,12 +289,18 @@ export const buildReport = (result: SearchResult): CheckReport => {
     const at = witnessedAt.get(p.name)
     return { name: p.name, kind: "sometimes", status: at === undefined ? "never reached" : "witnessed", trace: at === undefined ? undefined : traceTo(at) }
   })
-  const { deadlocks, ...rest } = figures
   return {
-    ...rest,
+    states: table.size,
+    transitions: result.transitions,
+    maxDepth: result.maxDepth,
+    elapsedMs: performance.now() - result.started,
+    incomplete: result.incomplete,
     properties,
-    deadlocks: { count: deadlocks, trace: firstDeadlock < 0 ? undefined : traceTo(firstDeadlock) },
-    collisionProbability: Fingerprint.collisionProbability(table.size)
+    deadlocks: { count: result.deadlocks, trace: firstDeadlock < 0 ? undefined : traceTo(firstDeadlock) },
+    collisionProbability: Fingerprint.collisionProbability(table.size),
+    bytesPerState: Math.max(result.peakBytes, table.bytes()) / Math.max(1, table.size),
+    strategy: result.strategy,
+    symmetry: result.symmetry
   }
 }
 

@@ -264,25 +264,6 @@ export const checkParallel = async (
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()))
   }
-  return buildReport({
-    model,
-    expander,
-    codec,
-    canonical,
-    table,
-    violatedAt,
-    witnessedAt,
-    firstDeadlock,
-    figures: {
-      states: table.size,
-      transitions,
-      maxDepth: deepest,
-      elapsedMs: performance.now() - started,
-      incomplete,
-      deadlocks,
-      bytesPerState: peakBytes / Math.max(1, table.size),
-      strategy: "bfs",
-      symmetry
-    }
-  })
+  const strategy = "bfs"
+  return buildReport({ model, expander, codec, canonical, table, violatedAt, witnessedAt, deadlocks, firstDeadlock, transitions, maxDepth: deepest, incomplete, started, peakBytes, strategy, symmetry })
 }
