@@ -1,8 +1,10 @@
 /**
  * The explicit-state model checker: explores every state of a model reachable from its initial
- * state through the kernel's step function, breadth-first (shortest counterexamples) or
- * depth-first, storing each state as a 64-bit fingerprint of its canonical encoding in a table of
- * its own, with the states still to expand kept as bytes. It reports, per `always` property, holds
+ * state through the kernel's transitions, breadth-first (shortest counterexamples) or depth-first,
+ * over the collapsed state space (`checker/Collapse.ts`: states as vectors of interned local states
+ * and messages, transitions memoized), storing each state as a 64-bit fingerprint in a table of its
+ * own, with the states still to expand kept as varint vectors. Traces are rebuilt through the step
+ * function itself. It reports, per `always` property, holds
  * or violated with a shortest (BFS) trace; per `sometimes` property, a witness trace or "never
  * reached"; and deadlocks: states with no send or receive enabled that the model does not mark
  * final.
@@ -16,11 +18,11 @@ import type { Model } from "../core/Model.ts"
 import type { Property } from "../core/Property.ts"
 import type { Statelet } from "../core/Statelet.ts"
 import * as Step from "../core/Step.ts"
-import * as Codec from "./Codec.ts"
 import * as Fingerprint from "../core/Fingerprint.ts"
+import * as Codec from "./Codec.ts"
+import { CollapsedSpace, type Visit } from "./Collapse.ts"
 import { Frontier } from "./Frontier.ts"
 import * as Successors from "./Successors.ts"
-import * as Symmetry from "./Symmetry.ts"
 import { renameValue } from "./Symmetry.ts"
 import { VisitedTable } from "./VisitedTable.ts"
 
@@ -158,10 +160,8 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
   const maxStates = options.maxStates ?? model.maxStates ?? Number.POSITIVE_INFINITY
   const maxDepth = options.maxDepth ?? model.maxDepth ?? Number.POSITIVE_INFINITY
   const symmetry = (options.symmetry ?? true) && (model.symmetric ?? []).length > 0
-  const expander = Successors.make(model)
-  assertForgettable(model, expander)
-  const codec = Codec.make(model.system.protocol, model.system.topology, model.soup ?? "history")
-  const canonical = Symmetry.make(symmetry ? model : { ...model, symmetric: [] })
+  assertForgettable(model, Successors.make(model))
+  const space = new CollapsedSpace(model, symmetry)
   const nodes = model.system.topology.nodes
   const always = model.system.properties.filter((p) => p.kind === "always")
   const sometimes = model.system.properties.filter((p) => p.kind === "sometimes")
@@ -170,7 +170,6 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
   const table = new VisitedTable()
   const frontier = new Frontier(strategy === "bfs" ? "fifo" : "lifo")
   const writer = new Codec.Writer()
-  const forget = (s: Statelet): Statelet => (model.soup === "active" ? { ...s, soup: s.soup.filter((m) => m.active) } : s)
   let transitions = 0
   let deepest = 0
   let deadlocks = 0
@@ -193,21 +192,33 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
     return ok
   }
 
-  const encode = (s: Statelet) => {
-    writer.reset()
-    codec.encode(writer, canonical(s).state)
-    return writer
-  }
-
-  const discover = (s: Statelet, parent: number, depth: number): void => {
-    const w = encode(s)
-    const id = table.add(Fingerprint.high(w.bytes, w.length), Fingerprint.low(w.bytes, w.length), parent, depth)
-    if (id < 0) return
+  const discovered = (id: number, v: Int32Array, depth: number): void => {
     if (depth > deepest) deepest = depth
-    if (judge(id, forget(s))) frontier.push(id, w.bytes, w.length)
+    if (!judge(id, space.view(v))) return
+    writer.reset()
+    space.write(writer, v)
+    frontier.push(id, writer.bytes, writer.length)
   }
 
-  discover(expander.semantics.initial, -1, 0)
+  const start = space.start()
+  discovered(table.add(start.hi, start.lo, -1, 0), start.vector, 0)
+
+  // The state being expanded, shared with the visitor (one closure for the whole search).
+  let current = start.vector
+  let currentId = 0
+  let currentDepth = 0
+  let progress = false
+  const visit: Visit = (hi, lo, isProgress) => {
+    transitions++
+    if (isProgress) progress = true
+    if (currentDepth >= maxDepth) {
+      incomplete ??= "max-depth"
+      return
+    }
+    const id = table.add(hi, lo, currentId, currentDepth + 1)
+    if (id >= 0) discovered(id, space.successor(current), currentDepth + 1)
+  }
+
   const decided = () => violatedAt.size === always.length && witnessedAt.size === sometimes.length
   while (frontier.length > 0 && !decided()) {
     if (table.size >= maxStates) {
@@ -219,22 +230,17 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
       break
     }
     const { id, bytes } = frontier.pop()!
-    const depth = table.depth(id)
-    const s = codec.decode(bytes)
-    const successors = expander.successors(s)
-    if (!successors.some((x) => x.progress) && !(model.final?.(forget(s) as any, nodes) ?? false)) {
+    current = space.read(bytes)
+    currentId = id
+    currentDepth = table.depth(id)
+    progress = false
+    const [hi, lo] = table.fingerprint(id)
+    space.expand(current, hi, lo, visit)
+    if (!progress && !(model.final?.(space.view(current) as any, nodes) ?? false)) {
       deadlocks++
       if (firstDeadlock < 0) firstDeadlock = id
     }
-    if (depth >= maxDepth) {
-      if (successors.length > 0) incomplete ??= "max-depth"
-      continue
-    }
-    for (const x of successors) {
-      transitions++
-      discover(x.next, id, depth + 1)
-    }
-    if ((transitions & 0x3ff) === 0) {
+    if ((id & 0x3ff) === 0) {
       const now = performance.now()
       const bytesNow = table.bytes() + frontier.bytes()
       if (bytesNow > peakBytes) peakBytes = bytesNow
@@ -252,15 +258,14 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
     }
   }
   peakBytes = Math.max(peakBytes, table.bytes() + frontier.bytes())
-  return buildReport({ model, expander, codec, canonical, table, violatedAt, witnessedAt, deadlocks, firstDeadlock, transitions, maxDepth: deepest, incomplete, started, peakBytes, strategy, symmetry })
+  return buildReport({ model, space, table, violatedAt, witnessedAt, deadlocks, firstDeadlock, transitions, maxDepth: deepest, incomplete, started, peakBytes, strategy, symmetry })
 }
 
 /** What a finished search hands over to become a report. */
 export interface SearchResult {
   readonly model: Model
-  readonly expander: Successors.Expander
-  readonly codec: Codec.StateCodec
-  readonly canonical: (s: Statelet) => Symmetry.Canonical
+  /** The state space the search stored fingerprints of (traces are rebuilt through it). */
+  readonly space: CollapsedSpace
   readonly table: VisitedTable
   /** The first state found violating each property, and the first reaching each witness. */
   readonly violatedAt: ReadonlyMap<string, number>
@@ -279,8 +284,8 @@ export interface SearchResult {
 
 /** The report of a finished search (sequential or parallel): verdicts with their traces, and the figures. */
 export const buildReport = (result: SearchResult): CheckReport => {
-  const { model, expander, codec, canonical, table, violatedAt, witnessedAt, firstDeadlock } = result
-  const traceTo = (target: number): CheckTrace => reconstruct(model, expander, codec, canonical, table, target)
+  const { model, space, table, violatedAt, witnessedAt, firstDeadlock } = result
+  const traceTo = (target: number): CheckTrace => reconstruct(model, space, table, target)
   const properties: Array<PropertyResult> = model.system.properties.map((p: Property): PropertyResult => {
     if (p.kind === "always") {
       const at = violatedAt.get(p.name)
@@ -312,48 +317,33 @@ export const buildReport = (result: SearchResult): CheckReport => {
  * function, from the concrete state. Messages are matched by content, since ids differ between a
  * representative whose soup was re-sorted and the concrete soup.
  */
-const reconstruct = (
-  model: Model,
-  expander: Successors.Expander,
-  codec: Codec.StateCodec,
-  canonical: (s: Statelet) => Symmetry.Canonical,
-  table: VisitedTable,
-  target: number
-): CheckTrace => {
+const reconstruct = (model: Model, space: CollapsedSpace, table: VisitedTable, target: number): CheckTrace => {
   const path: Array<number> = []
   for (let id = target; id >= 0; id = table.parent(id)) path.push(id)
   path.reverse()
-  const writer = new Codec.Writer()
-  const stored = (s: Statelet) => {
-    const c = canonical(s)
-    writer.reset()
-    codec.encode(writer, c.state)
-    return { hi: Fingerprint.high(writer.bytes, writer.length), lo: Fingerprint.low(writer.bytes, writer.length), bytes: writer.take(), renaming: c.renaming }
-  }
   const { topology } = model.system
   const order = new Map(topology.all.map((n, i) => [n, i]))
   const everyone = new Set(topology.all)
-  const semantics = expander.semantics
+  const semantics = space.semantics
   const initial = semantics.initial
+  const first = space.start()
   // The representative the search expanded, and the map from its node names to the concrete run's.
-  const first = stored(initial)
-  let representative = codec.decode(first.bytes)
+  let representative = first.vector
   let toConcrete = new Map([...first.renaming].map(([concrete, rep]) => [rep, concrete]))
   let concrete = initial
   const steps: Array<TraceStep> = []
   const rename = <A>(value: A): A => renameValue(value, toConcrete, everyone, order) as A
   for (const id of path.slice(1)) {
     const [hi, lo] = table.fingerprint(id)
-    let next: ReturnType<typeof stored> | undefined
-    const found = expander.successors(representative).find((x) => {
-      const f = stored(x.next)
-      if (f.hi !== hi || f.lo !== lo) return false
-      next = f
-      return true
+    let found: { action: Step.Action; next: Int32Array; renaming: ReadonlyMap<string, string> } | undefined
+    space.expand(representative, ...table.fingerprint(table.parent(id)), (h, l) => {
+      if (found === undefined && h === hi && l === lo) {
+        found = { action: space.action(), next: space.successor(representative).slice(), renaming: space.renaming() }
+      }
     })
-    if (found === undefined || next === undefined) throw new Error(`internal: state ${id} is not a successor of its parent`)
+    if (found === undefined) throw new Error(`internal: state ${id} is not a successor of its parent`)
     const a = found.action
-    const repMessage = a.kind === "receive" || a.kind === "drop" || a.kind === "duplicate" ? representative.soup[a.msgId] : undefined
+    const repMessage = a.kind === "receive" || a.kind === "drop" || a.kind === "duplicate" ? space.statelet(representative).soup[a.msgId] : undefined
     const message =
       a.kind === "send"
         ? { tag: a.tag, from: toConcrete.get(a.node) ?? a.node, to: toConcrete.get(a.to) ?? a.to, payload: rename(a.payload) }
@@ -375,16 +365,16 @@ const reconstruct = (
     if (outcome._tag !== "Stepped") throw new Error(`internal: the concrete step to state ${id} is not enabled`)
     concrete = outcome.statelet
     steps.push({ action, message, state: concrete })
-    // The stored representative renamed x.next with `renaming` (old → new); the concrete run is x.next
-    // renamed by toConcrete, so representative names map to concrete ones through the inverse.
-    const inverse = new Map([...next.renaming].map(([from, to]) => [to, from]))
+    // The stored representative renamed the successor with `renaming` (old → new); the concrete run is
+    // the successor renamed by toConcrete, so representative names map to concrete ones through the inverse.
+    const inverse = new Map([...found.renaming].map(([from, to]) => [to, from]))
     const composed = new Map<string, string>()
     for (const n of topology.all) {
       const before = inverse.get(n) ?? n
       composed.set(n, toConcrete.get(before) ?? before)
     }
     toConcrete = composed
-    representative = codec.decode(next.bytes)
+    representative = found.next
   }
   return { initial, steps }
 }

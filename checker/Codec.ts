@@ -263,6 +263,10 @@ export interface StateCodec {
   /** Writes the canonical encoding of `statelet` (consumed messages left out in `active` mode). */
   encode(w: Writer, statelet: Statelet): void
   decode(bytes: Uint8Array): Statelet
+  /** Writes the canonical encoding of one local state of `role`. */
+  encodeLocal(w: Writer, role: string, local: unknown): void
+  /** Writes the canonical encoding of one message: tag, endpoints and payload. */
+  encodeMessage(w: Writer, message: { readonly tag: string; readonly from: string; readonly to: string; readonly payload: unknown }): void
 }
 
 /**
@@ -287,14 +291,18 @@ export const make = (protocol: Protocol<any>, topology: Topology<any>, soup: Sou
   const tagIndex = new Map(tags.map((t, i) => [t, i]))
   const payloadCodecs = tags.map((tag) => compile((protocol.messages[tag]!.payload as Schema.Top).ast, `message ${tag}`, texts))
   const nodeIndex = new Map(topology.all.map((n, i) => [n, i]))
+  const roleIndex = new Map(roles.map((r, i) => [r, i]))
+  const encodeMessage = (w: Writer, m: { readonly tag: string; readonly from: string; readonly to: string; readonly payload: unknown }) => {
+    const t = tagIndex.get(m.tag)!
+    w.varint(t)
+    w.varint(nodeIndex.get(m.from)!)
+    w.varint(nodeIndex.get(m.to)!)
+    payloadCodecs[t]!.encode(w, m.payload)
+  }
   const scratch = new Writer()
   const messageBytes = (m: { tag: string; from: string; to: string; payload: unknown }): Uint8Array => {
     scratch.reset()
-    const t = tagIndex.get(m.tag)!
-    scratch.varint(t)
-    scratch.varint(nodeIndex.get(m.from)!)
-    scratch.varint(nodeIndex.get(m.to)!)
-    payloadCodecs[t]!.encode(scratch, m.payload)
+    encodeMessage(scratch, m)
     return scratch.take()
   }
   const compareBytes = (a: Uint8Array, b: Uint8Array) => {
@@ -315,11 +323,7 @@ export const make = (protocol: Protocol<any>, topology: Topology<any>, soup: Sou
       if (soup === "history") {
         w.varint(statelet.soup.length)
         for (const m of statelet.soup) {
-          const t = tagIndex.get(m.tag)!
-          w.varint(t)
-          w.varint(nodeIndex.get(m.from)!)
-          w.varint(nodeIndex.get(m.to)!)
-          payloadCodecs[t]!.encode(w, m.payload)
+          encodeMessage(w, m)
           w.u8(m.active ? 1 : 0)
         }
       } else {
@@ -328,6 +332,8 @@ export const make = (protocol: Protocol<any>, topology: Topology<any>, soup: Sou
         for (const bytes of active) w.raw(bytes)
       }
     },
+    encodeLocal: (w, role, local) => roleCodecs[roleIndex.get(role)!]!.encode(w, local),
+    encodeMessage,
     decode: (bytes) => {
       const r = new Reader(bytes)
       const locals: Record<string, Record<string, unknown>> = {}

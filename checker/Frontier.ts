@@ -8,6 +8,17 @@
 
 const pageSize = 1 << 20
 
+// Written out byte by byte: a DataView per entry costs more than the entry.
+const writeInt32 = (page: Uint8Array, at: number, v: number) => {
+  page[at] = v & 0xff
+  page[at + 1] = (v >>> 8) & 0xff
+  page[at + 2] = (v >>> 16) & 0xff
+  page[at + 3] = v >>> 24
+}
+
+const readInt32 = (page: Uint8Array, at: number): number =>
+  page[at]! | (page[at + 1]! << 8) | (page[at + 2]! << 16) | (page[at + 3]! << 24)
+
 /** A queue or stack of (id, encoded state). */
 export class Frontier {
   private pages: Array<Uint8Array> = []
@@ -38,11 +49,12 @@ export class Frontier {
       this.starts.push([])
       this.writePos = 0
     }
-    this.starts[this.starts.length - 1]!.push(this.writePos)
-    const view = new DataView(page.buffer, page.byteOffset + this.writePos, 8)
-    view.setInt32(0, id)
-    view.setInt32(4, length)
-    page.set(bytes.subarray(0, length), this.writePos + 8)
+    const at = this.writePos
+    this.starts[this.starts.length - 1]!.push(at)
+    writeInt32(page, at, id)
+    writeInt32(page, at + 4, length)
+    if (length <= 32) for (let i = 0; i < length; i++) page[at + 8 + i] = bytes[i]!
+    else page.set(bytes.subarray(0, length), at + 8)
     this.writePos += need
     this.length++
   }
@@ -66,9 +78,8 @@ export class Frontier {
     }
     const page = this.pages[this.readPage]!
     const at = starts[this.readPos++]!
-    const view = new DataView(page.buffer, page.byteOffset + at, 8)
-    const id = view.getInt32(0)
-    const length = view.getInt32(4)
+    const id = readInt32(page, at)
+    const length = readInt32(page, at + 4)
     return { id, bytes: page.subarray(at + 8, at + 8 + length) }
   }
 
@@ -78,9 +89,8 @@ export class Frontier {
       if (starts.length > 0) {
         const page = this.pages[this.pages.length - 1]!
         const at = starts.pop()!
-        const view = new DataView(page.buffer, page.byteOffset + at, 8)
-        const id = view.getInt32(0)
-        const length = view.getInt32(4)
+        const id = readInt32(page, at)
+        const length = readInt32(page, at + 4)
         this.writePos = at
         return { id, bytes: page.slice(at + 8, at + 8 + length) }
       }

@@ -18,14 +18,12 @@
  */
 import { parentPort, type Worker, workerData } from "node:worker_threads"
 import type { Model } from "../core/Model.ts"
-import * as Fingerprint from "../core/Fingerprint.ts"
-import type { Statelet } from "../core/Statelet.ts"
 import type { CheckOptions, CheckReport, Incomplete } from "./Checker.ts"
 import { assertForgettable, buildReport } from "./Checker.ts"
 import * as Codec from "./Codec.ts"
+import { CollapsedSpace, type Visit } from "./Collapse.ts"
 import { Frontier } from "./Frontier.ts"
 import * as Successors from "./Successors.ts"
-import * as Symmetry from "./Symmetry.ts"
 import { VisitedTable } from "./VisitedTable.ts"
 import * as WorkerThread from "./WorkerThread.ts"
 
@@ -43,14 +41,11 @@ interface WorkerInput {
 
 const batchSize = 512
 
-/** The model, its expander, codec and representatives, as both sides build them. */
+/** The model's state space and properties, as both sides build them. */
 const prepare = (model: Model, symmetry: boolean) => ({
-  expander: Successors.make(model),
-  codec: Codec.make(model.system.protocol, model.system.topology, model.soup ?? "history"),
-  canonical: Symmetry.make(symmetry ? model : { ...model, symmetric: [] }),
+  space: new CollapsedSpace(model, symmetry),
   always: model.system.properties.filter((p) => p.kind === "always"),
-  sometimes: model.system.properties.filter((p) => p.kind === "sometimes"),
-  forget: (s: Statelet): Statelet => (model.soup === "active" ? { ...s, soup: s.soup.filter((m) => m.active) } : s)
+  sometimes: model.system.properties.filter((p) => p.kind === "sometimes")
 })
 
 const loadModel = async (source: ModelSource): Promise<Model> => {
@@ -62,49 +57,73 @@ const loadModel = async (source: ModelSource): Promise<Model> => {
 
 /**
  * The body of a worker thread: loads the model, then expands every batch it is sent. A batch is a
- * sequence of (state id, bytes); the answer is, per state, its id, whether it is a deadlock and its
- * successors as (fingerprint, violated properties, witnessed properties, bytes).
+ * sequence of (state id, fingerprint, content bytes); the answer is, per state, its id, whether it
+ * is a deadlock, its number of successors, and those this worker has not sent before as
+ * (fingerprint, violated properties, witnessed properties, bytes).
  */
 export const serve = async (): Promise<void> => {
   const port = parentPort
   if (port === null) throw new Error("serve runs in a checker worker thread only")
   const input = workerData as WorkerInput
   const model = await loadModel(input.source)
-  const { expander, codec, canonical, always, sometimes, forget } = prepare(model, input.symmetry)
+  const { space, always, sometimes } = prepare(model, input.symmetry)
   const nodes = model.system.topology.nodes
   const child = new Codec.Writer()
+  /** The successors of the state being expanded, written before its header is (their count comes last). */
+  const successors = new Codec.Writer()
+  let current: Int32Array = new Int32Array(0)
+  let count = 0
+  let sent = 0
+  let progress = false
+  // What this worker has sent already, the coordinator knows: sending it again would only cost.
+  const seen = new VisitedTable()
+  // A successor goes back with its verdicts and its content bytes: interned ids are private to a
+  // thread, content is the same everywhere.
+  const visit: Visit = (hi, lo, isProgress) => {
+    count++
+    if (isProgress) progress = true
+    if (seen.add(hi, lo, -1, 0) < 0) return
+    sent++
+    const next = space.view(space.successor(current))
+    let violated = 0
+    let witnessed = 0
+    always.forEach((p, i) => {
+      if (!p.holds(next as any, nodes)) violated |= 1 << i
+    })
+    sometimes.forEach((p, i) => {
+      if (p.holds(next as any, nodes)) witnessed |= 1 << i
+    })
+    child.reset()
+    space.codec.encode(child, next)
+    successors.varint(hi)
+    successors.varint(lo)
+    successors.varint(violated >>> 0)
+    successors.varint(witnessed >>> 0)
+    successors.varint(child.length)
+    successors.raw(child.bytes.subarray(0, child.length))
+  }
   port.on("message", (batch: Uint8Array) => {
     const r = new Codec.Reader(batch)
     const out = new Codec.Writer()
     while (r.pos < batch.length) {
       const id = r.varint()
+      const hi = r.varint()
+      const lo = r.varint()
       const length = r.varint()
-      const s = codec.decode(batch.subarray(r.pos, r.pos + length))
+      const s = space.codec.decode(batch.subarray(r.pos, r.pos + length))
       r.pos += length
-      const successors = expander.successors(s)
-      const deadlock = !successors.some((x) => x.progress) && !(model.final?.(forget(s) as any, nodes) ?? false)
+      current = space.vectorOf(s)
+      count = 0
+      sent = 0
+      progress = false
+      successors.reset()
+      space.expand(current, hi, lo, visit)
+      const deadlock = !progress && !(model.final?.(s as any, nodes) ?? false)
       out.varint(id)
       out.u8(deadlock ? 1 : 0)
-      out.varint(successors.length)
-      for (const x of successors) {
-        child.reset()
-        codec.encode(child, canonical(x.next).state)
-        const judged = forget(x.next) as any
-        let violated = 0
-        let witnessed = 0
-        always.forEach((p, i) => {
-          if (!p.holds(judged, nodes)) violated |= 1 << i
-        })
-        sometimes.forEach((p, i) => {
-          if (p.holds(judged, nodes)) witnessed |= 1 << i
-        })
-        out.varint(Fingerprint.high(child.bytes, child.length))
-        out.varint(Fingerprint.low(child.bytes, child.length))
-        out.varint(violated >>> 0)
-        out.varint(witnessed >>> 0)
-        out.varint(child.length)
-        out.raw(child.bytes.subarray(0, child.length))
-      }
+      out.varint(count)
+      out.varint(sent)
+      out.raw(successors.bytes.subarray(0, successors.length))
     }
     const result = out.take()
     port.postMessage(result, [result.buffer as ArrayBuffer])
@@ -132,8 +151,8 @@ export const checkParallel = async (
   const maxStates = options.maxStates ?? model.maxStates ?? Number.POSITIVE_INFINITY
   const maxDepth = options.maxDepth ?? model.maxDepth ?? Number.POSITIVE_INFINITY
   const symmetry = (options.symmetry ?? true) && (model.symmetric ?? []).length > 0
-  const { expander, codec, canonical, always, sometimes, forget } = prepare(model, symmetry)
-  assertForgettable(model, expander)
+  const { space, always, sometimes } = prepare(model, symmetry)
+  assertForgettable(model, Successors.make(model))
   const nodes = model.system.topology.nodes
   const table = new VisitedTable()
   const violatedAt = new Map<string, number>()
@@ -146,11 +165,12 @@ export const checkParallel = async (
   let lastProgress = started
   let peakBytes = 0
 
+  const start = space.start()
   const w = new Codec.Writer()
-  codec.encode(w, canonical(expander.semantics.initial).state)
-  table.add(Fingerprint.high(w.bytes, w.length), Fingerprint.low(w.bytes, w.length), -1, 0)
+  const initial = space.statelet(start.vector)
+  space.codec.encode(w, initial)
+  table.add(start.hi, start.lo, -1, 0)
   let level = new Frontier("fifo")
-  const initial = forget(expander.semantics.initial) as any
   let initialOk = true
   for (const p of always) if (!p.holds(initial, nodes)) (violatedAt.set(p.name, 0), (initialOk = false))
   for (const p of sometimes) if (p.holds(initial, nodes)) witnessedAt.set(p.name, 0)
@@ -181,7 +201,10 @@ export const checkParallel = async (
         const b = new Codec.Writer()
         for (let k = 0; k < batchSize && level.length > 0; k++) {
           const e = level.pop()!
+          const [hi, lo] = table.fingerprint(e.id)
           b.varint(e.id)
+          b.varint(hi)
+          b.varint(lo)
           b.varint(e.bytes.length)
           b.raw(e.bytes)
         }
@@ -197,6 +220,7 @@ export const checkParallel = async (
             deadlocks++
             if (firstDeadlock < 0) firstDeadlock = parent
           }
+          transitions += r.varint()
           for (let n = r.varint(); n > 0; n--) {
             const hi = r.varint()
             const lo = r.varint()
@@ -205,7 +229,6 @@ export const checkParallel = async (
             const length = r.varint()
             const at = r.pos
             r.pos += length
-            transitions++
             const id = table.add(hi, lo, parent, depth + 1)
             if (id < 0) continue
             deepest = Math.max(deepest, depth + 1)
@@ -265,5 +288,5 @@ export const checkParallel = async (
     await Promise.all(workers.map((worker) => worker.terminate()))
   }
   const strategy = "bfs"
-  return buildReport({ model, expander, codec, canonical, table, violatedAt, witnessedAt, deadlocks, firstDeadlock, transitions, maxDepth: deepest, incomplete, started, peakBytes, strategy, symmetry })
+  return buildReport({ model, space, table, violatedAt, witnessedAt, deadlocks, firstDeadlock, transitions, maxDepth: deepest, incomplete, started, peakBytes, strategy, symmetry })
 }

@@ -76,6 +76,47 @@ const enumerate = (ast: SchemaAST.AST): ReadonlyArray<unknown> | undefined => {
   }
 }
 
+/** The candidate sends of one transition from a node in a local state: receiver and payload. */
+export type Candidates = (local: unknown, node: string) => ReadonlyArray<{ readonly to: string; readonly msg: unknown }>
+
+/**
+ * Where each send transition's candidate messages come from, by transition name: the transition's
+ * own `candidates`, else the model's `payloads` for its tag, else every value of a finite payload
+ * schema, sent to every node of the receiving role. Throws `ModelError` for a transition with none.
+ *
+ * @example
+ * import * as Calculator from "../protocols/Calculator/index.ts"
+ * import * as Step from "../core/Step.ts"
+ * const model = { system: Calculator.system({ clients: 1, servers: 1 }), payloads: { req: [{ args: [1, 2] }], resp: [] } }
+ * const semantics = Step.make(model.system.protocol, model.system.topology, Step.reorderOnly)
+ * const sources = candidateSources(model, semantics)
+ * sources.get("clientSend")!((semantics.initial.locals as any).client.c1, "c1").length // => 1
+ */
+export const candidateSources = (model: Model, semantics: Step.Semantics): ReadonlyMap<string, Candidates> => {
+  const { protocol, topology } = model.system
+  const nodes = topology.nodes as Record<string, ReadonlyArray<string>>
+  const candidatesOf = new Map<string, Candidates>()
+  for (const t of protocol.sends) candidatesOf.set(t.name, resolveCandidates(t))
+
+  function resolveCandidates(t: NamedSend): Candidates {
+    if (t.candidates !== undefined) {
+      const declared = t.candidates
+      return (local, node) => declared(local, semantics.context(node))
+    }
+    const domain = model.payloads?.[t.tag] ?? enumerate((protocol.messages[t.tag]!.payload as Schema.Top).ast)
+    if (domain === undefined) {
+      throw new ModelError(
+        `send transition "${t.name}" declares no candidates and the payload schema of "${t.tag}" is not finite: ` +
+          `give the transition a candidates function, or the model payloads.${t.tag}`
+      )
+    }
+    const receivers = nodes[t.to]!
+    const all = receivers.flatMap((to) => domain.map((msg) => ({ to, msg })))
+    return () => all
+  }
+  return candidatesOf
+}
+
 /** Computes successors of the states of one model. */
 export interface Expander {
   readonly semantics: Step.Semantics
@@ -100,28 +141,8 @@ export const make = (model: Model): Expander => {
   const semantics = Step.make(protocol, topology, faults)
   const maxCrashed = model.faults?.maxCrashed ?? 1
   const maxDuplicates = model.faults?.maxDuplicates ?? 1
-  const nodes = topology.nodes as Record<string, ReadonlyArray<string>>
 
-  type Candidates = (local: unknown, node: string) => ReadonlyArray<{ readonly to: string; readonly msg: unknown }>
-  const candidatesOf = new Map<string, Candidates>()
-  for (const t of protocol.sends) candidatesOf.set(t.name, resolveCandidates(t))
-
-  function resolveCandidates(t: NamedSend): Candidates {
-    if (t.candidates !== undefined) {
-      const declared = t.candidates
-      return (local, node) => declared(local, semantics.context(node))
-    }
-    const domain = model.payloads?.[t.tag] ?? enumerate((protocol.messages[t.tag]!.payload as Schema.Top).ast)
-    if (domain === undefined) {
-      throw new ModelError(
-        `send transition "${t.name}" declares no candidates and the payload schema of "${t.tag}" is not finite: ` +
-          `give the transition a candidates function, or the model payloads.${t.tag}`
-      )
-    }
-    const receivers = nodes[t.to]!
-    const all = receivers.flatMap((to) => domain.map((msg) => ({ to, msg })))
-    return () => all
-  }
+  const candidatesOf = candidateSources(model, semantics)
 
   const sendsByRole = new Map<string, ReadonlyArray<NamedSend>>()
   for (const role of Object.keys(protocol.roles)) sendsByRole.set(role, protocol.sends.filter((t) => t.from === role))

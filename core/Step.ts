@@ -70,6 +70,8 @@ export interface Refused {
 export interface Violated {
   readonly _tag: "Violated"
   readonly violation: ProtocolViolation
+  /** Whether it was the transition's guard that refused the send (rather than a role or schema check). */
+  readonly byGuard: boolean
 }
 
 /** The result of `step`. */
@@ -151,10 +153,11 @@ export const sendLocal = (
   const transition = protocol.sendOf.get(tag)
   // The violation is built on demand: the checker tries many sends whose guards are false, and an
   // Error captures a stack trace when it is constructed.
-  const violated = (reason: string): Violated => {
+  const violated = (reason: string, byGuard = false): Violated => {
     let violation: ProtocolViolation | undefined
     return {
       _tag: "Violated",
+      byGuard,
       get violation() {
         return (violation ??= new ProtocolViolation({
           protocol: protocol.label,
@@ -183,7 +186,7 @@ export const sendLocal = (
   }
   if (!protocol.messages[tag]!.isPayload(payload)) return violated(`the payload does not match the schema of "${tag}"`)
   const ctx = semantics.context(node)
-  if (!transition.guard(local, to as never, payload, ctx)) return violated(`the guard of ${transition.name} is false`)
+  if (!transition.guard(local, to as never, payload, ctx)) return violated(`the guard of ${transition.name} is false`, true)
   const next = transition.step(local, to as never, payload, ctx)
   if (!protocol.roles[role]!.isState(next)) {
     return violated(`${transition.name}'s step returned a local state that does not match the schema of role "${role}": ${JSON.stringify(next)}`)

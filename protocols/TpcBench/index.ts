@@ -21,7 +21,9 @@ export const commitOnAnyYesProtocol = TpcBenchProtocol.make({ commitOnAnyYes: tr
 
 type Shape = NonNullable<TpcBenchProtocol.TpcBenchProtocol["~shape"]>
 
-const decisions = (s: Statelet<Shape>, nodes: NodesOf<Shape>) => nodes.participant.map((p) => s.locals.participant[p]!.decision)
+/** Whether some participant applied `decision` (its ghost field). */
+const applied = (s: Statelet<Shape>, nodes: NodesOf<Shape>, decision: "commit" | "abort") =>
+  nodes.participant.some((p) => s.locals.participant[p]!.decision === decision)
 
 /**
  * The properties of a benchmark system. They read only local states (the participants' ghost
@@ -30,22 +32,19 @@ const decisions = (s: Statelet<Shape>, nodes: NodesOf<Shape>) => nodes.participa
  */
 export const properties = (p: TpcBenchProtocol.TpcBenchProtocol) => [
   /** No participant applied a commit while another applied an abort. */
-  Property.always(p, "agreement", (s, nodes) => {
-    const applied = decisions(s, nodes)
-    return !(applied.includes("commit") && applied.includes("abort"))
-  }),
+  Property.always(p, "agreement", (s, nodes) => !(applied(s, nodes, "commit") && applied(s, nodes, "abort"))),
   /** A participant applied a commit only if every participant voted yes. */
   Property.always(
     p,
     "validity",
     (s, nodes) =>
-      !decisions(s, nodes).includes("commit") ||
+      !applied(s, nodes, "commit") ||
       nodes.coordinator.every((c) => TpcBenchProtocol.allYes(nodes.participant, s.locals.coordinator[c]!.votes))
   ),
   /** Non-vacuity: some participant commits. */
-  Property.sometimes(p, "committed", (s, nodes) => decisions(s, nodes).includes("commit")),
+  Property.sometimes(p, "committed", (s, nodes) => applied(s, nodes, "commit")),
   /** Non-vacuity: some participant aborts. */
-  Property.sometimes(p, "aborted", (s, nodes) => decisions(s, nodes).includes("abort"))
+  Property.sometimes(p, "aborted", (s, nodes) => applied(s, nodes, "abort"))
 ]
 
 /** The round is over: the coordinator and every participant are `Done`. */

@@ -1,0 +1,595 @@
+/**
+ * The checker's state space in collapsed form, after SPIN's collapse compression: every distinct
+ * local state of a role and every distinct message is interned once, and a global state becomes a
+ * short vector of small integers — one slot per node (its local state's id, and whether it is down)
+ * followed by the soup (message ids: sorted, a multiset, in `active` mode; in order with an active
+ * bit in `history` mode).
+ *
+ * Transitions are computed through the kernel's node-local checks (`Step.sendLocal`,
+ * `Step.receiveLocal`) exactly once per (node, local state) and per (message, receiver state), and
+ * remembered: in Disel's semantics a send depends only on the sender's local state and a receive
+ * only on the message and the receiver's local state, so after the first visits expanding a state
+ * is table lookups. This relies on transitions being functions of their arguments — the contract
+ * that protocol code never reads clocks or does I/O — so each memoized result is computed twice and
+ * compared, and interned values are frozen: a transition that is not deterministic, or mutates its
+ * argument, is reported instead of silently corrupting the search.
+ *
+ * A state's fingerprint is the sum of 64-bit hashes of its parts (each slot with its node's index,
+ * each soup entry — with its position in `history` mode), as in Zobrist hashing. The hashes come
+ * from the parts' canonical bytes (`checker/Codec.ts`), not from interned ids, so every thread
+ * computes the same fingerprint for the same state; and a successor's fingerprint is the parent's
+ * plus and minus the parts that changed, so a successor that is already known is recognised
+ * without being built.
+ *
+ * @since 0.1.0
+ */
+import { Buffer } from "node:buffer"
+import * as Fingerprint from "../core/Fingerprint.ts"
+import type { Model } from "../core/Model.ts"
+import type { NamedSend } from "../core/Protocol.ts"
+import type { Statelet } from "../core/Statelet.ts"
+import * as Step from "../core/Step.ts"
+import * as Codec from "./Codec.ts"
+import { type Candidates, candidateSources, ModelError } from "./Successors.ts"
+import * as Symmetry from "./Symmetry.ts"
+
+/** Murmur3's finalizer: spreads the bits of a 32-bit value. */
+const fmix = (h: number): number => {
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  return h ^ (h >>> 16)
+}
+
+const deepFreeze = <A>(value: A): A => {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}
+
+/** Values of one kind interned to dense ids by their canonical bytes, with a content fingerprint each. */
+class Interned<V> {
+  private readonly ids = new Map<string, number>()
+  readonly values: Array<V> = []
+  readonly hi: Array<number> = []
+  readonly lo: Array<number> = []
+
+  /** The id of the value whose canonical bytes `w` holds, interning a frozen copy of `value` when new. */
+  intern(w: Codec.Writer, value: V): number {
+    const key = Buffer.from(w.bytes.buffer, w.bytes.byteOffset, w.length).toString("latin1")
+    const known = this.ids.get(key)
+    if (known !== undefined) return known
+    const id = this.values.length
+    this.ids.set(key, id)
+    this.values.push(deepFreeze(structuredClone(value)))
+    this.hi.push(Fingerprint.high(w.bytes, w.length))
+    this.lo.push(Fingerprint.low(w.bytes, w.length))
+    return id
+  }
+}
+
+/** A message as interned: its content and the vector slot of its receiver. */
+interface Message {
+  readonly tag: string
+  readonly from: string
+  readonly to: string
+  readonly payload: unknown
+}
+
+/** The kinds of step, as the collapsed space records the step it is visiting. */
+const SEND = 0
+const RECEIVE = 1
+const DROP = 2
+const DUPLICATE = 3
+const CRASH = 4
+const RESTART = 5
+
+/** Called for every successor of an expanded state: its fingerprint and whether it is a send or receive. */
+export type Visit = (hi: number, lo: number, progress: boolean) => void
+
+/** A state vector and its fingerprint, with the renaming that made it a representative. */
+export interface Start {
+  readonly vector: Int32Array
+  readonly hi: number
+  readonly lo: number
+  readonly renaming: ReadonlyMap<string, string>
+}
+
+/**
+ * A model's states as integer vectors, their successors, fingerprints and statelets.
+ *
+ * @example
+ * import * as TpcBench from "../protocols/TpcBench/index.ts"
+ * const space = new CollapsedSpace(TpcBench.model(2), false)
+ * const start = space.start()
+ * let successors = 0
+ * space.expand(start.vector, start.hi, start.lo, () => successors++)
+ * successors // => 2
+ */
+export class CollapsedSpace {
+  readonly semantics: Step.Semantics
+  readonly codec: Codec.StateCodec
+  /** Nodes, in vector order (the topology's). */
+  private readonly names: ReadonlyArray<string>
+  private readonly nodeIndex: ReadonlyMap<string, number>
+  private readonly roles: ReadonlyArray<string>
+  private readonly roleOfNode: Int32Array
+  private readonly locals: ReadonlyArray<Interned<unknown>>
+  private readonly messages = new Interned<Message>()
+  private readonly messageTo: Array<number> = []
+  private readonly sendsByRole: ReadonlyArray<ReadonlyArray<NamedSend>>
+  private readonly candidates: ReadonlyMap<string, Candidates>
+  /** Per node, per local id: the sends enabled, as pairs (next local id, message id). */
+  private readonly sendMemo: Array<Array<Int32Array | undefined>>
+  /** Per message, per receiver local id: 0 not computed, -1 not receivable, else next local id + 1. */
+  private readonly receiveMemo: Array<Int32Array> = []
+  /** Per role, per local id: 0 not computed, else the recovered local id + 1. */
+  private readonly recoverMemo: Array<Int32Array>
+  private readonly active: boolean
+  private readonly faults: Step.FaultModel
+  private readonly maxCrashed: number
+  private readonly maxDuplicates: number
+  private readonly canonical: ((s: Statelet) => Symmetry.Canonical) | undefined
+  private readonly writer = new Codec.Writer()
+  private readonly again = new Codec.Writer()
+  private envelopes: Array<Array<unknown>> = []
+  private viewStatelet: Statelet | undefined
+  private scratch = new Int32Array(64)
+  private readBuffer = new Int32Array(64)
+
+  // The step being visited.
+  private kind = SEND
+  private node = 0
+  private slot = 0
+  private message = 0
+  private position = 0
+  private canonicalVector: Int32Array | undefined
+  private canonicalRenaming: ReadonlyMap<string, string> = new Map()
+
+  constructor(readonly model: Model, symmetry: boolean) {
+    const { protocol, topology } = model.system
+    this.faults = model.faults ?? Step.reorderOnly
+    this.maxCrashed = model.faults?.maxCrashed ?? 1
+    this.maxDuplicates = model.faults?.maxDuplicates ?? 1
+    this.semantics = Step.make(protocol, topology, this.faults)
+    this.codec = Codec.make(protocol, topology, model.soup ?? "history")
+    this.active = model.soup === "active"
+    this.names = topology.all
+    this.nodeIndex = new Map(this.names.map((n, i) => [n, i]))
+    this.roles = Object.keys(protocol.roles)
+    this.roleOfNode = Int32Array.from(this.names, (n) => this.roles.indexOf(topology.roleOf.get(n)!))
+    this.locals = this.roles.map(() => new Interned<unknown>())
+    this.sendsByRole = this.roles.map((role) => protocol.sends.filter((t) => t.from === role))
+    this.candidates = candidateSources(model, this.semantics)
+    this.sendMemo = this.names.map(() => [])
+    this.recoverMemo = this.roles.map(() => new Int32Array(16))
+    this.canonical = symmetry && (model.symmetric ?? []).length > 0 ? Symmetry.make(model) : undefined
+  }
+
+  /** The initial state (its representative, under symmetry). */
+  start(): Start {
+    const c = this.canonical?.(this.semantics.initial)
+    const vector = this.vectorOf(c?.state ?? this.semantics.initial)
+    const [hi, lo] = this.fingerprint(vector)
+    return { vector, hi, lo, renaming: c?.renaming ?? new Map() }
+  }
+
+  /** The vector of a statelet, interning its local states and messages. */
+  vectorOf(s: Statelet): Int32Array {
+    const n = this.names.length
+    const locals = s.locals as Record<string, Record<string, unknown>>
+    const soup = this.active ? s.soup.filter((m) => m.active) : s.soup
+    const v = new Int32Array(n + 1 + soup.length)
+    for (let i = 0; i < n; i++) {
+      const role = this.roles[this.roleOfNode[i]!]!
+      v[i] = (this.internLocal(this.roleOfNode[i]!, locals[role]![this.names[i]!]) << 1) | (s.crashed.includes(this.names[i]!) ? 1 : 0)
+    }
+    v[n] = soup.length
+    const entries = soup.map((m) => {
+      const id = this.internMessage(m)
+      return this.active ? id : (id << 1) | (m.active ? 1 : 0)
+    })
+    if (this.active) entries.sort((a, b) => a - b)
+    v.set(entries, n + 1)
+    return v
+  }
+
+  /** The fingerprint of a vector, computed from all its parts. */
+  fingerprint(v: Int32Array): readonly [number, number] {
+    const n = this.names.length
+    let hi = 0
+    let lo = 0
+    for (let i = 0; i < n; i++) {
+      hi = (hi + this.slotHi(i, v[i]!)) | 0
+      lo = (lo + this.slotLo(i, v[i]!)) | 0
+    }
+    for (let p = 0; p < v[n]!; p++) {
+      hi = (hi + this.entryHi(p, v[n + 1 + p]!)) | 0
+      lo = (lo + this.entryLo(p, v[n + 1 + p]!)) | 0
+    }
+    return [hi >>> 0, lo >>> 0]
+  }
+
+  private slotHi(i: number, slot: number): number {
+    return fmix(this.locals[this.roleOfNode[i]!]!.hi[slot >> 1]! ^ Math.imul(2 * i + (slot & 1) + 1, 0x9e3779b1))
+  }
+
+  private slotLo(i: number, slot: number): number {
+    return fmix(this.locals[this.roleOfNode[i]!]!.lo[slot >> 1]! ^ Math.imul(2 * i + (slot & 1) + 1, 0x85ebca77))
+  }
+
+  private entryHi(p: number, e: number): number {
+    return this.active ? this.messages.hi[e]! : fmix(this.messages.hi[e >> 1]! ^ Math.imul(2 * p + (e & 1) + 1, 0x27d4eb2f))
+  }
+
+  private entryLo(p: number, e: number): number {
+    return this.active ? this.messages.lo[e]! : fmix(this.messages.lo[e >> 1]! ^ Math.imul(2 * p + (e & 1) + 1, 0x165667b1))
+  }
+
+  /**
+   * Visits every successor of state `v` (whose fingerprint is `hi`, `lo`): every enabled send and
+   * receive, then the fault steps of the model within its bounds. During a visit, `successor`
+   * builds the successor's vector and `action` names the step.
+   */
+  expand(v: Int32Array, hi: number, lo: number, visit: Visit): void {
+    const n = this.names.length
+    const k = v[n]!
+    const base = n + 1
+    let down = 0
+    for (let i = 0; i < n; i++) down += v[i]! & 1
+    for (let i = 0; i < n; i++) {
+      const slot = v[i]!
+      if ((slot & 1) === 1) continue
+      const sends = this.sendsOf(i, slot >> 1)
+      if (sends.length === 0) continue
+      const h0 = hi - this.slotHi(i, slot)
+      const l0 = lo - this.slotLo(i, slot)
+      for (let j = 0; j < sends.length; j += 2) {
+        const next = sends[j]! << 1
+        const m = sends[j + 1]!
+        const e = this.active ? m : (m << 1) | 1
+        this.visiting(SEND, i, next, m, k)
+        this.emit(v, h0 + this.slotHi(i, next) + this.entryHi(k, e), l0 + this.slotLo(i, next) + this.entryLo(k, e), true, visit)
+      }
+    }
+    for (let p = 0; p < k; p++) {
+      const e = v[base + p]!
+      if (this.active ? p > 0 && v[base + p - 1] === e : (e & 1) === 0) continue
+      const m = this.active ? e : e >> 1
+      const to = this.messageTo[m]!
+      const slot = v[to]!
+      if ((slot & 1) === 1) continue
+      const r = this.receive(m, slot >> 1)
+      if (r < 0) continue
+      const next = r << 1
+      const h = hi - this.slotHi(to, slot) + this.slotHi(to, next) - this.entryHi(p, e) + (this.active ? 0 : this.entryHi(p, e - 1))
+      const l = lo - this.slotLo(to, slot) + this.slotLo(to, next) - this.entryLo(p, e) + (this.active ? 0 : this.entryLo(p, e - 1))
+      this.visiting(RECEIVE, to, next, m, p)
+      this.emit(v, h, l, true, visit)
+    }
+    if (this.faults.drop) {
+      for (let p = 0; p < k; p++) {
+        const e = v[base + p]!
+        if (this.active ? p > 0 && v[base + p - 1] === e : (e & 1) === 0) continue
+        const h = hi - this.entryHi(p, e) + (this.active ? 0 : this.entryHi(p, e - 1))
+        const l = lo - this.entryLo(p, e) + (this.active ? 0 : this.entryLo(p, e - 1))
+        this.visiting(DROP, -1, 0, this.active ? e : e >> 1, p)
+        this.emit(v, h, l, false, visit)
+      }
+    }
+    if (this.faults.duplicate) {
+      for (let p = 0; p < k; p++) {
+        const e = v[base + p]!
+        if (!this.active && (e & 1) === 0) continue
+        // Identical active copies offer one duplication, from the first of them, while there are at
+        // most maxDuplicates of them.
+        let copies = 0
+        let first = -1
+        for (let q = 0; q < k; q++) {
+          if (v[base + q] === e) {
+            copies++
+            if (first < 0) first = q
+          }
+        }
+        if (first !== p || copies > this.maxDuplicates) continue
+        const added = this.active ? e : e | 1
+        this.visiting(DUPLICATE, -1, 0, this.active ? e : e >> 1, p)
+        this.emit(v, hi + this.entryHi(k, added), lo + this.entryLo(k, added), false, visit)
+      }
+    }
+    if (this.faults.crash && down < this.maxCrashed) {
+      for (let i = 0; i < n; i++) {
+        const slot = v[i]!
+        if ((slot & 1) === 1) continue
+        this.visiting(CRASH, i, slot | 1, 0, 0)
+        this.emit(v, hi - this.slotHi(i, slot) + this.slotHi(i, slot | 1), lo - this.slotLo(i, slot) + this.slotLo(i, slot | 1), false, visit)
+      }
+    }
+    if (this.faults.restart) {
+      for (let i = 0; i < n; i++) {
+        const slot = v[i]!
+        if ((slot & 1) === 0) continue
+        const next = this.recover(this.roleOfNode[i]!, slot >> 1) << 1
+        this.visiting(RESTART, i, next, 0, 0)
+        this.emit(v, hi - this.slotHi(i, slot) + this.slotHi(i, next), lo - this.slotLo(i, slot) + this.slotLo(i, next), false, visit)
+      }
+    }
+  }
+
+  private visiting(kind: number, node: number, slot: number, message: number, position: number): void {
+    this.kind = kind
+    this.node = node
+    this.slot = slot
+    this.message = message
+    this.position = position
+  }
+
+  private emit(v: Int32Array, hi: number, lo: number, progress: boolean, visit: Visit): void {
+    if (this.canonical === undefined) return visit(hi >>> 0, lo >>> 0, progress)
+    // Under symmetry the representative of the successor is a different vector: it is built and
+    // fingerprinted in full.
+    const raw = this.build(v)
+    const c = this.canonical(this.statelet(raw))
+    const canonicalVector = this.vectorOf(c.state)
+    this.canonicalVector = canonicalVector
+    this.canonicalRenaming = c.renaming
+    const [h, l] = this.fingerprint(canonicalVector)
+    visit(h, l, progress)
+  }
+
+  /**
+   * The vector of the successor being visited (its representative, under symmetry). It is valid until
+   * the next call.
+   */
+  successor(v: Int32Array): Int32Array {
+    return this.canonical === undefined ? this.build(v) : this.canonicalVector!
+  }
+
+  /** The renaming that made the visited successor its representative (empty without symmetry). */
+  renaming(): ReadonlyMap<string, string> {
+    return this.canonicalRenaming
+  }
+
+  /** The step being visited, as the step function's action on the statelet of the expanded vector. */
+  action(): Step.Action {
+    switch (this.kind) {
+      case SEND: {
+        const m = this.messages.values[this.message]!
+        return { kind: "send", node: this.names[this.node]!, tag: m.tag, to: m.to, payload: m.payload }
+      }
+      case RECEIVE:
+        return { kind: "receive", msgId: this.position }
+      case DROP:
+        return { kind: "drop", msgId: this.position }
+      case DUPLICATE:
+        return { kind: "duplicate", msgId: this.position }
+      case CRASH:
+        return { kind: "crash", node: this.names[this.node]! }
+      default:
+        return { kind: "restart", node: this.names[this.node]! }
+    }
+  }
+
+  private build(v: Int32Array): Int32Array {
+    const n = this.names.length
+    const k = v[n]!
+    const base = n + 1
+    if (this.scratch.length < base + k + 1) this.scratch = new Int32Array(2 * (base + k + 1))
+    const out = this.scratch
+    for (let i = 0; i < n; i++) out[i] = v[i]!
+    if (this.kind === SEND || this.kind === RECEIVE || this.kind === CRASH || this.kind === RESTART) out[this.node] = this.slot
+    if (this.kind === SEND || this.kind === DUPLICATE) {
+      out[n] = k + 1
+      if (this.active) {
+        const m = this.message
+        let p = 0
+        while (p < k && v[base + p]! <= m) out[base + p] = v[base + p++]!
+        out[base + p] = m
+        for (; p < k; p++) out[base + p + 1] = v[base + p]!
+      } else {
+        for (let p = 0; p < k; p++) out[base + p] = v[base + p]!
+        out[base + k] = (this.message << 1) | 1
+      }
+    } else if (this.kind === RECEIVE || this.kind === DROP) {
+      if (this.active) {
+        out[n] = k - 1
+        for (let p = 0, q = 0; p < k; p++) if (p !== this.position) out[base + q++] = v[base + p]!
+      } else {
+        out[n] = k
+        for (let p = 0; p < k; p++) out[base + p] = v[base + p]!
+        out[base + this.position] = v[base + this.position]! & ~1
+      }
+    } else {
+      out[n] = k
+      for (let p = 0; p < k; p++) out[base + p] = v[base + p]!
+    }
+    return out.subarray(0, base + out[n]!)
+  }
+
+  /** The statelet of a vector, as properties and the step function see it. */
+  statelet(v: Int32Array): Statelet {
+    const n = this.names.length
+    const locals: Record<string, Record<string, unknown>> = {}
+    for (const role of this.roles) locals[role] = {}
+    const crashed: Array<string> = []
+    for (let i = 0; i < n; i++) {
+      const r = this.roleOfNode[i]!
+      locals[this.roles[r]!]![this.names[i]!] = this.locals[r]!.values[v[i]! >> 1]
+      if ((v[i]! & 1) === 1) crashed.push(this.names[i]!)
+    }
+    const k = v[n]!
+    const soup: Array<unknown> = new Array(k)
+    for (let p = 0; p < k; p++) soup[p] = this.envelope(p, v[n + 1 + p]!)
+    return { locals: locals as Statelet["locals"], soup: soup as Statelet["soup"], crashed }
+  }
+
+  /**
+   * The statelet of a vector as a view that is overwritten by the next call: for reading (properties,
+   * the final-state predicate, encoding) without building a statelet for every state.
+   */
+  view(v: Int32Array): Statelet {
+    const n = this.names.length
+    const view = (this.viewStatelet ??= this.statelet(v)) as { locals: Record<string, Record<string, unknown>>; soup: Array<unknown>; crashed: Array<string> }
+    view.crashed.length = 0
+    for (let i = 0; i < n; i++) {
+      const r = this.roleOfNode[i]!
+      view.locals[this.roles[r]!]![this.names[i]!] = this.locals[r]!.values[v[i]! >> 1]
+      if ((v[i]! & 1) === 1) view.crashed.push(this.names[i]!)
+    }
+    const k = v[n]!
+    view.soup.length = k
+    for (let p = 0; p < k; p++) view.soup[p] = this.envelope(p, v[n + 1 + p]!)
+    return view as unknown as Statelet
+  }
+
+  private envelope(p: number, e: number): unknown {
+    const atPosition = (this.envelopes[p] ??= [])
+    const known = atPosition[e]
+    if (known !== undefined) return known
+    const m = this.messages.values[this.active ? e : e >> 1]!
+    const envelope = Object.freeze({ id: p, tag: m.tag, from: m.from, to: m.to, payload: m.payload, active: this.active || (e & 1) === 1 })
+    atPosition[e] = envelope
+    return envelope
+  }
+
+  /** Appends a vector's varint encoding. */
+  write(w: Codec.Writer, v: Int32Array): void {
+    for (let i = 0; i < v.length; i++) w.varint(v[i]!)
+  }
+
+  /** Reads a vector written by `write`, into a buffer that the next call overwrites. */
+  read(bytes: Uint8Array): Int32Array {
+    const r = new Codec.Reader(bytes)
+    let length = 0
+    while (r.pos < bytes.length) {
+      if (length === this.readBuffer.length) {
+        const grown = new Int32Array(2 * length)
+        grown.set(this.readBuffer)
+        this.readBuffer = grown
+      }
+      this.readBuffer[length++] = r.varint()
+    }
+    return this.readBuffer.subarray(0, length)
+  }
+
+  /** How many distinct local states and messages have been interned. */
+  interned(): { readonly locals: number; readonly messages: number } {
+    return { locals: this.locals.reduce((sum, t) => sum + t.values.length, 0), messages: this.messages.values.length }
+  }
+
+  private internLocal(role: number, local: unknown): number {
+    this.writer.reset()
+    this.codec.encodeLocal(this.writer, this.roles[role]!, local)
+    return this.locals[role]!.intern(this.writer, local)
+  }
+
+  private internMessage(m: Message): number {
+    this.writer.reset()
+    this.codec.encodeMessage(this.writer, m)
+    const before = this.messages.values.length
+    const id = this.messages.intern(this.writer, { tag: m.tag, from: m.from, to: m.to, payload: m.payload })
+    if (id === before) this.messageTo.push(this.nodeIndex.get(m.to)!)
+    return id
+  }
+
+  /** Throws unless two evaluations of a transition gave the same local state. */
+  private assertSame(role: number, first: unknown, second: unknown, context: () => string): void {
+    this.writer.reset()
+    this.codec.encodeLocal(this.writer, this.roles[role]!, first)
+    this.again.reset()
+    this.codec.encodeLocal(this.again, this.roles[role]!, second)
+    const same = this.writer.length === this.again.length && this.writer.bytes.subarray(0, this.writer.length).every((b, i) => b === this.again.bytes[i])
+    if (!same) {
+      throw new ModelError(
+        `${context()}: the step returned ${JSON.stringify(first)} and then ${JSON.stringify(second)}: transitions must be functions of their arguments (no clocks, randomness or I/O)`
+      )
+    }
+  }
+
+  private sendsOf(i: number, id: number): Int32Array {
+    const known = this.sendMemo[i]![id]
+    if (known !== undefined) return known
+    const role = this.roleOfNode[i]!
+    const node = this.names[i]!
+    const local = this.locals[role]!.values[id]
+    const out: Array<number> = []
+    for (const t of this.sendsByRole[role]!) {
+      for (const c of this.candidates.get(t.name)!(local, node)) {
+        // Built only for an error: this runs for every new (node, local state).
+        const context = () => `send transition ${t.name} from ${node} to ${c.to} with ${JSON.stringify(c.msg)} in state ${JSON.stringify(local)}`
+        const [first, second] = this.twice(context, () => Step.sendLocal(this.semantics, node, local, t.tag, c.to, c.msg))
+        if (first._tag !== second._tag) throw new ModelError(`${context()}: its guard gave different answers for the same arguments`)
+        if (first._tag === "Violated" || second._tag === "Violated") {
+          if (first._tag === "Violated" && first.byGuard) continue
+          const reason = first._tag === "Violated" ? first.violation.reason : ""
+          throw new ModelError(`${context()}: ${reason} (a candidate the transition declares must be a message it may send)`)
+        }
+        this.assertSame(role, first.local, second.local, context)
+        out.push(this.internLocal(role, first.local), this.internMessage({ tag: t.tag, from: node, to: c.to, payload: c.msg }))
+      }
+    }
+    const sends = Int32Array.from(out)
+    this.sendMemo[i]![id] = sends
+    return sends
+  }
+
+  private receive(m: number, id: number): number {
+    let row = this.receiveMemo[m]
+    if (row === undefined || row.length <= id) {
+      const grown = new Int32Array(Math.max(16, 2 * (id + 1)))
+      if (row !== undefined) grown.set(row)
+      row = this.receiveMemo[m] = grown
+    }
+    const known = row[id]!
+    if (known !== 0) return known < 0 ? -1 : known - 1
+    const message = this.messages.values[m]!
+    const role = this.roleOfNode[this.messageTo[m]!]!
+    const local = this.locals[role]!.values[id]
+    const context = () =>
+      `receive of ${message.tag} from ${message.from} by ${message.to} with ${JSON.stringify(message.payload)} in state ${JSON.stringify(local)}`
+    const [first, second] = this.twice(context, () =>
+      Step.receiveLocal(this.semantics, message.to, local, message.from, message.tag, message.payload)
+    )
+    if (first._tag !== second._tag) throw new ModelError(`${context()}: its accepts filter gave different answers for the same arguments`)
+    if (first._tag === "Refused" || second._tag === "Refused") {
+      row[id] = -1
+      return -1
+    }
+    this.assertSame(role, first.local, second.local, context)
+    const next = this.internLocal(role, first.local)
+    row[id] = next + 1
+    return next
+  }
+
+  private recover(role: number, id: number): number {
+    let row = this.recoverMemo[role]!
+    if (row.length <= id) {
+      const grown = new Int32Array(2 * (id + 1))
+      grown.set(row)
+      row = this.recoverMemo[role] = grown
+    }
+    if (row[id] !== 0) return row[id]! - 1
+    const recovered = this.semantics.protocol.roles[this.roles[role]!]!.recover(this.locals[role]!.values[id])
+    const next = this.internLocal(role, recovered)
+    row[id] = next + 1
+    return next
+  }
+
+  /** Runs a transition twice, reporting an exception with the transition and state it came from. */
+  private twice<A>(context: () => string, f: () => A): readonly [A, A] {
+    try {
+      return [f(), f()]
+    } catch (e) {
+      if (e instanceof ModelError) throw e
+      const message = e instanceof Error ? e.message : String(e)
+      const frozen = e instanceof TypeError && /read.only|not extensible|frozen/i.test(message)
+      throw new ModelError(
+        `${context()} threw: ${message}${frozen ? " (transitions must not modify their arguments: return a new state)" : ""}`,
+        { cause: e }
+      )
+    }
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The collapsed state space against the step function it memoizes: breadth-first, level by level,
+ * both must reach the same states — with every fault switched on, with the history soup and the
+ * active one — and transitions that are not functions of their arguments are reported.
+ */
+import * as Schema from "effect/Schema"
+import { assert, describe, it } from "vitest"
+import * as Codec from "../../checker/Codec.ts"
+import { CollapsedSpace } from "../../checker/Collapse.ts"
+import { ModelError } from "../../checker/Successors.ts"
+import * as Successors from "../../checker/Successors.ts"
+import type { Model } from "../../core/Model.ts"
+import * as Protocol from "../../core/Protocol.ts"
+import type { Statelet } from "../../core/Statelet.ts"
+import * as Step from "../../core/Step.ts"
+import * as System from "../../core/System.ts"
+import * as Calculator from "../../protocols/Calculator/index.ts"
+import * as TpcBench from "../../protocols/TpcBench/index.ts"
+import * as TwoPhaseCommit from "../../protocols/TwoPhaseCommit/index.ts"
+
+/** Distinct states per BFS level, through `Step.step` on whole statelets, keyed by their canonical bytes. */
+const levelsByStep = (model: Model, depth: number): Array<number> => {
+  const expander = Successors.make(model)
+  const codec = Codec.make(model.system.protocol, model.system.topology, model.soup ?? "history")
+  const w = new Codec.Writer()
+  const key = (s: Statelet) => {
+    w.reset()
+    codec.encode(w, s)
+    return Buffer.from(w.take()).toString("latin1")
+  }
+  const seen = new Set([key(expander.semantics.initial)])
+  let level: Array<Statelet> = [expander.semantics.initial]
+  const sizes = [1]
+  for (let d = 0; d < depth && level.length > 0; d++) {
+    const next: Array<Statelet> = []
+    for (const s of level) {
+      for (const x of expander.successors(s)) {
+        const k = key(x.next)
+        if (!seen.has(k)) {
+          seen.add(k)
+          next.push(x.next)
+        }
+      }
+    }
+    sizes.push(next.length)
+    level = next
+  }
+  return sizes
+}
+
+/** The same, through the collapsed space and its fingerprints. */
+const levelsCollapsed = (model: Model, depth: number): Array<number> => {
+  const space = new CollapsedSpace(model, false)
+  const start = space.start()
+  const seen = new Set([`${start.hi}:${start.lo}`])
+  let level: Array<[Int32Array, number, number]> = [[start.vector, start.hi, start.lo]]
+  const sizes = [1]
+  for (let d = 0; d < depth && level.length > 0; d++) {
+    const next: Array<[Int32Array, number, number]> = []
+    for (const [v, hi, lo] of level) {
+      space.expand(v, hi, lo, (h, l) => {
+        const k = `${h}:${l}`
+        if (seen.has(k)) return
+        seen.add(k)
+        const successor = space.successor(v).slice()
+        // The incremental fingerprint must be the one computed from scratch.
+        assert.deepStrictEqual(space.fingerprint(successor), [h, l])
+        next.push([successor, h, l])
+      })
+    }
+    sizes.push(next.length)
+    level = next
+  }
+  return sizes
+}
+
+const faulty = { ...Step.allFaults, maxCrashed: 1, maxDuplicates: 1 }
+
+describe("CollapsedSpace", () => {
+  const cases: ReadonlyArray<readonly [string, Model, number]> = [
+    ["tpc-bench, N = 3, active soup", TpcBench.model(3), 40],
+    ["two-phase commit, history soup, every fault", { ...TwoPhaseCommit.model({ participants: 2, rounds: 1 }), faults: faulty }, 8],
+    [
+      "calculator, active soup, every fault",
+      { system: Calculator.system({ clients: 1, servers: 1 }), soup: "active", faults: faulty, payloads: { req: [{ args: [1, 2] }], resp: [{ value: 3, args: [1, 2] }, { value: 4, args: [1, 2] }] } },
+      10
+    ],
+    [
+      "calculator, history soup, every fault",
+      { system: Calculator.system({ clients: 2, servers: 1 }), faults: faulty, payloads: { req: [{ args: [1, 2] }], resp: [{ value: 3, args: [1, 2] }] } },
+      7
+    ]
+  ]
+  for (const [name, model, depth] of cases) {
+    it(`reaches the states the step function reaches, level by level: ${name}`, () => {
+      const expected = levelsByStep(model, depth)
+      assert.isAbove(expected.reduce((a, b) => a + b, 0), 20, "the model explores something")
+      assert.deepStrictEqual(levelsCollapsed(model, depth), expected)
+    })
+  }
+
+  const Sig = Protocol.signature({
+    label: "flaky",
+    roles: { node: Schema.Struct({ n: Schema.Int }) },
+    initial: { node: { n: 0 } },
+    messages: { tick: Schema.Struct({}) }
+  })
+  const modelOf = (step: (s: { n: number }) => { n: number }): Model => {
+    const protocol = Sig.protocol({
+      sends: { sendTick: Sig.send({ tag: "tick", from: "node", to: "node", guard: (s) => s.n < 3, step }) },
+      receives: { receiveTick: Sig.receive({ tag: "tick", by: "node", step: (s) => s }) }
+    })
+    return { system: System.make({ protocol, nodes: { node: ["a"] }, programs: {}, properties: [] }), soup: "active" }
+  }
+  const expandAll = (model: Model) => {
+    const space = new CollapsedSpace(model, false)
+    const start = space.start()
+    space.expand(start.vector, start.hi, start.lo, () => {})
+  }
+
+  it("reports a transition whose result is not a function of its arguments", () => {
+    let calls = 0
+    assert.throws(() => expandAll(modelOf((s) => ({ n: s.n + 1 + (calls++ % 2) }))), ModelError, /sendTick .*functions of their arguments/)
+  })
+
+  it("reports a transition that modifies the state it is given", () => {
+    assert.throws(
+      () =>
+        expandAll(
+          modelOf((s) => {
+            ;(s as { n: number }).n++
+            return s
+          })
+        ),
+      ModelError,
+      /sendTick .* threw: .*must not modify their arguments/
+    )
+  })
+
+  it("accepts a well-behaved transition", () => {
+    assert.doesNotThrow(() => expandAll(modelOf((s) => ({ n: s.n + 1 }))))
+  })
+})
