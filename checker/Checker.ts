@@ -234,8 +234,7 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
     currentId = id
     currentDepth = table.depth(id)
     progress = false
-    const [hi, lo] = table.fingerprint(id)
-    space.expand(current, hi, lo, visit)
+    space.expand(current, table.high(id), table.low(id), visit)
     if (!progress && !(model.final?.(space.view(current) as any, nodes) ?? false)) {
       deadlocks++
       if (firstDeadlock < 0) firstDeadlock = id

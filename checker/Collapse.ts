@@ -128,6 +128,8 @@ export class CollapsedSpace {
   private readonly receiveMemo: Array<Int32Array> = []
   /** Per role, per local id: 0 not computed, else the recovered local id + 1. */
   private readonly recoverMemo: Array<Int32Array>
+  /** Per node, per slot value (local id × 2 + down): the slot's two hash halves, side by side. */
+  private readonly slotHashes: Array<Int32Array>
   private readonly active: boolean
   private readonly faults: Step.FaultModel
   private readonly maxCrashed: number
@@ -137,6 +139,8 @@ export class CollapsedSpace {
   private readonly again = new Codec.Writer()
   private envelopes: Array<Array<unknown>> = []
   private viewStatelet: Statelet | undefined
+  private viewShows: Array<number> = []
+  private viewShownSoup = 0
   private scratch = new Int32Array(64)
   private readBuffer = new Int32Array(64)
 
@@ -166,6 +170,7 @@ export class CollapsedSpace {
     this.candidates = candidateSources(model, this.semantics)
     this.sendMemo = this.names.map(() => [])
     this.recoverMemo = this.roles.map(() => new Int32Array(16))
+    this.slotHashes = this.names.map(() => new Int32Array(64))
     this.canonical = symmetry && (model.symmetric ?? []).length > 0 ? Symmetry.make(model) : undefined
   }
 
@@ -214,11 +219,30 @@ export class CollapsedSpace {
   }
 
   private slotHi(i: number, slot: number): number {
-    return fmix(this.locals[this.roleOfNode[i]!]!.hi[slot >> 1]! ^ Math.imul(2 * i + (slot & 1) + 1, 0x9e3779b1))
+    return this.slotHashes[i]![2 * slot]!
   }
 
   private slotLo(i: number, slot: number): number {
-    return fmix(this.locals[this.roleOfNode[i]!]!.lo[slot >> 1]! ^ Math.imul(2 * i + (slot & 1) + 1, 0x85ebca77))
+    return this.slotHashes[i]![2 * slot + 1]!
+  }
+
+  /** Records, for every node of `role`, the hashes of its slot holding new local id `id`, up and down. */
+  private hashSlots(role: number, id: number): void {
+    const local = this.locals[role]!
+    for (let i = 0; i < this.names.length; i++) {
+      if (this.roleOfNode[i] !== role) continue
+      let table = this.slotHashes[i]!
+      if (table.length < 4 * (id + 1)) {
+        const grown = new Int32Array(Math.max(64, 8 * (id + 1)))
+        grown.set(table)
+        table = this.slotHashes[i] = grown
+      }
+      for (let down = 0; down < 2; down++) {
+        const slot = 2 * id + down
+        table[2 * slot] = fmix(local.hi[id]! ^ Math.imul(2 * i + down + 1, 0x9e3779b1))
+        table[2 * slot + 1] = fmix(local.lo[id]! ^ Math.imul(2 * i + down + 1, 0x85ebca77))
+      }
+    }
   }
 
   private entryHi(p: number, e: number): number {
@@ -433,15 +457,32 @@ export class CollapsedSpace {
   view(v: Int32Array): Statelet {
     const n = this.names.length
     const view = (this.viewStatelet ??= this.statelet(v)) as { locals: Record<string, Record<string, unknown>>; soup: Array<unknown>; crashed: Array<string> }
-    view.crashed.length = 0
+    // Successive views are mostly of siblings, which differ in a slot or two: only those are written.
+    const shown = this.viewShows
+    let crashChanged = false
     for (let i = 0; i < n; i++) {
+      const slot = v[i]!
+      if (shown[i] === slot) continue
+      if ((shown[i]! & 1) !== (slot & 1)) crashChanged = true
+      shown[i] = slot
       const r = this.roleOfNode[i]!
-      view.locals[this.roles[r]!]![this.names[i]!] = this.locals[r]!.values[v[i]! >> 1]
-      if ((v[i]! & 1) === 1) view.crashed.push(this.names[i]!)
+      view.locals[this.roles[r]!]![this.names[i]!] = this.locals[r]!.values[slot >> 1]
+    }
+    if (crashChanged) {
+      view.crashed.length = 0
+      for (let i = 0; i < n; i++) if ((v[i]! & 1) === 1) view.crashed.push(this.names[i]!)
     }
     const k = v[n]!
-    view.soup.length = k
-    for (let p = 0; p < k; p++) view.soup[p] = this.envelope(p, v[n + 1 + p]!)
+    if (view.soup.length !== k) view.soup.length = k
+    for (let p = 0; p < k; p++) {
+      const e = v[n + 1 + p]!
+      if (shown[n + 1 + p] === e) continue
+      shown[n + 1 + p] = e
+      view.soup[p] = this.envelope(p, e)
+    }
+    // Positions past the soup are forgotten, so a later, longer soup rewrites them.
+    for (let p = k; p < this.viewShownSoup; p++) shown[n + 1 + p] = -1
+    this.viewShownSoup = k
     return view as unknown as Statelet
   }
 
@@ -483,7 +524,10 @@ export class CollapsedSpace {
   private internLocal(role: number, local: unknown): number {
     this.writer.reset()
     this.codec.encodeLocal(this.writer, this.roles[role]!, local)
-    return this.locals[role]!.intern(this.writer, local)
+    const before = this.locals[role]!.values.length
+    const id = this.locals[role]!.intern(this.writer, local)
+    if (id === before) this.hashSlots(role, id)
+    return id
   }
 
   private internMessage(m: Message): number {

@@ -2,7 +2,8 @@
  * The set of states seen so far, as an open-addressing hash table over typed arrays (a JavaScript
  * `Set` holds at most 2²⁴ entries and costs far more per entry). Each state gets a dense id in order
  * of discovery; per id the table keeps the fingerprint, the parent's id (for counterexample traces)
- * and the depth. About 22–30 bytes per state, whatever the state's size.
+ * and the depth. About 30–50 bytes per state (the slots are at most half full), whatever the
+ * state's size.
  *
  * @since 0.1.0
  */
@@ -25,7 +26,12 @@ const grow = <A extends Int32Array | Uint32Array | Uint16Array>(array: A, size: 
 
 /** Discovered states, by fingerprint. */
 export class VisitedTable {
-  private slots: Int32Array
+  /**
+   * Three words per slot — the fingerprint's two halves and the state's id + 1 (0: empty) — so that
+   * a probe reads one cache line: most lookups in a big search are of states already known, and a
+   * separate array of fingerprints indexed by id would cost a second cache miss for each.
+   */
+  private slots: Uint32Array
   private mask: number
   private hi = new Uint32Array(1024)
   private lo = new Uint32Array(1024)
@@ -37,7 +43,7 @@ export class VisitedTable {
   constructor(initialSlots = 1 << 16) {
     let n = 1
     while (n < initialSlots) n <<= 1
-    this.slots = new Int32Array(n)
+    this.slots = new Uint32Array(3 * n)
     this.mask = n - 1
   }
 
@@ -49,35 +55,45 @@ export class VisitedTable {
    * [t.add(1, 2, -1, 0), t.add(1, 2, -1, 0), t.add(1, 3, 0, 1)] // => [0, -1, 1]
    */
   add(hi: number, lo: number, parent: number, depth: number): number {
+    const slots = this.slots
     let i = slotOf(hi, lo, this.mask)
     for (;;) {
-      const slot = this.slots[i]!
-      if (slot === 0) break
-      const id = slot - 1
-      if (this.lo[id] === lo && this.hi[id] === hi) return -1
+      const at = 3 * i
+      const occupant = slots[at + 2]!
+      if (occupant === 0) break
+      if (slots[at + 1] === lo && slots[at] === hi) return -1
       i = (i + 1) & this.mask
     }
     const id = this.size++
-    this.hi = grow(this.hi, this.size, (n) => new Uint32Array(n))
-    this.lo = grow(this.lo, this.size, (n) => new Uint32Array(n))
-    this.parents = grow(this.parents, this.size, (n) => new Int32Array(n))
-    this.depths = grow(this.depths, this.size, (n) => new Uint16Array(n))
+    if (id >= this.hi.length) {
+      this.hi = grow(this.hi, this.size, (n) => new Uint32Array(n))
+      this.lo = grow(this.lo, this.size, (n) => new Uint32Array(n))
+      this.parents = grow(this.parents, this.size, (n) => new Int32Array(n))
+      this.depths = grow(this.depths, this.size, (n) => new Uint16Array(n))
+    }
     this.hi[id] = hi
     this.lo[id] = lo
     this.parents[id] = parent
     this.depths[id] = Math.min(depth, 0xffff)
-    this.slots[i] = id + 1
-    if (this.size * 2 > this.slots.length) this.rehash()
+    slots[3 * i] = hi
+    slots[3 * i + 1] = lo
+    slots[3 * i + 2] = id + 1
+    if (this.size * 2 > this.mask + 1) this.rehash()
     return id
   }
 
   private rehash() {
-    const slots = new Int32Array(this.slots.length * 2)
-    const mask = slots.length - 1
+    const capacity = 2 * (this.mask + 1)
+    const slots = new Uint32Array(3 * capacity)
+    const mask = capacity - 1
     for (let id = 0; id < this.size; id++) {
-      let i = slotOf(this.hi[id]!, this.lo[id]!, mask)
-      while (slots[i] !== 0) i = (i + 1) & mask
-      slots[i] = id + 1
+      const hi = this.hi[id]!
+      const lo = this.lo[id]!
+      let i = slotOf(hi, lo, mask)
+      while (slots[3 * i + 2] !== 0) i = (i + 1) & mask
+      slots[3 * i] = hi
+      slots[3 * i + 1] = lo
+      slots[3 * i + 2] = id + 1
     }
     this.slots = slots
     this.mask = mask
@@ -96,6 +112,16 @@ export class VisitedTable {
   /** The fingerprint of state `id`. */
   fingerprint(id: number): readonly [number, number] {
     return [this.hi[id]!, this.lo[id]!]
+  }
+
+  /** The high half of the fingerprint of state `id`. */
+  high(id: number): number {
+    return this.hi[id]!
+  }
+
+  /** The low half of the fingerprint of state `id`. */
+  low(id: number): number {
+    return this.lo[id]!
   }
 
   /** Bytes held by the table and its per-state arrays. */
