@@ -55,6 +55,16 @@ export interface SendTransition<
     local: States[F],
     ctx: TransitionContext<L, States, F>
   ) => ReadonlyArray<{ readonly to: NodeId<L, To>; readonly msg: Payloads[K] }>
+  /**
+   * Why the guard is false, for the violation's reason (default: "the guard of … is false"). A
+   * world's composed transitions use it to name the failing part: the protocol's guard or a hook.
+   */
+  readonly refusal?: (
+    local: States[F],
+    to: NodeId<L, To>,
+    msg: Payloads[K],
+    ctx: TransitionContext<L, States, F>
+  ) => string
 }
 
 /**
@@ -183,6 +193,7 @@ export interface Signature<
     readonly guard: SendTransition<L, States, Payloads, K, F, To>["guard"]
     readonly step: SendTransition<L, States, Payloads, K, F, To>["step"]
     readonly candidates?: SendTransition<L, States, Payloads, K, F, To>["candidates"]
+    readonly refusal?: SendTransition<L, States, Payloads, K, F, To>["refusal"]
   }): SendTransition<L, States, Payloads, K, F, To>
   /** Declares a receive transition; its functions are typed from the role and the tag. */
   receive<const K extends keyof Payloads & string, const R extends keyof States & string>(spec: {

@@ -121,7 +121,7 @@ export const make = <T extends ProtocolShape>(
   for (const node of topology.all) {
     const role = topology.roleOf.get(node)!
     contexts.set(node, Object.freeze({ self: node as any, nodes: topology.nodes }))
-    locals[role]![node] = protocol.roles[role]!.initial
+    locals[role]![node] = topology.initial.has(node) ? topology.initial.get(node) : protocol.roles[role]!.initial
   }
   return {
     protocol,
@@ -186,7 +186,9 @@ export const sendLocal = (
   }
   if (!protocol.messages[tag]!.isPayload(payload)) return violated(`the payload does not match the schema of "${tag}"`)
   const ctx = semantics.context(node)
-  if (!transition.guard(local, to as never, payload, ctx)) return violated(`the guard of ${transition.name} is false`, true)
+  if (!transition.guard(local, to as never, payload, ctx)) {
+    return violated(transition.refusal?.(local, to as never, payload, ctx) ?? `the guard of ${transition.name} is false`, true)
+  }
   const next = transition.step(local, to as never, payload, ctx)
   if (!protocol.roles[role]!.isState(next)) {
     return violated(`${transition.name}'s step returned a local state that does not match the schema of role "${role}": ${JSON.stringify(next)}`)

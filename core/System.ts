@@ -34,8 +34,10 @@ export const make = <T extends ProtocolShape>(spec: {
   readonly nodes: { readonly [R in RoleOf<T>]: ReadonlyArray<string> }
   readonly programs: { readonly [node: string]: Program<T> }
   readonly properties: ReadonlyArray<Property.Property<T>>
+  /** Initial states of particular nodes, where they differ from their role's (see `Topology`). */
+  readonly initial?: { readonly [node: string]: unknown }
 }): System<T> => {
-  const topology = Topology.make(spec.protocol, spec.nodes)
+  const topology = Topology.make(spec.protocol, spec.nodes, spec.initial)
   const programs = new Map<string, Program<T>>()
   for (const [node, program] of Object.entries(spec.programs)) {
     const role = topology.roleOf.get(node)

@@ -13,6 +13,11 @@ export interface Topology<T extends ProtocolShape = ProtocolShape> {
   readonly roleOf: ReadonlyMap<string, RoleOf<T>>
   /** Every node id, in declaration order (roles in the protocol's order). */
   readonly all: ReadonlyArray<string>
+  /**
+   * Initial local states of particular nodes, where they differ from their role's: a world's
+   * nodes share one role of its composed protocol but start in the states of the roles they play.
+   */
+  readonly initial: ReadonlyMap<string, unknown>
 }
 
 /** A topology that was asked for but does not fit the protocol. */
@@ -31,7 +36,8 @@ export class TopologyError extends Error {
  */
 export const make = <T extends ProtocolShape>(
   protocol: Protocol<T>,
-  ids: { readonly [R in RoleOf<T>]: ReadonlyArray<string> }
+  ids: { readonly [R in RoleOf<T>]: ReadonlyArray<string> },
+  initial: { readonly [node: string]: unknown } = {}
 ): Topology<T> => {
   const roleOf = new Map<string, RoleOf<T>>()
   const nodes: Record<string, ReadonlyArray<string>> = {}
@@ -55,7 +61,16 @@ export const make = <T extends ProtocolShape>(
   for (const role of Object.keys(ids)) {
     if (!Object.hasOwn(protocol.roles, role)) throw new TopologyError(`protocol "${protocol.label}" has no role "${role}"`)
   }
-  return { nodes: nodes as unknown as NodesOf<T>, roleOf, all }
+  const initialOf = new Map<string, unknown>()
+  for (const [node, local] of Object.entries(initial)) {
+    const role = roleOf.get(node)
+    if (role === undefined) throw new TopologyError(`protocol "${protocol.label}": an initial state is given for "${node}", which is not a node`)
+    if (!protocol.roles[role]!.isState(local)) {
+      throw new TopologyError(`protocol "${protocol.label}": the initial state of ${node} does not match the schema of role "${role}": ${JSON.stringify(local)}`)
+    }
+    initialOf.set(node, local)
+  }
+  return { nodes: nodes as unknown as NodesOf<T>, roleOf, all, initial: initialOf }
 }
 
 /** Casts a string known to be a node of role `R` to its typed id; throws if it is not. */

@@ -7,11 +7,17 @@
 import type { Model } from "../core/Model.ts"
 import type { Family } from "../core/System.ts"
 import * as Calculator from "./Calculator/index.ts"
+import * as LockResource from "./LockResource/index.ts"
 import * as TpcBench from "./TpcBench/index.ts"
 import * as TwoPhaseCommit from "./TwoPhaseCommit/index.ts"
 
 /** All bundled families, in the order `list` prints them. */
-export const families: ReadonlyArray<Family> = [...TwoPhaseCommit.families, ...Calculator.families, ...TpcBench.families]
+export const families: ReadonlyArray<Family> = [
+  ...TwoPhaseCommit.families,
+  ...Calculator.families,
+  ...LockResource.families,
+  ...TpcBench.families
+]
 
 /**
  * Finds a family by its command-line name.
