@@ -11,6 +11,7 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type {
@@ -94,6 +95,30 @@ export interface ReceivedMessage {
   readonly tag: string
   readonly from: string
   readonly payload: unknown
+}
+
+/**
+ * Whether a message matches a receive filter: one of its tags, from its sender if it names one,
+ * and satisfying its `where`. Every interpreter matches through this.
+ *
+ * @example
+ * matches({ tags: ["resp"], from: "s1" }, { id: 0, tag: "resp", from: "s1", payload: {} }) // => true
+ */
+export const matches = (filter: RuntimeFilter, m: ReceivedMessage): boolean =>
+  filter.tags.includes(m.tag) && (filter.from === undefined || filter.from === m.from) && (filter.where === undefined || filter.where(m))
+
+/**
+ * A program's failure as a stable one-line text (no stack traces): traces record it, and a trace
+ * recorded by one interpreter must replay exactly in another.
+ *
+ * @example
+ * import * as Cause from "effect/Cause"
+ * describeFailure(Cause.fail(new Error("no quorum"))) // => "Error: no quorum"
+ */
+export const describeFailure = (cause: Cause.Cause<unknown>): string => {
+  const error = Cause.squash(cause)
+  if (error instanceof Error) return `${error.name}: ${error.message}`
+  return typeof error === "string" ? error : JSON.stringify(error) ?? String(error)
 }
 
 /** What an interpreter implements for one node. */

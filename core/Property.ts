@@ -47,6 +47,13 @@ export const sometimes = <T extends ProtocolShape>(
   holds: StatePredicate<T>
 ): Property<T> => ({ kind: "sometimes", name, holds })
 
-/** The protocol's coherence predicate as an `always` property named `coherence`, if it has one. */
+/**
+ * The protocol's coherence as `always` properties: one per invariant layer added with
+ * `withInvariant`, by its name, or else one named `coherence`, if it has one.
+ */
 export const coherence = <T extends ProtocolShape>(protocol: Protocol<T>): ReadonlyArray<Property<T>> =>
-  protocol.coherence === undefined ? [] : [{ kind: "always", name: "coherence", holds: protocol.coherence }]
+  protocol.invariants !== undefined
+    ? protocol.invariants.map((l) => ({ kind: "always" as const, name: l.name, holds: l.holds }))
+    : protocol.coherence === undefined
+      ? []
+      : [{ kind: "always", name: "coherence", holds: protocol.coherence }]

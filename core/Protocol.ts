@@ -137,6 +137,14 @@ export interface Protocol<T extends ProtocolShape = ProtocolShape> {
   /** The one receive transition of each tag (Disel's `rcv_uniq`). */
   readonly receiveOf: ReadonlyMap<string, NamedReceive>
   readonly coherence: ((statelet: Statelet<T>, nodes: NodesOf<T>) => boolean) | undefined
+  /**
+   * The named layers whose conjunction `coherence` is, when invariants were added with
+   * `withInvariant` (`core/WithInvariant.ts`); each is checked, and reported, by its name.
+   */
+  readonly invariants?: ReadonlyArray<{
+    readonly name: string
+    readonly holds: (statelet: Statelet<T>, nodes: NodesOf<T>) => boolean
+  }>
 }
 
 /** Node ids per role, as transition functions and invariants see them. */

@@ -10,7 +10,6 @@
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
@@ -126,15 +125,6 @@ export class NotEnabled extends Error {
 }
 
 
-const matches = (filter: Program.RuntimeFilter, m: Program.ReceivedMessage): boolean =>
-  filter.tags.includes(m.tag) && (filter.from === undefined || filter.from === m.from) && (filter.where === undefined || filter.where(m))
-
-/** A program's failure as a stable one-line text (no stack traces: traces must replay exactly). */
-const describeFailure = (cause: Cause.Cause<unknown>): string => {
-  const error = Cause.squash(cause)
-  if (error instanceof Error) return `${error.name}: ${error.message}`
-  return typeof error === "string" ? error : JSON.stringify(error) ?? String(error)
-}
 
 /** Options of one run. */
 export interface EngineOptions {
@@ -149,7 +139,7 @@ export interface EngineOptions {
  * @example
  * import * as Calculator from "../protocols/Calculator/index.ts"
  * import { randomChooser } from "./Simulator.ts"
- * import * as Prng from "./Prng.ts"
+ * import * as Prng from "../core/Prng.ts"
  * import { reorder } from "./FaultPlan.ts"
  * const result = run(Calculator.system({ clients: 1, servers: 1 }), { faults: reorder, maxSteps: 1000, maxTime: 60000 }, randomChooser(Prng.make(1), reorder))
  * result.end.status // => "completed"
@@ -214,7 +204,7 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
         events.push({ type: "exit", step, time: now, node: run.node, outcome: "done", detail: exit.value ?? null })
       } else {
         run.status = "failed"
-        const error = describeFailure(exit.cause)
+        const error = Program.describeFailure(exit.cause)
         events.push({ type: "exit", step, time: now, node: run.node, outcome: "failed", detail: error })
         violation ??= { kind: "program", node: run.node, program: program.name, error, step }
       }
@@ -245,7 +235,7 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
   const receivable = (run: NodeRun, msgId: number, filter: Program.RuntimeFilter): boolean => {
     const m = statelet.soup[msgId]
     if (m === undefined || !m.active || m.to !== run.node || !isUp(run.node)) return false
-    if (!matches(filter, m)) return false
+    if (!Program.matches(filter, m)) return false
     return Step.canReceive(semantics, m.to, semantics.local(statelet, m.to), m.from, m.tag, m.payload)
   }
 

@@ -11,7 +11,7 @@ import type { System } from "../core/System.ts"
 import type { Candidate, Chooser, EngineOptions, EngineView, RunResult } from "./Engine.ts"
 import * as Engine from "./Engine.ts"
 import type { FaultPlan } from "./FaultPlan.ts"
-import * as Prng from "./Prng.ts"
+import * as Prng from "../core/Prng.ts"
 import type { Decision, Header, Status, Trace, TraceEvent, Violation } from "./Trace.ts"
 
 const delayOf = (prng: Prng.Prng, plan: FaultPlan) => () =>

@@ -6,7 +6,7 @@
 import { assert } from "vitest"
 import type * as System from "../../core/System.ts"
 import * as FaultPlan from "../../simulator/FaultPlan.ts"
-import * as Prng from "../../simulator/Prng.ts"
+import * as Prng from "../../core/Prng.ts"
 import * as Simulator from "../../simulator/Simulator.ts"
 import type { Trace, Violation } from "../../simulator/Trace.ts"
 

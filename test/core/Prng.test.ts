@@ -3,7 +3,7 @@
  * outputs are pinned here: the xoshiro128** reference vector, and our seeding.
  */
 import { assert, describe, it } from "vitest"
-import * as Prng from "../../simulator/Prng.ts"
+import * as Prng from "../../core/Prng.ts"
 
 describe("Prng", () => {
   it("matches the xoshiro128** reference outputs from state (1, 2, 3, 4)", () => {

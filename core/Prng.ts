@@ -2,7 +2,7 @@
  * A seeded pseudo-random generator whose output is fixed by this file, not by the JavaScript
  * engine or a library version: xoshiro128** (Blackman and Vigna) seeded through splitmix32. A
  * simulation run is a function of its seed, so the same seed gives the same run on every machine
- * and every release; `test/simulator/Prng.test.ts` pins the first outputs.
+ * and every release; `test/core/Prng.test.ts` pins the first outputs.
  *
  * @since 0.1.0
  */
