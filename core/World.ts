@@ -18,8 +18,11 @@
  *
  * @since 0.1.0
  */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import type { NodeId, RoleOf } from "../typings/Protocol.ts"
+import type { NodeId, ProtocolShape, ReceivableBy, Received, RoleOf } from "../typings/Protocol.ts"
+import * as Program from "./Program.ts"
 import * as Property from "./Property.ts"
 import * as Protocol from "./Protocol.ts"
 import type { SendHook } from "./SendHook.ts"
@@ -65,12 +68,19 @@ export type Placement<Ps extends ReadonlyArray<AnyProtocol>> = {
   readonly [P in Ps[number] as ShapeOf<P>["label"]]: { readonly [R in RoleOf<ShapeOf<P>>]: ReadonlyArray<string> }
 }
 
-/** A world: protocols with distinct labels, and hooks between them. */
-export interface World<L extends string = string, Ps extends ReadonlyArray<AnyProtocol> = ReadonlyArray<AnyProtocol>> {
+/**
+ * A world: protocols with distinct labels, and hooks between them. `Hooked` is, in the type, the
+ * labels whose sends some hook constrains: a program of those cannot be injected (`inject`).
+ */
+export interface World<
+  L extends string = string,
+  Ps extends ReadonlyArray<AnyProtocol> = ReadonlyArray<AnyProtocol>,
+  Hooked extends string = string
+> {
   /** The label of the composed protocol (and of the world in output). */
   readonly label: L
   readonly protocols: Ps
-  readonly hooks: ReadonlyArray<SendHook>
+  readonly hooks: ReadonlyArray<SendHook<string, Hooked>>
 }
 
 /** A world property: a predicate over the statelets of every protocol of the world. */
@@ -94,11 +104,15 @@ export class WorldSpecError extends Error {
  * const world = make({ label: "lockedStore", protocols: [LockResource.lock, LockResource.resource], hooks: [LockResource.onlyHolderWrites] })
  * world.protocols.map((p) => p.label) // => ["lock", "resource"]
  */
-export const make = <const L extends string, const Ps extends ReadonlyArray<AnyProtocol>>(spec: {
+export const make = <
+  const L extends string,
+  const Ps extends ReadonlyArray<AnyProtocol>,
+  const Hooks extends ReadonlyArray<SendHook<LabelsOf<Ps>, LabelsOf<Ps>>> = readonly []
+>(spec: {
   readonly label: L
   readonly protocols: Ps & DistinctLabels<Ps>
-  readonly hooks?: ReadonlyArray<SendHook<LabelsOf<Ps>, LabelsOf<Ps>>>
-}): World<L, Ps> => {
+  readonly hooks?: Hooks
+}): World<L, Ps, Hooks[number]["client"]> => {
   const labels = spec.protocols.map((p) => p.label as string)
   const problems: Array<string> = []
   labels.forEach((l, i) => {
@@ -109,7 +123,7 @@ export const make = <const L extends string, const Ps extends ReadonlyArray<AnyP
   }
   if (labels.includes(spec.label)) problems.push(`the world's label "${spec.label}" is also the label of one of its protocols`)
   if (problems.length > 0) throw new WorldSpecError(`world "${spec.label}": ${problems.join("; ")}`)
-  return { label: spec.label, protocols: spec.protocols, hooks: spec.hooks ?? [] }
+  return { label: spec.label, protocols: spec.protocols, hooks: (spec.hooks ?? []) as Hooks }
 }
 
 /**
@@ -120,14 +134,14 @@ export const make = <const L extends string, const Ps extends ReadonlyArray<AnyP
  * always(LockResource.world, "noTwoHolders", (s) => Object.values(s.lock.locals.client).filter((c) => c.holding).length <= 1).kind // => "always"
  */
 export const always = <L extends string, Ps extends ReadonlyArray<AnyProtocol>>(
-  _world: World<L, Ps>,
+  _world: World<L, Ps, any>,
   name: string,
   holds: (statelets: Statelets<Ps>, nodes: WorldNodes<Ps>) => boolean
 ): WorldProperty<Ps> => ({ kind: "always", name, holds })
 
 /** A property that some reachable state must satisfy (a witness that the world does something). */
 export const sometimes = <L extends string, Ps extends ReadonlyArray<AnyProtocol>>(
-  _world: World<L, Ps>,
+  _world: World<L, Ps, any>,
   name: string,
   holds: (statelets: Statelets<Ps>, nodes: WorldNodes<Ps>) => boolean
 ): WorldProperty<Ps> => ({ kind: "sometimes", name, holds })
@@ -162,7 +176,7 @@ export interface Instance {
  * [instance.nodes, instance.protocol.sendOf.has("lock.grant")] // => [["s", "c1", "c2"], true]
  */
 export const instantiate = <L extends string, Ps extends ReadonlyArray<AnyProtocol>>(
-  world: World<L, Ps>,
+  world: World<L, Ps, any>,
   placement: Placement<Ps>
 ): Instance => {
   const byLabel = new Map(world.protocols.map((p) => [p.label as string, p]))
@@ -328,9 +342,130 @@ export const instantiate = <L extends string, Ps extends ReadonlyArray<AnyProtoc
   }
 }
 
+/** The protocol of a world with label `K`. */
+type ProtocolAt<Ps extends ReadonlyArray<AnyProtocol>, K> = Extract<Ps[number], { readonly label: K }>
+
+/** Which role a program plays in which protocols of a world: label → role. */
+export type Roles<Ps extends ReadonlyArray<AnyProtocol>> = {
+  readonly [P in Ps[number] as ShapeOf<P>["label"]]?: RoleOf<ShapeOf<P>>
+}
+
+/**
+ * What a program of a world sees of its node: one typed handle per protocol it plays in, and a
+ * receive that waits on several protocols at once.
+ */
+export type WorldNode<Ps extends ReadonlyArray<AnyProtocol>, R extends Roles<Ps>> = {
+  readonly [K in keyof R & string]: Program.Node<ShapeOf<ProtocolAt<Ps, K>>, R[K] & RoleOf<ShapeOf<ProtocolAt<Ps, K>>>>
+} & {
+  readonly self: string
+  /** Waits for the first message matching one of the tags, per label; returns its label and the message. */
+  receiveAny<const Tags extends { readonly [K in keyof R & string]?: ReadonlyArray<ReceivableBy<ShapeOf<ProtocolAt<Ps, K>>, R[K] & string>> }>(
+    tags: Tags
+  ): Effect.Effect<
+    { [K in keyof Tags & string]: { readonly label: K; readonly message: Received<ShapeOf<ProtocolAt<Ps, K>>, NonNullable<Tags[K]>[number] & string> } }[keyof Tags & string]
+  >
+}
+
+/** A program for the nodes of a world that play given roles, before the world is placed on nodes. */
+export interface WorldProgram<Ps extends ReadonlyArray<AnyProtocol> = any, R extends Roles<Ps> = any> {
+  readonly name: string
+  readonly roles: R
+  readonly daemon: boolean
+  readonly run: (node: WorldNode<Ps, R>) => Effect.Effect<unknown, unknown>
+}
+
+/**
+ * A program for nodes playing `roles` (label → role) in a world: it acts through one typed handle
+ * per protocol (`node.lock.send(...)`), and can wait on several protocols at once (`receiveAny`).
+ *
+ * @example
+ * import * as Effect from "effect/Effect"
+ * import * as LockResource from "../protocols/LockResource/index.ts"
+ * const waiter = program(LockResource.world, { lock: "client" }, (node) => node.lock.send("acquire", node.lock.nodes.server[0]!, {}), { name: "waiter" })
+ * waiter.roles // => { lock: "client" }
+ */
+export const program = <L extends string, Ps extends ReadonlyArray<AnyProtocol>, const R extends Roles<Ps>>(
+  _world: World<L, Ps, any>,
+  roles: R,
+  run: (node: WorldNode<Ps, R>) => Effect.Effect<unknown, unknown>,
+  options: { readonly name?: string; readonly daemon?: boolean } = {}
+): WorldProgram<Ps, R> => ({
+  name: options.name ?? Object.entries(roles).map(([l, r]) => `${l}.${String(r)}`).join("+"),
+  roles,
+  daemon: options.daemon ?? false,
+  run
+})
+
+/** Fails to type-check, naming the label, when a hook of the world constrains the program's protocol. */
+type NotHooked<Hooked extends string, Label extends string> = [Extract<Hooked, Label>] extends [never]
+  ? unknown
+  : { readonly "a hook of the world constrains the sends of": Label }
+
+/**
+ * Runs a program written for one protocol inside a world that contains it (Disel's `inject`).
+ * Allowed only when no hook of the world constrains that protocol's sends (Disel's
+ * `world_not_hooked`): then the world's other protocols are a frame the program cannot observe,
+ * and its steps are those it takes alone. A hooked protocol's program does not type-check here.
+ *
+ * @example
+ * import * as LockResource from "../protocols/LockResource/index.ts"
+ * inject(LockResource.Programs.lockClient, LockResource.world).roles // => { lock: "client" }
+ */
+export const inject = <T extends ProtocolShape, Role extends string, L extends string, Ps extends ReadonlyArray<AnyProtocol>, Hooked extends string>(
+  program: Program.Program<T, Role, unknown, unknown> & NotHooked<Hooked, T["label"]>,
+  world: World<L, Ps, Hooked>
+): WorldProgram<Ps, any> => {
+  const label = program.protocol.label as string
+  if (!world.protocols.some((p) => p.label === label)) throw new WorldSpecError(`world "${world.label}" has no protocol "${label}"`)
+  const hook = world.hooks.find((h) => h.client === label)
+  if (hook !== undefined) {
+    throw new WorldSpecError(`cannot inject ${program.name} into "${world.label}": hook "${hook.name}" constrains the sends of "${label}"`)
+  }
+  return {
+    name: program.name,
+    roles: { [label]: program.role },
+    daemon: program.daemon,
+    run: (node) => program.run((node as any)[label])
+  }
+}
+
+/** The handles a world program gets, over the composed protocol's node handle. */
+const worldNode = (instance: Instance, roles: { readonly [label: string]: string }, composed: Program.Node<any, "node">): WorldNode<any, any> => {
+  const strip = (label: string, m: Program.ReceivedMessage): Program.ReceivedMessage => ({ ...m, tag: m.tag.slice(label.length + 1) })
+  const qualify = (label: string, filter: Program.RuntimeFilter) => ({
+    tags: filter.tags.map((t) => `${label}.${t}`),
+    ...(filter.from === undefined ? {} : { from: filter.from }),
+    ...(filter.where === undefined ? {} : { where: (m: Program.ReceivedMessage) => filter.where!(strip(label, m)) })
+  })
+  const handles: Record<string, unknown> = { self: composed.self }
+  for (const [label, role] of Object.entries(roles)) {
+    const driver: Program.Driver = {
+      local: Effect.map(composed.local, (local) => (local as ComposedLocal)[label]!.state),
+      send: (tag, to, payload) => composed.send(`${label}.${tag}` as never, to as never, payload as never),
+      receive: (filter) => Effect.map(composed.receive(qualify(label, filter) as any), (m) => strip(label, m as Program.ReceivedMessage)),
+      poll: (filter, ms) =>
+        Effect.map(composed.receiveWithin(qualify(label, filter) as any, ms), (m) => Option.map(m as Option.Option<Program.ReceivedMessage>, (x) => strip(label, x))),
+      sleep: (ms) => composed.sleep(ms),
+      now: composed.now
+    }
+    handles[label] = Program.handle(composed.self, role, instance.placement[label] as any, driver)
+  }
+  handles.receiveAny = (tags: { readonly [label: string]: ReadonlyArray<string> }) =>
+    Effect.map(
+      composed.receive({ tags: Object.entries(tags).flatMap(([label, ts]) => ts.map((t) => `${label}.${t}`)) } as any),
+      (m) => {
+        const message = m as Program.ReceivedMessage
+        const label = message.tag.slice(0, message.tag.indexOf("."))
+        return { label, message: strip(label, message) }
+      }
+    )
+  return handles as WorldNode<any, any>
+}
+
 /**
  * A world placed on nodes, as a system every interpreter runs: the composed protocol, each node's
- * initial state, and the world's properties over its per-label statelets.
+ * initial state, the programs bound to the nodes that run them, and the world's properties over its
+ * per-label statelets.
  *
  * @example
  * import * as LockResource from "../protocols/LockResource/index.ts"
@@ -338,8 +473,12 @@ export const instantiate = <L extends string, Ps extends ReadonlyArray<AnyProtoc
  * system.protocol.label // => "lockedStore"
  */
 export const system = <L extends string, Ps extends ReadonlyArray<AnyProtocol>>(
-  world: World<L, Ps>,
-  spec: { readonly placement: Placement<Ps>; readonly properties: ReadonlyArray<WorldProperty<Ps>> }
+  world: World<L, Ps, any>,
+  spec: {
+    readonly placement: Placement<Ps>
+    readonly properties: ReadonlyArray<WorldProperty<Ps>>
+    readonly programs?: { readonly [node: string]: WorldProgram<Ps, any> }
+  }
 ): System.System & { readonly instance: Instance } => {
   const instance = instantiate(world, spec.placement)
   const statelets = (s: Statelet) => Object.fromEntries(world.protocols.map((p) => [p.label, instance.project(s, p.label)])) as Statelets<Ps>
@@ -347,13 +486,28 @@ export const system = <L extends string, Ps extends ReadonlyArray<AnyProtocol>>(
   const properties = spec.properties.map((p) =>
     (p.kind === "always" ? Property.always : Property.sometimes)(instance.protocol, p.name, (s) => p.holds(statelets(s as Statelet), nodes))
   )
+  const programs: Record<string, Program.Program> = {}
+  for (const [node, wp] of Object.entries(spec.programs ?? {})) {
+    const roles = wp.roles as { readonly [label: string]: string }
+    for (const [label, role] of Object.entries(roles)) {
+      const plays = Object.entries(instance.placement[label] ?? {}).find(([, ids]) => ids.includes(node))?.[0]
+      if (plays !== role) {
+        throw new Topology.TopologyError(
+          `world "${world.label}": the program "${wp.name}" of ${node} is for role "${role}" in "${label}", but ${node} plays ${plays === undefined ? "no role" : `"${plays}"`} there`
+        )
+      }
+    }
+    programs[node] = Program.make(instance.protocol, "node", (composed) => wp.run(worldNode(instance, roles, composed as any) as any) as any, {
+      name: wp.name,
+      daemon: wp.daemon
+    })
+  }
   const built = System.make({
     protocol: instance.protocol,
     nodes: { node: instance.nodes },
-    programs: {},
+    programs,
     properties,
     initial: instance.initial
   })
   return { ...built, instance }
 }
-

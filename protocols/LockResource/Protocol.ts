@@ -11,12 +11,14 @@
  *   epoch, once.
  * - The hook `onlyHolderWrites` (core `lock`, client `resource`, tag `write`): a node may send
  *   `write` only while it holds the lock, and only with the epoch it holds it in.
+ * - `world` ties them with the hook; `unhookedWorld` is the broken composition without it.
  *
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
 import * as Protocol from "../../core/Protocol.ts"
 import * as SendHook from "../../core/SendHook.ts"
+import * as World from "../../core/World.ts"
 
 /** A lock client's progress: it takes the lock once. */
 export const ClientPhase = Schema.Literals(["idle", "waiting", "holding", "released"])
@@ -139,3 +141,9 @@ export const onlyHolderWrites = SendHook.make({
   tag: "write",
   holds: (holder, _writer, msg) => holder.phase === "holding" && msg.epoch === holder.epoch
 })
+
+/** The world: lock and resource, tied by the hook. */
+export const world = World.make({ label: "lockedStore", protocols: [lock, resource], hooks: [onlyHolderWrites] })
+
+/** The broken world: the same protocols with no hook, so a writer need not hold the lock. */
+export const unhookedWorld = World.make({ label: "lockedStore", protocols: [lock, resource] })

@@ -3,7 +3,9 @@
  * its properties, its model, and the families `protoweave` lists as `lock-resource` and
  * `lock-resource/no-hook` (the same world without the hook, where two writers share an epoch).
  *
- * The families have no programs yet: the world is explored exhaustively by the checker.
+ * The server `s` runs `Programs.server` (lock server and store); each client runs `Programs.client`
+ * (take the lock, write in its epoch, give it back) or, in the broken families, `greedyClient`,
+ * which writes before it has the lock.
  *
  * @since 0.1.0
  */
@@ -11,21 +13,16 @@ import type { Model } from "../../core/Model.ts"
 import type { Statelet } from "../../core/Statelet.ts"
 import type * as System from "../../core/System.ts"
 import * as World from "../../core/World.ts"
+import * as Programs from "./Programs.ts"
 import * as LockResourceProtocol from "./Protocol.ts"
-import { lock, onlyHolderWrites, resource } from "./Protocol.ts"
+import { lock, onlyHolderWrites, resource, unhookedWorld, world } from "./Protocol.ts"
 
-export { lock, onlyHolderWrites, resource, LockResourceProtocol as Protocol }
-
-/** The world: lock and resource, tied by the hook. */
-export const world = World.make({ label: "lockedStore", protocols: [lock, resource], hooks: [onlyHolderWrites] })
-
-/** The broken world: the same protocols with no hook, so a writer need not hold the lock. */
-export const unhookedWorld = World.make({ label: "lockedStore", protocols: [lock, resource] })
+export { lock, onlyHolderWrites, resource, unhookedWorld, world, LockResourceProtocol as Protocol, Programs }
 
 type Protocols = typeof world.protocols
 
 /** The world's properties; they read local states only. */
-export const properties = (w: World.World<"lockedStore", Protocols>) => [
+export const properties = (w: World.World<"lockedStore", Protocols, any>) => [
   /** The lock is held by at most one client at a time. */
   World.always(w, "atMostOneHolder", (s) => Object.values(s.lock.locals.client).filter((c) => c.phase === "holding").length <= 1),
   /** Every write the store logged under one epoch came from one writer. */
@@ -44,11 +41,12 @@ const parameters = {
   clients: { description: "number of clients (each takes the lock once and writes once)", default: 2, min: 1, max: 6 }
 }
 
-const build = (w: World.World<"lockedStore", Protocols>, sizes: { readonly [name: string]: number }) => {
+const build = (w: World.World<"lockedStore", Protocols, any>, sizes: { readonly [name: string]: number }, clientProgram = Programs.client) => {
   const clients = Array.from({ length: sizes.clients ?? parameters.clients.default }, (_, i) => `c${i + 1}`)
   return World.system(w, {
     placement: { lock: { server: ["s"], client: clients }, resource: { store: ["s"], writer: clients } },
-    properties: properties(w)
+    properties: properties(w),
+    programs: Object.fromEntries([["s", Programs.server], ...clients.map((c) => [c, clientProgram] as const)])
   })
 }
 
@@ -78,7 +76,7 @@ const final = (s: Statelet): boolean => {
  * @example
  * model({ clients: 2 }).soup // => "active"
  */
-export const model = (sizes: { readonly [name: string]: number } = {}, w = world): Model => ({
+export const model = (sizes: { readonly [name: string]: number } = {}, w: World.World<"lockedStore", Protocols, any> = world): Model => ({
   system: build(w, sizes),
   soup: "active",
   final
@@ -88,7 +86,7 @@ export const model = (sizes: { readonly [name: string]: number } = {}, w = world
 export const families: ReadonlyArray<System.Family> = [
   {
     name: "lock-resource",
-    description: "a lock and a resource tied by a send-hook: only the lock's holder writes, in its epoch (checker only, no programs yet)",
+    description: "a lock and a resource tied by a send-hook: only the lock's holder writes, in its epoch",
     broken: false,
     tolerates: [],
     parameters,
@@ -96,12 +94,20 @@ export const families: ReadonlyArray<System.Family> = [
     model: (sizes) => model(sizes)
   },
   {
-    name: "lock-resource/no-hook",
-    description: "the same world without the hook: a writer need not hold the lock, and oneWriterPerEpoch fails",
+    name: "lock-resource/greedy-writer",
+    description: "clients write before they hold the lock; the hook refuses the write (a ProtocolViolation naming it)",
     broken: true,
     tolerates: [],
     parameters,
-    make: (sizes) => build(unhookedWorld, sizes),
+    make: (sizes) => build(world, sizes, Programs.greedyClient)
+  },
+  {
+    name: "lock-resource/no-hook",
+    description: "the world without the hook, and greedy clients: two writers write in one epoch; oneWriterPerEpoch fails",
+    broken: true,
+    tolerates: [],
+    parameters,
+    make: (sizes) => build(unhookedWorld, sizes, Programs.greedyClient),
     model: (sizes) => model(sizes, unhookedWorld)
   }
 ]
