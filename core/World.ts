@@ -146,6 +146,26 @@ export const sometimes = <L extends string, Ps extends ReadonlyArray<AnyProtocol
   holds: (statelets: Statelets<Ps>, nodes: WorldNodes<Ps>) => boolean
 ): WorldProperty<Ps> => ({ kind: "sometimes", name, holds })
 
+/**
+ * A property of one protocol of the world, as a property of the world: it reads that protocol's
+ * statelet (the protocol's own invariants hold in any world whose hooks only add conditions).
+ *
+ * @example
+ * import * as LockResource from "../protocols/LockResource/index.ts"
+ * import * as Property from "./Property.ts"
+ * const holders = Property.always(LockResource.lock, "oneHolder", (s) => Object.values(s.locals.client).filter((c) => c.phase === "holding").length <= 1)
+ * lift(LockResource.world, "lock", holders).name // => "oneHolder"
+ */
+export const lift = <L extends string, Ps extends ReadonlyArray<AnyProtocol>, const K extends LabelsOf<Ps>>(
+  _world: World<L, Ps, any>,
+  label: K,
+  property: Property.Property<ShapeOf<ProtocolAt<Ps, K>>>
+): WorldProperty<Ps> => ({
+  kind: property.kind,
+  name: property.name,
+  holds: (statelets, nodes) => property.holds((statelets as any)[label], (nodes as any)[label])
+})
+
 /** The local state of a node in the composed protocol: per label, its role and state there. */
 export type ComposedLocal = { readonly [label: string]: { readonly role: string; readonly state: unknown } | null }
 

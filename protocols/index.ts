@@ -7,7 +7,9 @@
 import type { Model } from "../core/Model.ts"
 import type { Family } from "../core/System.ts"
 import * as Calculator from "./Calculator/index.ts"
+import * as DelegatingCalculator from "./DelegatingCalculator/index.ts"
 import * as LockResource from "./LockResource/index.ts"
+import * as QueryTpc from "./QueryTpc/index.ts"
 import * as TpcBench from "./TpcBench/index.ts"
 import * as TwoPhaseCommit from "./TwoPhaseCommit/index.ts"
 
@@ -15,6 +17,8 @@ import * as TwoPhaseCommit from "./TwoPhaseCommit/index.ts"
 export const families: ReadonlyArray<Family> = [
   ...TwoPhaseCommit.families,
   ...Calculator.families,
+  ...QueryTpc.families,
+  ...DelegatingCalculator.families,
   ...LockResource.families,
   ...TpcBench.families
 ]
