@@ -55,6 +55,16 @@ describe("protoweave check", () => {
     assertUsageError(protoweave("check", "tpc-bench", "--workers", "2", "--dfs"), "--workers applies to the breadth-first search")
   })
 
+  it("checks worlds: every step names its protocol, and the world without its hook fails with exit 1", () => {
+    const good = protoweave("check", "lock-resource", "--clients", "2")
+    assert.strictEqual(good.code, 0, good.stdout + good.stderr)
+    assert.strictEqual(verdictOf(good.stdout, "oneWriterPerEpoch"), "holds")
+    const bad = protoweave("check", "lock-resource/no-hook", "--clients", "2")
+    assert.strictEqual(bad.code, 1, bad.stdout + bad.stderr)
+    assert.strictEqual(verdictOf(bad.stdout, "oneWriterPerEpoch"), "VIOLATED (shortest trace: 4 steps, below)")
+    assert.match(bad.stdout, /^1  0ms  c\d → s  resource\.write \{epoch:1,value:7\}  \[resource_writeValue\]  msg 0$/m)
+  })
+
   it("finds the seeded bug depth-first too", () => {
     const { code, stdout } = protoweave("check", "tpc-bench/commit-on-any-yes", "--participants", "3", "--dfs")
     assert.strictEqual(code, 1, stdout)
