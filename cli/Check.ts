@@ -38,11 +38,6 @@ import { wholeNumber } from "./Simulate.ts"
 /** The flags of `check` itself, which no convenience parameter flag may shadow. */
 const ownFlags: ReadonlyArray<string> = ["bfs", "dfs", "symmetry", "no-symmetry", "max-states", "max-depth", "workers", "trace", "param"]
 
-const sizeFlags: { readonly [name: string]: Flag.Flag<Option.Option<string>> } = Object.fromEntries(
-  Parameters.convenienceNames()
-    .filter((name) => !ownFlags.includes(name))
-    .map((name) => [name, Flag.String(name).pipe(Flag.withMetavar("N"), Flag.withDescription(Parameters.describeName(name)), Flag.optional)])
-)
 
 const config = {
   protocol: Argument.String("protocol").pipe(Argument.withDescription('the protocol to check, as "protoweave list" names it')),
@@ -85,7 +80,7 @@ const config = {
     Flag.withDescription('a size parameter of the protocol (repeatable); "protoweave list" shows them'),
     Flag.atLeast(0)
   ),
-  sizes: sizeFlags
+  sizes: Parameters.sizeFlags(ownFlags)
 }
 
 /** The parsed command line of `check`: numbers are checked by `check`, for uniform messages. */
@@ -387,20 +382,6 @@ export const formatOutcome = (outcome: Outcome, context: OutcomeContext): string
   return lines.join("\n")
 }
 
-/** The command-line parameters of `input`, in the order given, for `Parameters.resolve`. */
-const givenParameters = (input: CheckInput): Effect.Effect<ReadonlyArray<Parameters.Given>, UsageError> =>
-  Effect.gen(function* () {
-    const given: Array<Parameters.Given> = []
-    for (const text of input.param) {
-      const eq = text.indexOf("=")
-      if (eq <= 0) return yield* Effect.fail(new UsageError({ message: `--param ${text}: expected NAME=N, e.g. --param participants=3` }))
-      given.push({ name: text.slice(0, eq), text: text.slice(eq + 1), source: `--param ${text}` })
-    }
-    for (const [name, value] of Object.entries(input.sizes)) {
-      if (Option.isSome(value)) given.push({ name, text: value.value, source: `--${name} ${value.value}` })
-    }
-    return given
-  })
 
 const optionalNumber = (flag: string, text: Option.Option<string>, min: number): Effect.Effect<number | undefined, UsageError> =>
   Option.isNone(text) ? Effect.succeed(undefined) : wholeNumber(flag, text.value, min)
@@ -448,7 +429,7 @@ export const check = (input: CheckInput): Effect.Effect<void, UsageError | Viola
     if (workers !== undefined && workers > 1 && input.dfs) {
       return yield* Effect.fail(new UsageError({ message: "--workers applies to the breadth-first search; drop --dfs or --workers" }))
     }
-    const parameters = yield* Parameters.resolve(family, yield* givenParameters(input))
+    const parameters = yield* Parameters.resolve(family, yield* Parameters.given(input))
     const makeModel = family.model
     if (makeModel === undefined) {
       const checkable = Protocols.families.filter((f) => f.model !== undefined).map((f) => f.name)

@@ -6,6 +6,8 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { Flag } from "effect/cli"
 import type { Family } from "../core/System.ts"
 import * as Protocols from "../protocols/index.ts"
 import { UsageError } from "./Errors.ts"
@@ -93,4 +95,44 @@ export const resolve = (
     const resolved: Record<string, number> = {}
     for (const [name, spec] of Object.entries(family.parameters)) resolved[name] = values[name] ?? spec.default
     return resolved
+  })
+
+/**
+ * A convenience flag (`--clients N`) for every parameter name, except the command's own flags.
+ *
+ * @example
+ * Object.keys(sizeFlags(["participants"])).includes("participants") // => false
+ */
+export const sizeFlags = (own: ReadonlyArray<string> = []): { readonly [name: string]: Flag.Flag<Option.Option<string>> } =>
+  Object.fromEntries(
+    convenienceNames()
+      .filter((name) => !own.includes(name))
+      .map((name) => [name, Flag.String(name).pipe(Flag.withMetavar("N"), Flag.withDescription(describeName(name)), Flag.optional)])
+  )
+
+/**
+ * The parameters given on a command line — `--param NAME=N` and the convenience flags — in the
+ * order given, for `resolve`.
+ *
+ * @example
+ * import * as Option from "effect/Option"
+ * import * as Effect from "effect/Effect"
+ * Effect.runSync(given({ param: ["rounds=2"], sizes: { clients: Option.some("3") } })).map((g) => g.source)
+ * // => ["--param rounds=2", "--clients 3"]
+ */
+export const given = (input: {
+  readonly param: ReadonlyArray<string>
+  readonly sizes: { readonly [name: string]: Option.Option<string> }
+}): Effect.Effect<ReadonlyArray<Given>, UsageError> =>
+  Effect.gen(function* () {
+    const out: Array<Given> = []
+    for (const text of input.param) {
+      const eq = text.indexOf("=")
+      if (eq <= 0) return yield* Effect.fail(new UsageError({ message: `--param ${text}: expected NAME=N, e.g. --param participants=3` }))
+      out.push({ name: text.slice(0, eq), text: text.slice(eq + 1), source: `--param ${text}` })
+    }
+    for (const [name, value] of Object.entries(input.sizes)) {
+      if (Option.isSome(value)) out.push({ name, text: value.value, source: `--${name} ${value.value}` })
+    }
+    return out
   })

@@ -24,12 +24,6 @@ import * as Parameters from "./Parameters.ts"
 /** The defaults of `simulate`'s flags. */
 export const defaults = { seed: 1, runs: 1000, faults: "reorder", maxSteps: 5000, maxTime: 600_000 } as const
 
-const sizeFlags: { readonly [name: string]: Flag.Flag<Option.Option<string>> } = Object.fromEntries(
-  Parameters.convenienceNames().map((name) => [
-    name,
-    Flag.String(name).pipe(Flag.withMetavar("N"), Flag.withDescription(Parameters.describeName(name)), Flag.optional)
-  ])
-)
 
 const numberFlag = (name: string, fallback: number, description: string) =>
   Flag.String(name).pipe(Flag.withMetavar("N"), Flag.withDefault(String(fallback)), Flag.withDescription(`${description} (default ${fallback})`))
@@ -57,7 +51,7 @@ const config = {
     Flag.withDescription('a size parameter of the protocol (repeatable); "protoweave list" shows them'),
     Flag.atLeast(0)
   ),
-  sizes: sizeFlags
+  sizes: Parameters.sizeFlags()
 }
 
 /** The parsed command line of `simulate`: numbers are checked by `simulate`, for uniform messages. */
@@ -98,20 +92,6 @@ const parseFaults = (text: string) =>
     catch: (e) => new UsageError({ message: oneLine(e instanceof Error ? e.message : String(e)) })
   })
 
-/** The command-line parameters of `input`, in the order given, for `Parameters.resolve`. */
-const givenParameters = (input: SimulateInput): Effect.Effect<ReadonlyArray<Parameters.Given>, UsageError> =>
-  Effect.gen(function* () {
-    const given: Array<Parameters.Given> = []
-    for (const text of input.param) {
-      const eq = text.indexOf("=")
-      if (eq <= 0) return yield* Effect.fail(new UsageError({ message: `--param ${text}: expected NAME=N, e.g. --param clients=3` }))
-      given.push({ name: text.slice(0, eq), text: text.slice(eq + 1), source: `--param ${text}` })
-    }
-    for (const [name, value] of Object.entries(input.sizes)) {
-      if (Option.isSome(value)) given.push({ name, text: value.value, source: `--${name} ${value.value}` })
-    }
-    return given
-  })
 
 /** A note when the fault plan injects faults the family is not meant to tolerate. */
 const toleranceNote = (family: Family, plan: FaultPlan.FaultPlan): string | undefined => {
@@ -134,7 +114,7 @@ export const simulate = (input: SimulateInput): Effect.Effect<void, UsageError |
     const runs = yield* wholeNumber("runs", input.runs, 1)
     const maxSteps = yield* wholeNumber("max-steps", input.maxSteps, 1)
     const maxTime = yield* wholeNumber("max-time", input.maxTime, 1)
-    const parameters = yield* Parameters.resolve(family, yield* givenParameters(input))
+    const parameters = yield* Parameters.resolve(family, yield* Parameters.given(input))
     const system = yield* Effect.try({
       try: () => family.make(parameters),
       catch: (e) => new UsageError({ message: `cannot build ${family.name}: ${oneLine(e instanceof Error ? e.message : String(e))}` })
