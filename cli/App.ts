@@ -18,17 +18,21 @@ import * as Layer from "effect/Layer"
 import { CliError, CliOutput, Command } from "effect/cli"
 import { createRequire } from "node:module"
 import * as Check from "./Check.ts"
+import * as Induct from "./Induct.ts"
 import { ExitCode, oneLine, UsageError, ViolationFound } from "./Errors.ts"
 import * as List from "./List.ts"
+import * as Prove from "./Prove.ts"
+import * as NodeCommand from "./Node.ts"
 import * as Replay from "./Replay.ts"
+import * as Run from "./Run.ts"
 import * as Simulate from "./Simulate.ts"
 
 const version: string = createRequire(import.meta.url)("../package.json").version
 
 /** The root command with its subcommands. */
 export const command = Command.make("protoweave").pipe(
-  Command.withDescription("Typed distributed protocols: list them, simulate them with faults, check their models exhaustively, replay their traces"),
-  Command.withSubcommands([List.command, Simulate.command, Check.command, Replay.command])
+  Command.withDescription("Typed distributed protocols: list them, simulate them with faults, check their models exhaustively, replay their traces, run them over TCP, prove them in Lean"),
+  Command.withSubcommands([List.command, Simulate.command, Check.command, Induct.command, Replay.command, Run.command, NodeCommand.command, Prove.command])
 )
 
 /** What the command-line interface needs of Node: files, paths, arguments, the terminal, processes. */

@@ -1,0 +1,123 @@
+/**
+ * `protoweave node --id X --cluster FILE`: runs one node of a cluster in this process, for real
+ * multi-host use (and, one per process, under `protoweave run`). The node listens on its address
+ * from the cluster file, runs its role's program from the protocol family the file names, keeps
+ * its journal in `--data`, and writes one JSON line per event to stdout (rejected frames with
+ * their reason included). It exits once its program has ended and every message it sent has been
+ * acknowledged, after lingering `--linger` ms to answer peers that are still finishing; `--linger
+ * -1` keeps it serving until it is stopped.
+ *
+ * @since 0.2.0
+ */
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import type * as FileSystem from "effect/FileSystem"
+import * as Option from "effect/Option"
+import { Command, Flag } from "effect/cli"
+import type { Family, System } from "../core/System.ts"
+import * as Cluster from "../runtime/Cluster.ts"
+import * as Node from "../runtime/Node.ts"
+import * as Secret from "../runtime/Secret.ts"
+import { oneLine, UsageError, ViolationFound } from "./Errors.ts"
+import * as Families from "./Families.ts"
+import * as Files from "./Files.ts"
+import * as Parameters from "./Parameters.ts"
+import { wholeNumber } from "./Simulate.ts"
+
+const messageOf = (e: unknown) => oneLine(e instanceof Error ? e.message : String(e))
+
+/** A cluster file with the family and system it runs. */
+export interface LoadedCluster {
+  readonly file: string
+  readonly cluster: Cluster.Cluster
+  readonly family: Family
+  readonly parameters: { readonly [name: string]: number }
+  readonly system: System
+}
+
+/**
+ * Reads a cluster file and builds the system it runs: the family named by `protocol` (or else by
+ * the file), its parameters from the file's `param` lines, and a check that the file declares
+ * exactly the system's nodes in their roles.
+ */
+export const loadCluster = (file: string, protocol: string | undefined): Effect.Effect<LoadedCluster, UsageError, FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const text = yield* Files.readText(file, "cluster file")
+    const cluster = yield* Effect.try({ try: () => Cluster.parse(text, file), catch: (e) => new UsageError({ message: messageOf(e) }) })
+    if (protocol !== undefined && cluster.protocol !== undefined && protocol !== cluster.protocol) {
+      return yield* new UsageError({ message: `${file} is a cluster of ${cluster.protocol}, not ${protocol}` })
+    }
+    const name = protocol ?? cluster.protocol
+    if (name === undefined) return yield* new UsageError({ message: `${file} names no protocol: add a line "protocol NAME" or give --protocol` })
+    const family = yield* Families.resolve(name)
+    const parameters = yield* Parameters.resolve(
+      family,
+      Object.entries(cluster.parameters).map(([k, v]) => ({ name: k, text: String(v), source: `${file}: param ${k}=${v}` }))
+    )
+    const system = yield* Effect.try({
+      try: () => family.make(parameters),
+      catch: (e) => new UsageError({ message: `cannot build ${family.name}: ${messageOf(e)}` })
+    })
+    if (system.programs.size === 0) return yield* new UsageError({ message: `${family.name} has no programs to run (it is a model for the checker)` })
+    yield* Effect.try({ try: () => Cluster.match(cluster, system.topology), catch: (e) => new UsageError({ message: messageOf(e) }) })
+    return { file, cluster, family, parameters, system }
+  })
+
+const config = {
+  id: Flag.String("id").pipe(Flag.withMetavar("NODE"), Flag.withDescription("the node to run, as the cluster file names it")),
+  cluster: Flag.String("cluster").pipe(Flag.withMetavar("FILE"), Flag.withDescription("the cluster file: protocol, params, and one line per node with its role and HOST:PORT")),
+  protocol: Flag.String("protocol").pipe(Flag.withMetavar("NAME"), Flag.withDescription("the protocol family, if the cluster file does not name it"), Flag.optional),
+  data: Flag.String("data").pipe(Flag.withMetavar("DIR"), Flag.withDefault("protoweave-data"), Flag.withDescription("the folder of the node's journal (default protoweave-data)")),
+  secretFile: Flag.String("secret-file").pipe(
+    Flag.withMetavar("FILE"),
+    Flag.withDescription(`a file holding the cluster's shared secret (else ${Secret.environmentVariable} is read)`),
+    Flag.optional
+  ),
+  linger: Flag.String("linger").pipe(Flag.withMetavar("MS"), Flag.withDefault("2000"), Flag.withDescription("keep serving this long after finishing; -1: until stopped (default 2000)")),
+  compact: Flag.Boolean("compact").pipe(Flag.withDefault(false), Flag.withDescription("rewrite the journal as a snapshot at start (it then no longer yields a trace)"))
+}
+
+/** Runs one node until it has finished and lingered; exit 1 if its program failed. */
+export const node = (input: {
+  readonly id: string
+  readonly cluster: string
+  readonly protocol: Option.Option<string>
+  readonly data: string
+  readonly secretFile: Option.Option<string>
+  readonly linger: string
+  readonly compact: boolean
+}): Effect.Effect<void, UsageError | ViolationFound, FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const loaded = yield* loadCluster(input.cluster, Option.getOrUndefined(input.protocol))
+    if (!loaded.system.topology.roleOf.has(input.id)) {
+      return yield* new UsageError({ message: `--id ${input.id}: ${input.cluster} has no node "${input.id}" (its nodes: ${loaded.system.topology.all.join(", ")})` })
+    }
+    const linger = input.linger.trim() === "-1" ? -1 : yield* wholeNumber("linger", input.linger, 0)
+    const secret = yield* Effect.try({ try: () => Secret.load(Option.getOrUndefined(input.secretFile)), catch: (e) => new UsageError({ message: messageOf(e) }) })
+    const outcome = yield* Effect.scoped(
+      Effect.gen(function* () {
+        const running = yield* Effect.mapError(
+          Node.start({
+            system: loaded.system,
+            cluster: loaded.cluster,
+            self: input.id,
+            secret,
+            dataDir: input.data,
+            compact: input.compact,
+            log: (entry) => void process.stdout.write(`${JSON.stringify({ time: Date.now(), ...entry })}\n`)
+          }),
+          (e) => new UsageError({ message: e.message })
+        )
+        const outcome = yield* running.finished
+        yield* Console.log(JSON.stringify({ time: Date.now(), event: "finished", node: input.id, ...outcome, stats: running.stats }))
+        yield* linger < 0 ? Effect.never : Effect.sleep(linger)
+        return outcome
+      })
+    )
+    if (outcome.outcome === "failed") return yield* new ViolationFound()
+  })
+
+/** The `node` command. */
+export const command = Command.make("node", config, node).pipe(
+  Command.withDescription("Run one node of a cluster over TCP: its program, authenticated links to its peers, a durable journal")
+)

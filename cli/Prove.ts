@@ -1,0 +1,185 @@
+/**
+ * `protoweave prove <protocol>...`: exports each protocol to Lean (`proofs/Generated/<Name>/`),
+ * tries the tactic ladder on every obligation that no hand-written proof (`proofs/Proofs/`)
+ * proves, keeps what Lean accepts (`Automatic.lean`) and names the rest (`Open.lean`), compares
+ * Lean's evaluation of the translated definitions with TypeScript's on states sampled by the
+ * simulator, and prints one row per obligation: proved, open or failed. `--check` writes nothing
+ * and checks the files as they are (what CI runs). Everything goes through one Lean run.
+ *
+ * Lean is a native `lake` when one is on the PATH, otherwise the WebAssembly build, installed on
+ * first use (`exporter/LeanToolchain.ts`).
+ *
+ * @since 0.2.0
+ */
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { fileURLToPath } from "node:url"
+import * as Checker from "../checker/Checker.ts"
+import type { Protocol } from "../core/Protocol.ts"
+import type { ExportSpec } from "../exporter/Export.ts"
+import { exportProtocol } from "../exporter/Export.ts"
+import { differential, type Sample } from "../exporter/Differential.ts"
+import { ExportError } from "../exporter/ExportError.ts"
+import * as LeanToolchain from "../exporter/LeanToolchain.ts"
+import * as Prove from "../exporter/Prove.ts"
+import * as Calculator from "../protocols/Calculator/index.ts"
+import * as CalculatorProtocol from "../protocols/Calculator/Protocol.ts"
+import * as TwoPhaseCommit from "../protocols/TwoPhaseCommit/index.ts"
+import * as TwoPhaseCommitProtocol from "../protocols/TwoPhaseCommit/Protocol.ts"
+import * as Protocols from "../protocols/index.ts"
+import * as FaultPlan from "../simulator/FaultPlan.ts"
+import * as Simulator from "../simulator/Simulator.ts"
+import { UsageError, ViolationFound } from "./Errors.ts"
+
+/** The repository root: generated files go to its `proofs/`, sources are read from it. */
+export const root = fileURLToPath(new URL("..", import.meta.url))
+
+/**
+ * The protocols `prove` exports: each instance, where its source is, and the values of the
+ * constructor parameters its transitions read.
+ *
+ * @example
+ * bundled.map((s) => s.family) // => ["calculator", "two-phase-commit"]
+ */
+export const bundled: ReadonlyArray<ExportSpec> = [
+  {
+    name: "Calculator",
+    family: "calculator",
+    protocol: Calculator.protocol as unknown as Protocol,
+    schemas: CalculatorProtocol,
+    protocolFile: "protocols/Calculator/Protocol.ts",
+    propertiesFile: "protocols/Calculator/index.ts",
+    properties: Calculator.properties(Calculator.protocol),
+    parameters: {
+      f: { file: "protocols/Calculator/index.ts" },
+      prec: { file: "protocols/Calculator/index.ts" },
+      checkResponses: { value: true }
+    }
+  },
+  {
+    name: "TwoPhaseCommit",
+    family: "two-phase-commit",
+    protocol: TwoPhaseCommit.protocol as unknown as Protocol,
+    schemas: TwoPhaseCommitProtocol,
+    protocolFile: "protocols/TwoPhaseCommit/Protocol.ts",
+    propertiesFile: "protocols/TwoPhaseCommit/index.ts",
+    properties: TwoPhaseCommit.properties(TwoPhaseCommit.protocol),
+    parameters: { commitOnAnyYes: { value: false } }
+  }
+]
+
+/** The sizes the differential check and the counterexample search use: small, so Lean stays fast. */
+const sizes: { readonly [family: string]: { readonly [name: string]: number } } = {
+  calculator: { clients: 2, servers: 1, requests: 2 },
+  "two-phase-commit": { participants: 2, rounds: 2 }
+}
+
+/**
+ * States sampled from seeded simulation runs of the family's system, stopped after a few numbers
+ * of steps, under Disel's reorder-only network (the Lean model's).
+ */
+export const samples = (family: string, seeds: ReadonlyArray<number> = [1, 2], depths: ReadonlyArray<number> = [4, 12, 30]): ReadonlyArray<Sample> => {
+  const f = Protocols.find(family)!
+  const system = f.make(sizes[family] ?? {})
+  const nodes = system.topology.nodes as Sample["nodes"]
+  return seeds.flatMap((seed) =>
+    depths.map((maxSteps) => {
+      const { result } = Simulator.runOnce(system, { name: family, parameters: {}, seed, runs: 1, faults: FaultPlan.reorder, maxSteps, maxTime: 600_000 })
+      return { label: `seed ${seed}, ${result.events.length} steps`, statelet: result.statelet, nodes, all: system.topology.all }
+    })
+  )
+}
+
+/**
+ * For each invariant the model checker finds violated in the family's small model, the trace as
+ * a few readable lines: the counterexample attached to the invariant's open obligations.
+ */
+export const counterexamples = (family: string): ReadonlyMap<string, string> => {
+  const model = Protocols.find(family)?.model?.(sizes[family] ?? {})
+  if (model === undefined) return new Map()
+  const report = Checker.check({ ...model, maxStates: Math.min(model.maxStates ?? 50_000, 50_000) })
+  const found = new Map<string, string>()
+  for (const p of report.properties) {
+    if (p.kind !== "always" || p.status !== "violated" || p.trace === undefined) continue
+    const steps = p.trace.steps.map((s, i) =>
+      s.message === undefined ? `${i + 1}. ${s.action.kind}` : `${i + 1}. ${s.action.kind} ${s.message.tag} ${s.message.from} -> ${s.message.to} ${JSON.stringify(s.message.payload)}`
+    )
+    found.set(p.name, [`${family} (${JSON.stringify(sizes[family])}), ${steps.length} steps:`, ...steps].join("\n"))
+  }
+  return found
+}
+
+const config = {
+  protocols: Argument.String("protocol").pipe(
+    Argument.withDescription(`the protocols to prove: ${bundled.map((s) => s.family).join(", ")}`),
+    Argument.atLeast(0)
+  ),
+  all: Flag.Boolean("all").pipe(Flag.withoutNegation, Flag.withDescription("prove every bundled protocol"), Flag.withDefault(false)),
+  check: Flag.Boolean("check").pipe(
+    Flag.withoutNegation,
+    Flag.withDescription("write nothing: check the generated and hand-written files as they are, and that the generated ones are up to date (CI)"),
+    Flag.withDefault(false)
+  )
+}
+
+/** The parsed command line of `prove`. */
+export interface ProveInput {
+  readonly protocols: ReadonlyArray<string>
+  readonly all: boolean
+  readonly check: boolean
+}
+
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e))
+
+/** Runs `prove`. */
+export const prove = (input: ProveInput): Effect.Effect<void, UsageError | ViolationFound> =>
+  Effect.gen(function* () {
+    if (input.all && input.protocols.length > 0) return yield* Effect.fail(new UsageError({ message: "give protocols or --all, not both" }))
+    if (!input.all && input.protocols.length === 0) {
+      return yield* Effect.fail(new UsageError({ message: `name a protocol to prove (${bundled.map((s) => s.family).join(", ")}) or give --all` }))
+    }
+    const specs = input.all
+      ? bundled
+      : yield* Effect.forEach(input.protocols, (name) => {
+          const spec = bundled.find((s) => s.family === name)
+          return spec === undefined
+            ? Effect.fail(new UsageError({ message: `no Lean export for "${name}" (these have one: ${bundled.map((s) => s.family).join(", ")})` }))
+            : Effect.succeed(spec)
+        })
+    const inputs = yield* Effect.try({
+      try: () =>
+        specs.map((spec) => {
+          const exported = exportProtocol(root, spec)
+          const model = Protocols.find(spec.family)?.model?.(sizes[spec.family] ?? {})
+          const check = differential(exported, samples(spec.family), model?.payloads ?? {})
+          return { exported, differential: check.lean, differentialChecks: check.checks, counterexamples: counterexamples(spec.family) }
+        }),
+      catch: (e) => new UsageError({ message: e instanceof ExportError ? e.message : `cannot export: ${messageOf(e)}` })
+    })
+    const toolchain = yield* Effect.try({
+      try: () => LeanToolchain.find((line) => console.error(line)),
+      catch: (e) => new UsageError({ message: `cannot get Lean: ${messageOf(e)}` })
+    })
+    const report = yield* Effect.tryPromise({
+      try: () => Prove.prove(inputs, { root, mode: input.check ? "check" : "discharge", toolchain, say: (line) => console.error(line) }),
+      catch: (e) => new UsageError({ message: `cannot run Lean: ${messageOf(e)}` })
+    })
+    yield* Console.log(Prove.table(report))
+    for (const r of report.results.filter((x) => x.status === "failed" && x.message !== undefined)) {
+      yield* Console.log(`\n${r.protocol}.${r.name} failed:\n${r.message}`)
+    }
+    for (const e of report.errors) yield* Console.log(`\nLean error at ${e.file}:${e.line}:\n${e.text}`)
+    for (const m of report.differential.mismatches) yield* Console.log(`\ndifferential mismatch at line ${m.line}:\n${m.text}`)
+    const count = (status: string) => report.results.filter((r) => r.status === status).length
+    yield* Console.log(
+      `\n${count("proved")} proved, ${count("open")} open, ${count("failed")} failed; differential check: ${report.differential.checks} comparisons, ${report.differential.mismatches.length} mismatches; Lean (${report.toolchain}) took ${Math.round(report.seconds)} s`
+    )
+    if (report.written.length > 0) yield* Console.log(`wrote ${report.written.join(", ")}`)
+    if (Prove.failed(report)) return yield* new ViolationFound()
+  })
+
+/** The `prove` command. */
+export const command = Command.make("prove", config, prove).pipe(
+  Command.withDescription("Export protocols to Lean 4, discharge their proof obligations automatically, check the hand-written proofs (one Lean run)")
+)

@@ -1,0 +1,240 @@
+/**
+ * The Lean types of a protocol, read from its Schemas: structures for structs, inductives for
+ * unions discriminated by a `tag` literal, `List` for arrays, `Int` for `Schema.Int`, `Bool`, and
+ * `Node` for strings (every string of a bundled protocol's state is a node id; the exporter numbers
+ * node ids as the checker's codec does). Floats, records, tuples, optional fields and other
+ * literals have no Lean type here and are refused with the schema's place.
+ *
+ * @since 0.2.0
+ */
+import type * as Schema from "effect/Schema"
+import type * as SchemaAST from "effect/SchemaAST"
+import { ExportError } from "./ExportError.ts"
+
+/** A field of a Lean structure or of a constructor. */
+export interface Field {
+  readonly name: string
+  readonly type: LeanType
+}
+
+/** A constructor of a union: its tag, and its fields (or, for messages, one payload structure). */
+export interface Variant {
+  readonly tag: string
+  readonly fields: ReadonlyArray<Field>
+  /** For the message type: the payload structure the constructor carries. */
+  readonly payload?: LeanType
+}
+
+/** A type of the translated fragment. */
+export type LeanType =
+  | { readonly kind: "int" }
+  | { readonly kind: "nat" }
+  | { readonly kind: "bool" }
+  | { readonly kind: "node" }
+  | { readonly kind: "list"; readonly of: LeanType }
+  | { readonly kind: "struct"; readonly name: string; readonly fields: ReadonlyArray<Field> }
+  | { readonly kind: "union"; readonly name: string; readonly variants: ReadonlyArray<Variant> }
+  | { readonly kind: "envelope" }
+  | { readonly kind: "statelet" }
+  | { readonly kind: "locals" }
+  | { readonly kind: "roleMap"; readonly role: string; readonly of: LeanType }
+  | { readonly kind: "topology" }
+  | { readonly kind: "ctx" }
+  | { readonly kind: "pair"; readonly first: LeanType; readonly second: LeanType }
+
+/** The scalar types. */
+export const int: LeanType = { kind: "int" }
+/** Natural numbers: lengths and positions. */
+export const nat: LeanType = { kind: "nat" }
+/** Booleans: guards, filters and invariants are `Bool`-valued. */
+export const bool: LeanType = { kind: "bool" }
+/** Node ids. */
+export const node: LeanType = { kind: "node" }
+
+/**
+ * How a type is written in Lean.
+ *
+ * @example
+ * render({ kind: "list", of: { kind: "list", of: { kind: "int" } } }) // => "List (List Int)"
+ */
+export const render = (t: LeanType): string => {
+  switch (t.kind) {
+    case "int":
+      return "Int"
+    case "nat":
+      return "Nat"
+    case "bool":
+      return "Bool"
+    case "node":
+      return "Node"
+    case "list": {
+      const inner = render(t.of)
+      return `List ${inner.includes(" ") ? `(${inner})` : inner}`
+    }
+    case "struct":
+    case "union":
+      return t.name
+    case "envelope":
+      return "Envelope Msg"
+    case "statelet":
+      return "Statelet Locals Msg"
+    case "locals":
+      return "Locals"
+    case "roleMap":
+      return `Node → ${render(t.of)}`
+    case "topology":
+      return "Topology"
+    case "ctx":
+      return "Ctx"
+    case "pair":
+      return `${render(t.first)} × ${render(t.second)}`
+  }
+}
+
+/**
+ * Do two types agree? Structures and unions by name.
+ *
+ * @example
+ * same({ kind: "list", of: { kind: "int" } }, { kind: "list", of: { kind: "int" } }) // => true
+ */
+export const same = (a: LeanType, b: LeanType): boolean => {
+  if (a.kind !== b.kind) return false
+  switch (a.kind) {
+    case "list":
+      return same(a.of, (b as typeof a).of)
+    case "struct":
+    case "union":
+      return a.name === (b as typeof a).name
+    case "roleMap":
+      return a.role === (b as typeof a).role
+    case "pair":
+      return same(a.first, (b as typeof a).first) && same(a.second, (b as typeof a).second)
+    default:
+      return true
+  }
+}
+
+/** The Lean types of a protocol's schemas, in the order they must be declared. */
+export class TypeTable {
+  /** Declared structures and unions, dependencies first. */
+  readonly declared: Array<LeanType & { readonly kind: "struct" | "union" }> = []
+  private readonly byAst = new Map<SchemaAST.AST | string, LeanType>()
+  private readonly byName = new Map<string, LeanType>()
+
+  private readonly names = new Map<string, string>()
+
+  /**
+   * `names` gives the export name of named schemas of the protocol's module. They are matched by
+   * structure, because a schema's AST is not always the same object where it is used.
+   */
+  constructor(names: ReadonlyMap<SchemaAST.AST, string>) {
+    for (const [ast, name] of names) if (!this.names.has(structureOf(ast))) this.names.set(structureOf(ast), name)
+  }
+
+  /** The type named `name` (a schema's export name), if any. */
+  named(name: string): LeanType | undefined {
+    return this.byName.get(name)
+  }
+
+  /** The structures whose fields include all of `fields`. */
+  structsWith(fields: ReadonlyArray<string>): ReadonlyArray<LeanType> {
+    return this.declared.filter((t) => t.kind === "struct" && fields.every((f) => t.fields.some((g) => g.name === f)))
+  }
+
+  /** The Lean type of `schema`; `place` names it in errors and, unnamed, names its Lean type. */
+  of(schema: Schema.Top, place: string): LeanType {
+    return this.ofAst(schema.ast, place)
+  }
+
+  private ofAst(ast: SchemaAST.AST, place: string): LeanType {
+    const known = this.byAst.get(ast) ?? this.byAst.get(structureOf(ast) as never)
+    if (known !== undefined) return known
+    const name = this.names.get(structureOf(ast)) ?? place
+    const t = this.build(ast, name, place)
+    if (t.kind === "struct" || t.kind === "union") {
+      if (this.byName.has(t.name)) throw new ExportError(place, `the schema ${t.name}`, "two schemas would get the same Lean name")
+      this.byName.set(t.name, t)
+      this.declared.push(t)
+    }
+    this.byAst.set(ast, t)
+    this.byAst.set(structureOf(ast) as never, t)
+    return t
+  }
+
+  private build(ast: SchemaAST.AST, name: string, place: string): LeanType {
+    switch (ast._tag) {
+      case "String":
+        return node
+      case "Boolean":
+        return bool
+      case "Number": {
+        const isInt = (ast.checks ?? []).some((c) => c._tag === "Filter" && (c.annotations as any)?.representation?.id === "effect/schema/isInt")
+        if (!isInt) throw new ExportError(place, "a non-integer number schema", "floats are outside the fragment; use Schema.Int")
+        return int
+      }
+      case "Arrays": {
+        if (ast.elements.length > 0 || ast.rest.length !== 1) throw new ExportError(place, "a tuple schema", "only arrays of one element type are exported")
+        return { kind: "list", of: this.ofAst(ast.rest[0]!, `${name}Item`) }
+      }
+      case "Objects":
+        return { kind: "struct", name, fields: this.fieldsOf(ast, name, place, []) }
+      case "Union": {
+        const variants = ast.types.map((member) => {
+          if (member._tag !== "Objects") throw new ExportError(place, "a union member that is not a struct", "unions are exported as inductives discriminated by a `tag` literal")
+          const tag = member.propertySignatures.find((p) => p.name === "tag")
+          if (tag === undefined || tag.type._tag !== "Literal" || typeof tag.type.literal !== "string") {
+            throw new ExportError(place, "a union member without a string `tag` literal", "unions are exported as inductives discriminated by `tag`")
+          }
+          const ctor = tag.type.literal
+          return { tag: ctor, fields: this.fieldsOf(member, `${name}${capitalize(ctor)}`, place, ["tag"]) }
+        })
+        return { kind: "union", name, variants }
+      }
+      default:
+        throw new ExportError(place, `a ${ast._tag} schema`, "it has no Lean type in the fragment")
+    }
+  }
+
+  private fieldsOf(ast: SchemaAST.Objects, name: string, place: string, skip: ReadonlyArray<string>): ReadonlyArray<Field> {
+    if (ast.indexSignatures.length > 0) throw new ExportError(place, "a record schema", "records are not exported yet")
+    return ast.propertySignatures
+      .filter((p) => !skip.includes(String(p.name)))
+      .map((p) => {
+        if (typeof p.name !== "string") throw new ExportError(place, "a symbol-keyed field", "fields must be named by strings")
+        if (p.type.context?.isOptional === true) throw new ExportError(`${place}.${p.name}`, "an optional field", "optional fields are outside the fragment")
+        return { name: p.name, type: this.ofAst(p.type, `${name}${capitalize(p.name)}`) }
+      })
+  }
+}
+
+/**
+ * A schema's structure as a string: its kind, fields, literals and integer checks, recursively.
+ *
+ * @example
+ * import * as Schema from "effect/Schema"
+ * structureOf(Schema.Struct({ era: Schema.Int }).ast) // => "Objects{era:Number#int}"
+ */
+export const structureOf = (ast: SchemaAST.AST): string => {
+  switch (ast._tag) {
+    case "Objects":
+      return `Objects{${ast.propertySignatures.map((p) => `${String(p.name)}:${structureOf(p.type)}`).join(",")}}`
+    case "Arrays":
+      return `Arrays[${ast.elements.map(structureOf).join(",")}|${ast.rest.map(structureOf).join(",")}]`
+    case "Union":
+      return `Union(${ast.types.map(structureOf).join("|")})`
+    case "Literal":
+      return `Literal(${JSON.stringify(ast.literal)})`
+    case "Number":
+      return (ast.checks ?? []).some((c) => c._tag === "Filter" && (c.annotations as any)?.representation?.id === "effect/schema/isInt") ? "Number#int" : "Number"
+    default:
+      return ast._tag
+  }
+}
+
+/**
+ * `name` with its first letter in upper case.
+ *
+ * @example
+ * capitalize("waitVotes") // => "WaitVotes"
+ */
+export const capitalize = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1)

@@ -1,0 +1,57 @@
+/**
+ * TypeScript values as Lean terms of their exported types: initial states in the generated
+ * specs, and the sampled states, messages and results of the differential check. Node ids become
+ * their position in the topology (`nodeIndex`), as the checker's codec numbers them.
+ *
+ * @since 0.2.0
+ */
+import { ExportError } from "./ExportError.ts"
+import { type LeanType, render } from "./LeanType.ts"
+
+/**
+ * Renders `value` of type `type` as a Lean term; `nodeIndex` numbers node ids.
+ *
+ * @example
+ * const pending = { kind: "struct", name: "Pending", fields: [{ name: "peer", type: { kind: "node" } }, { name: "args", type: { kind: "list", of: { kind: "int" } } }] } as const
+ * renderValue({ peer: "c1", args: [1, -2] }, pending, (n) => ["s1", "c1"].indexOf(n)) // => "({ peer := 1, args := [1, (-2)] } : Pending)"
+ */
+export const renderValue = (value: unknown, type: LeanType, nodeIndex: (id: string) => number, where = "value"): string => {
+  const fail = (what: string): never => {
+    throw new ExportError(where, `the value ${JSON.stringify(value)}`, what)
+  }
+  switch (type.kind) {
+    case "int":
+    case "nat":
+      if (typeof value !== "number" || !Number.isInteger(value)) return fail(`it is not an integer (${render(type)})`)
+      return value < 0 ? `(${value})` : String(value)
+    case "bool":
+      return typeof value === "boolean" ? String(value) : fail("it is not a boolean")
+    case "node": {
+      if (typeof value !== "string") return fail("it is not a node id")
+      const i = nodeIndex(value)
+      return i < 0 ? fail("it is a string that is not a node id of the topology") : String(i)
+    }
+    case "list": {
+      if (!Array.isArray(value)) return fail("it is not an array")
+      const items = value.map((v, i) => renderValue(v, type.of, nodeIndex, `${where}[${i}]`))
+      return items.length === 0 ? `([] : ${render(type)})` : `[${items.join(", ")}]`
+    }
+    case "struct": {
+      if (typeof value !== "object" || value === null) return fail(`it is not a ${type.name}`)
+      const o = value as Record<string, unknown>
+      const fields = type.fields.map((f) => `${f.name} := ${renderValue(o[f.name], f.type, nodeIndex, `${where}.${f.name}`)}`)
+      return fields.length === 0 ? `({} : ${type.name})` : `({ ${fields.join(", ")} } : ${type.name})`
+    }
+    case "union": {
+      if (typeof value !== "object" || value === null) return fail(`it is not a ${type.name}`)
+      const o = value as Record<string, unknown>
+      const variant = type.variants.find((v) => v.tag === o.tag)
+      if (variant === undefined) return fail(`it has no tag of ${type.name}`)
+      if (variant.payload !== undefined) return `(${type.name}.${variant.tag} ${renderValue(o.payload, variant.payload, nodeIndex, `${where}.payload`)})`
+      const args = variant.fields.map((f) => renderValue(o[f.name], f.type, nodeIndex, `${where}.${f.name}`))
+      return args.length === 0 ? `${type.name}.${variant.tag}` : `(${type.name}.${variant.tag} ${args.join(" ")})`
+    }
+    default:
+      return fail(`values of ${type.kind} are rendered by the exporter itself`)
+  }
+}

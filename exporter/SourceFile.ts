@@ -1,0 +1,202 @@
+/**
+ * Finding a protocol's functions in its TypeScript source. The protocol value holds the functions
+ * themselves, but their source is what gets translated: each send or receive transition is found
+ * by its name (`const clientSend = Calc.send({ ... })`, or a property `clientSend: Calc.send(...)`),
+ * each property by its `always(_, "name", fn)` call, coherence by the `coherence:` property of the
+ * `protocol({ ... })` call, and helpers by their top-level `const`. The TypeScript compiler's own
+ * parser reads the files (never regular expressions), and every node keeps its file and line for
+ * the errors.
+ *
+ * @since 0.2.0
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import ts from "typescript"
+import { ExportError } from "./ExportError.ts"
+
+/** A parsed source file, with the path errors show (relative to the repository root). */
+export interface SourceFile {
+  readonly file: string
+  readonly ast: ts.SourceFile
+}
+
+/**
+ * Parses `file` (repository-relative) under `root`.
+ *
+ * @example
+ * const source = parse(".", "exporter/ExportError.ts")
+ * source.file // => "exporter/ExportError.ts"
+ */
+export const parse = (root: string, file: string): SourceFile => fromText(file, fs.readFileSync(path.join(root, file), "utf8"))
+
+/**
+ * Parses `text` as the source of `file`.
+ *
+ * @example
+ * fromText("x.ts", "const a = 1").ast.statements.length // => 1
+ */
+export const fromText = (file: string, text: string): SourceFile => ({
+  file,
+  ast: ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS)
+})
+
+/**
+ * `file:line:column` of a node, 1-based.
+ *
+ * @example
+ * const source = parse(".", "exporter/ExportError.ts")
+ * locate(source, source.ast.statements[0]!) // => "exporter/ExportError.ts:16:1"
+ */
+export const locate = (source: SourceFile, node: ts.Node): string => {
+  const { line, character } = source.ast.getLineAndCharacterOfPosition(node.getStart(source.ast))
+  return `${source.file}:${line + 1}:${character + 1}`
+}
+
+const walk = (node: ts.Node, visit: (n: ts.Node) => void): void => {
+  visit(node)
+  node.forEachChild((child) => walk(child, visit))
+}
+
+/** A function found in a source file: its node, and the file it is in. */
+export interface Located {
+  readonly source: SourceFile
+  readonly fn: ts.ArrowFunction | ts.FunctionExpression
+}
+
+const asFunction = (source: SourceFile, node: ts.Node | undefined, what: string, where: ts.Node): ts.ArrowFunction | ts.FunctionExpression => {
+  if (node !== undefined && (ts.isArrowFunction(node) || ts.isFunctionExpression(node))) return node
+  throw new ExportError(locate(source, node ?? where), what, "only inline arrow functions are translated")
+}
+
+const propertyOf = (object: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined => {
+  for (const p of object.properties) {
+    if (ts.isPropertyAssignment(p) && p.name.getText() === name) return p.initializer
+    if (ts.isMethodDeclaration(p) && p.name.getText() === name) return undefined
+  }
+  return undefined
+}
+
+/** The functions of a transition as written in its declaration. */
+export interface TransitionSource {
+  readonly name: string
+  readonly kind: "send" | "receive"
+  readonly guard?: Located
+  readonly accepts?: Located
+  readonly step: Located
+}
+
+/** The name a `X.send({...})` / `X.receive({...})` call is bound to, if any. */
+const boundName = (call: ts.CallExpression): string | undefined => {
+  const parent = call.parent
+  if (ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) return parent.name.text
+  if (ts.isPropertyAssignment(parent)) return parent.name.getText()
+  return undefined
+}
+
+/**
+ * Every send and receive transition declared in `source`, by name.
+ *
+ * @example
+ * const source = parse(".", "protocols/Calculator/Protocol.ts")
+ * [...transitions(source).keys()] // => ["clientSend", "serverRecv", "serverSend", "clientRecv"]
+ */
+export const transitions = (source: SourceFile): ReadonlyMap<string, TransitionSource> => {
+  const found = new Map<string, TransitionSource>()
+  walk(source.ast, (node) => {
+    if (!ts.isCallExpression(node) || !ts.isPropertyAccessExpression(node.expression)) return
+    const method = node.expression.name.text
+    if (method !== "send" && method !== "receive") return
+    const spec = node.arguments[0]
+    if (spec === undefined || !ts.isObjectLiteralExpression(spec) || propertyOf(spec, "tag") === undefined) return
+    const name = boundName(node)
+    if (name === undefined) return
+    const fn = (key: string): Located | undefined => {
+      const init = propertyOf(spec, key)
+      return init === undefined ? undefined : { source, fn: asFunction(source, init, `the ${key} of "${name}"`, spec) }
+    }
+    const step = fn("step")
+    if (step === undefined) throw new ExportError(locate(source, spec), `the transition "${name}"`, "it has no inline step function")
+    const guard = fn("guard")
+    const accepts = fn("accepts")
+    found.set(name, { name, kind: method, step, ...(guard === undefined ? {} : { guard }), ...(accepts === undefined ? {} : { accepts }) })
+  })
+  return found
+}
+
+/**
+ * The coherence function of the `protocol({ ... coherence })` call in `source`, if any.
+ *
+ * @example
+ * coherence(parse(".", "protocols/TwoPhaseCommit/Protocol.ts")) // => undefined
+ */
+export const coherence = (source: SourceFile): Located | undefined => {
+  let found: Located | undefined
+  walk(source.ast, (node) => {
+    if (!ts.isCallExpression(node) || !ts.isPropertyAccessExpression(node.expression) || node.expression.name.text !== "protocol") return
+    const spec = node.arguments[0]
+    if (spec === undefined || !ts.isObjectLiteralExpression(spec)) return
+    const init = propertyOf(spec, "coherence")
+    if (init !== undefined) found = { source, fn: asFunction(source, init, "the coherence predicate", spec) }
+  })
+  return found
+}
+
+/**
+ * Every `always(protocol, "name", fn)` property declared in `source`, by name.
+ *
+ * @example
+ * [...properties(parse(".", "protocols/Calculator/index.ts")).keys()] // => ["responseCorrect", "pendingWellFormed"]
+ */
+export const properties = (source: SourceFile): ReadonlyMap<string, Located> => {
+  const found = new Map<string, Located>()
+  walk(source.ast, (node) => {
+    if (!ts.isCallExpression(node)) return
+    const callee = node.expression
+    const method = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : undefined
+    if (method !== "always") return
+    const name = node.arguments[1]
+    if (name === undefined || !ts.isStringLiteral(name)) return
+    found.set(name.text, { source, fn: asFunction(source, node.arguments[2], `the property "${name.text}"`, node) })
+  })
+  return found
+}
+
+/** A top-level `const name = (...) => ...` of a source file. */
+export interface TopLevelFunction {
+  readonly source: SourceFile
+  readonly name: string
+  readonly fn: ts.ArrowFunction | ts.FunctionExpression
+}
+
+/**
+ * The top-level arrow functions of `source`, by name (the helpers transitions may call).
+ *
+ * @example
+ * [...topLevelFunctions(parse(".", "protocols/Calculator/index.ts")).keys()].slice(0, 2) // => ["f", "prec"]
+ */
+export const topLevelFunctions = (source: SourceFile): ReadonlyMap<string, TopLevelFunction> => {
+  const found = new Map<string, TopLevelFunction>()
+  for (const statement of source.ast.statements) {
+    if (!ts.isVariableStatement(statement)) continue
+    for (const d of statement.declarationList.declarations) {
+      if (ts.isIdentifier(d.name) && d.initializer !== undefined && (ts.isArrowFunction(d.initializer) || ts.isFunctionExpression(d.initializer))) {
+        found.set(d.name.text, { source, name: d.name.text, fn: d.initializer })
+      }
+    }
+  }
+  return found
+}
+
+/**
+ * The top-level type aliases of `source`, by name.
+ *
+ * @example
+ * [...typeAliases(parse(".", "protocols/TwoPhaseCommit/index.ts")).keys()] // => ["Shape", "Entry"]
+ */
+export const typeAliases = (source: SourceFile): ReadonlyMap<string, ts.TypeNode> => {
+  const found = new Map<string, ts.TypeNode>()
+  for (const statement of source.ast.statements) {
+    if (ts.isTypeAliasDeclaration(statement)) found.set(statement.name.text, statement.type)
+  }
+  return found
+}

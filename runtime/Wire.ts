@@ -1,0 +1,156 @@
+/**
+ * What nodes say to each other inside frames: the handshake (`hello`, `challenge`, `auth`,
+ * `ready`), then protocol messages (`msg`, numbered per sender and receiver) and cumulative
+ * acknowledgements (`ack`). Bodies are JSON; payloads are encoded with their tag's Schema, and a
+ * received message is accepted only if its tag is one the receiving role receives, its sender
+ * plays the role that sends that tag, and its payload decodes.
+ *
+ * @since 0.2.0
+ */
+import * as Schema from "effect/Schema"
+import type { Protocol } from "../core/Protocol.ts"
+import type { Topology } from "../core/Topology.ts"
+
+/** The first frame of a connection: who connects, to whom, its nonce and its journal's instance. */
+export const Hello = Schema.Struct({
+  k: Schema.Literal("hello"),
+  v: Schema.Literal(1),
+  from: Schema.String,
+  to: Schema.String,
+  nonce: Schema.String,
+  instance: Schema.String
+})
+export type Hello = typeof Hello.Type
+
+/** The server's answer: its nonce and its proof of the secret. */
+export const Challenge = Schema.Struct({ k: Schema.Literal("challenge"), nonce: Schema.String, proof: Schema.String })
+export type Challenge = typeof Challenge.Type
+
+/** The client's proof of the secret. */
+export const Auth = Schema.Struct({ k: Schema.Literal("auth"), proof: Schema.String })
+export type Auth = typeof Auth.Type
+
+/** The server accepts: `upTo` is the last message number it holds from this client's instance. */
+export const Ready = Schema.Struct({ k: Schema.Literal("ready"), upTo: Schema.Int })
+export type Ready = typeof Ready.Type
+
+/** A protocol message, numbered from 1 per sender instance and receiver. */
+export interface Msg {
+  readonly k: "msg"
+  readonly seq: number
+  readonly tag: string
+  readonly payload: unknown
+}
+
+/** Every message up to `upTo` is durably held by the receiver. */
+export interface Ack {
+  readonly k: "ack"
+  readonly upTo: number
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder("utf-8", { fatal: true })
+
+/**
+ * The bytes of a frame body.
+ *
+ * @example
+ * new TextDecoder().decode(toBytes({ k: "ack", upTo: 3 })) // => '{"k":"ack","upTo":3}'
+ */
+export const toBytes = (body: unknown): Uint8Array => encoder.encode(JSON.stringify(body))
+
+/**
+ * The JSON value of a frame body, or a reason why it is not one.
+ *
+ * @example
+ * fromBytes(new TextEncoder().encode("[1]")) // => { ok: true, value: [1] }
+ * fromBytes(new Uint8Array([0xff])).ok // => false
+ */
+export const fromBytes = (bytes: Uint8Array): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string } => {
+  try {
+    return { ok: true, value: JSON.parse(decoder.decode(bytes)) }
+  } catch (e) {
+    return { ok: false, reason: `the frame is not UTF-8 JSON (${(e as Error).message})` }
+  }
+}
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/**
+ * A data frame's body as a `msg` or an `ack`, or the reason it is neither.
+ *
+ * @example
+ * dataFrame({ k: "ack", upTo: 2 }) // => { k: "ack", upTo: 2 }
+ * dataFrame({ k: "msg", seq: 0, tag: "x", payload: 1 }) // => "a msg's seq must be a positive integer"
+ */
+export const dataFrame = (value: unknown): Msg | Ack | string => {
+  if (!isRecord(value)) return "the frame is not a JSON object"
+  if (value.k === "ack") {
+    return Number.isSafeInteger(value.upTo) && (value.upTo as number) >= 0 ? { k: "ack", upTo: value.upTo as number } : "an ack's upTo must be a non-negative integer"
+  }
+  if (value.k !== "msg") return `unknown frame kind ${JSON.stringify(value.k ?? null)}`
+  if (!Number.isSafeInteger(value.seq) || (value.seq as number) < 1) return "a msg's seq must be a positive integer"
+  if (typeof value.tag !== "string") return "a msg's tag must be a string"
+  if (!Object.hasOwn(value, "payload")) return "a msg has no payload"
+  return { k: "msg", seq: value.seq as number, tag: value.tag, payload: value.payload }
+}
+
+/** A received message that was accepted (its payload decoded) or the reason it was rejected. */
+export type Checked = { readonly ok: true; readonly payload: unknown } | { readonly ok: false; readonly reason: string }
+
+/**
+ * Encodes payloads for the wire and decodes and checks received ones, with each tag's Schema
+ * (as JSON), for the protocol instance on `topology`.
+ */
+export class Codec {
+  private readonly codecs = new Map<string, { encode: (u: unknown) => unknown; decode: (u: unknown) => unknown }>()
+  constructor(
+    readonly protocol: Protocol<any>,
+    readonly topology: Topology<any>
+  ) {
+    for (const [tag, declaration] of Object.entries(protocol.messages)) {
+      const codec = Schema.toCodecJson(declaration.payload as Schema.Codec<unknown, unknown>)
+      this.codecs.set(tag, { encode: Schema.encodeUnknownSync(codec), decode: Schema.decodeUnknownSync(codec) })
+    }
+  }
+
+  /** The JSON form of a payload the step function has accepted. */
+  encode(tag: string, payload: unknown): unknown {
+    return this.codecs.get(tag)!.encode(payload)
+  }
+
+  /** The payload of a JSON form read back from this node's own journal. */
+  decode(tag: string, json: unknown): unknown {
+    return this.codecs.get(tag)!.decode(json)
+  }
+
+  /**
+   * Checks a message `from` sent to `to`: the tag is one `to`'s role receives, `from` plays the role
+   * that sends it, and the payload decodes with the tag's Schema.
+   *
+   * @example
+   * import * as TwoPhaseCommit from "../protocols/TwoPhaseCommit/index.ts"
+   * const system = TwoPhaseCommit.system({ participants: 2 })
+   * const codec = new Codec(system.protocol, system.topology)
+   * codec.check("c", "p1", "commit", { era: 0 }) // => { ok: true, payload: { era: 0 } }
+   * codec.check("p2", "p1", "commit", { era: 0 }).ok // => false
+   * codec.check("c", "p1", "yes", { era: 0 }) // => { ok: false, reason: 'tag "yes" is not received by role "participant" (it is received by "coordinator")' }
+   */
+  check(from: string, to: string, tag: string, json: unknown): Checked {
+    const receiver = this.topology.roleOf.get(to)
+    const sender = this.topology.roleOf.get(from)
+    const receive = this.protocol.receiveOf.get(tag)
+    const send = this.protocol.sendOf.get(tag)
+    if (receive === undefined || send === undefined || !Object.hasOwn(this.protocol.messages, tag)) {
+      return { ok: false, reason: `unknown tag ${JSON.stringify(tag).slice(0, 80)} (tags of "${this.protocol.label}": ${Object.keys(this.protocol.messages).join(", ")})` }
+    }
+    if (receive.by !== receiver) return { ok: false, reason: `tag "${tag}" is not received by role "${String(receiver)}" (it is received by "${receive.by}")` }
+    if (sender === undefined) return { ok: false, reason: `the sender "${from}" is not a node of the cluster` }
+    if (send.from !== sender) return { ok: false, reason: `tag "${tag}" is sent by role "${send.from}", but ${from} plays "${String(sender)}"` }
+    try {
+      return { ok: true, payload: this.codecs.get(tag)!.decode(json) }
+    } catch (e) {
+      return { ok: false, reason: `the payload of "${tag}" does not decode: ${String((e as Error).message).replace(/\s+/g, " ").slice(0, 200)}` }
+    }
+  }
+}

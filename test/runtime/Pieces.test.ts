@@ -1,0 +1,145 @@
+/**
+ * The runtime's pure parts: frames across arbitrary chunk boundaries and the size limit, cluster
+ * files and their errors, the handshake's proofs and sealed frames, journals with a torn tail,
+ * and where the secret may come from.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { assert, describe, it } from "vitest"
+import * as TwoPhaseCommit from "../../protocols/TwoPhaseCommit/index.ts"
+import * as Cluster from "../../runtime/Cluster.ts"
+import * as Frame from "../../runtime/Frame.ts"
+import * as Handshake from "../../runtime/Handshake.ts"
+import * as Journal from "../../runtime/Journal.ts"
+import * as Secret from "../../runtime/Secret.ts"
+import { scratch } from "../cli/Harness.ts"
+
+const dir = scratch("protoweave-pieces-")
+
+describe("frames", () => {
+  it("reassembles frames split at every byte boundary", () => {
+    const bodies = [new Uint8Array(0), Uint8Array.of(1), new Uint8Array(300).fill(7), Uint8Array.of(9, 9)]
+    const stream = Buffer.concat(bodies.map(Frame.encode))
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const reader = new Frame.Reader()
+      const out = [...reader.push(stream.subarray(0, cut)), ...reader.push(stream.subarray(cut))]
+      assert.deepStrictEqual(out.map((f) => Array.from(f)), bodies.map((b) => Array.from(b)))
+      assert.strictEqual(reader.buffered, 0)
+    }
+  })
+
+  it("refuses a length above the limit as soon as the prefix arrives", () => {
+    const reader = new Frame.Reader(100)
+    assert.throws(() => reader.push(Uint8Array.of(0, 0, 0, 101)), Frame.FrameError, "a frame of 101 bytes announced, above the limit of 100")
+    assert.strictEqual(new Frame.Reader(100).push(Frame.encode(new Uint8Array(100))).length, 1)
+  })
+})
+
+describe("cluster files", () => {
+  const bad = (text: string, message: string) => assert.throws(() => Cluster.parse(text, "f.cluster"), Cluster.ClusterError, message)
+
+  it("reports each mistake with its line and field", () => {
+    bad("protocol a b", "f.cluster:1: \"protocol\" takes one name, got 2")
+    bad("# comment\nparam rounds=two", 'f.cluster:2: param "rounds=two" is not NAME=N with a whole number N')
+    bad("node c coordinator 1.2.3.4:99999", 'f.cluster:1: node "c": port 99999 of "1.2.3.4:99999" is not in 1..65535')
+    bad("node c coordinator 1.2.3.4:1\nnode c participant 1.2.3.4:2", 'f.cluster:2: node "c" is already declared on line 1')
+    bad("node c coordinator 1.2.3.4:1\nnode d participant 1.2.3.4:1", 'f.cluster:2: node "d": address 1.2.3.4:1 is already used by "c" on line 1')
+    bad("nodes c coordinator 1.2.3.4:1", 'f.cluster:1: unknown keyword "nodes" (expected protocol, param or node)')
+    bad("node -c coordinator 1.2.3.4:1", 'f.cluster:1: node id "-c" must be letters')
+    bad("protocol x", "f.cluster: no nodes are declared")
+  })
+
+  it("parses IPv6 addresses and round-trips through format", () => {
+    const cluster = Cluster.parse("protocol two-phase-commit\nparam participants=1\nnode c coordinator [::1]:7000 # here\nnode p1 participant 10.0.0.2:7001\n", "x")
+    assert.deepStrictEqual(cluster.nodes.map((n) => [n.id, n.host, n.port, n.line]), [["c", "::1", 7000, 3], ["p1", "10.0.0.2", 7001, 4]])
+    assert.deepStrictEqual(Cluster.parse(Cluster.format(cluster), "y").nodes.map((n) => n.host), ["::1", "10.0.0.2"])
+  })
+
+  it("must declare exactly the system's nodes in their roles", () => {
+    const system = TwoPhaseCommit.system({ participants: 2 })
+    const cluster = Cluster.parse("node c coordinator h:1\nnode p1 coordinator h:2\nnode x participant h:3", "f.cluster")
+    assert.throws(
+      () => Cluster.match(cluster, system.topology),
+      'f.cluster:2: node "p1" has role "coordinator", but the protocol has it as "participant"\nf.cluster:3: node "x" is not a node of the protocol (its nodes: c, p1, p2)\nf.cluster: the protocol\'s nodes "p2" are not declared'
+    )
+  })
+})
+
+describe("the handshake", () => {
+  const secret = new TextEncoder().encode("0123456789abcdef")
+  const session = { client: "p1", server: "c", clientNonce: Handshake.nonce(), serverNonce: Handshake.nonce() }
+
+  it("accepts only the proof of the same secret, side, parties and nonces", () => {
+    const good = Handshake.proof(secret, "client", session)
+    assert.isTrue(Handshake.verify(secret, "client", session, good))
+    assert.isFalse(Handshake.verify(new TextEncoder().encode("fedcba9876543210"), "client", session, good))
+    assert.isFalse(Handshake.verify(secret, "server", session, good))
+    assert.isFalse(Handshake.verify(secret, "client", { ...session, client: "p2" }, good))
+    assert.isFalse(Handshake.verify(secret, "client", { ...session, serverNonce: Handshake.nonce() }, good))
+    assert.isFalse(Handshake.verify(secret, "client", session, good.slice(0, 63)))
+    assert.isFalse(Handshake.verify(secret, "client", session, 42))
+  })
+
+  it("seals frames so that altered, reordered, replayed and cross-direction frames fail", () => {
+    const keys = Handshake.keys(secret, session)
+    const sealer = new Handshake.Sealer(keys.clientToServer)
+    const a = sealer.seal(Uint8Array.of(1))
+    const b = sealer.seal(Uint8Array.of(2))
+    assert.isUndefined(new Handshake.Opener(keys.serverToClient).open(a))
+    const opener = new Handshake.Opener(keys.clientToServer)
+    assert.isUndefined(opener.open(b))
+    const altered = Uint8Array.from(a)
+    altered[altered.length - 1] = 9
+    assert.isUndefined(opener.open(altered))
+    assert.deepStrictEqual(Array.from(opener.open(a)!), [1])
+    assert.isUndefined(opener.open(a))
+    assert.deepStrictEqual(Array.from(opener.open(b)!), [2])
+  })
+})
+
+describe("journals", () => {
+  it("cut off a torn last record and go on appending after the intact ones", () => {
+    const file = path.join(dir, "torn.journal")
+    const { journal } = Journal.Journal.open(file)
+    journal.append({ r: "acked", to: "c", upTo: 1 })
+    journal.append({ r: "acked", to: "c", upTo: 2 })
+    journal.close()
+    const whole = fs.readFileSync(file)
+    fs.writeFileSync(file, whole.subarray(0, whole.length - 3))
+    const reopened = Journal.Journal.open(file)
+    assert.deepStrictEqual(reopened.records, [{ r: "acked", to: "c", upTo: 1 }])
+    reopened.journal.append({ r: "acked", to: "c", upTo: 3 })
+    reopened.journal.close()
+    assert.deepStrictEqual(Journal.read(file), [{ r: "acked", to: "c", upTo: 1 }, { r: "acked", to: "c", upTo: 3 }])
+  })
+
+  it("detect a corrupted record by its checksum", () => {
+    const bytes = Buffer.from(Journal.encodeRecord({ r: "acked", to: "c", upTo: 1 }))
+    bytes[bytes.length - 2] ^= 1
+    assert.deepStrictEqual(Journal.decodeRecords(bytes), { records: [], intact: 0 })
+  })
+
+  it("call every sync back once the records before it are flushed", async () => {
+    const { journal } = Journal.Journal.open(path.join(dir, "sync.journal"))
+    journal.append({ r: "acked", to: "c", upTo: 1 })
+    const order: Array<number> = []
+    await Promise.all([1, 2, 3].map((i) => new Promise<void>((resolve) => journal.sync((e) => {
+      assert.isUndefined(e)
+      order.push(i)
+      resolve()
+    }))))
+    journal.close()
+    assert.deepStrictEqual(order, [1, 2, 3])
+  })
+})
+
+describe("the secret", () => {
+  it("comes from a file or the environment, never too short", () => {
+    const file = path.join(dir, "secret")
+    fs.writeFileSync(file, "a-secret-from-a-file\n")
+    assert.strictEqual(new TextDecoder().decode(Secret.load(file, {})), "a-secret-from-a-file")
+    assert.throws(() => Secret.load(undefined, { PROTOWEAVE_SECRET: "short" }), "the secret from PROTOWEAVE_SECRET has 5 bytes; at least 16 are needed")
+    assert.throws(() => Secret.load(path.join(dir, "missing"), {}), "cannot read the secret file")
+    assert.throws(() => Secret.load(undefined, {}), "no secret: give --secret-file FILE or set PROTOWEAVE_SECRET")
+  })
+})
