@@ -11,7 +11,7 @@
  * The journals are written to `PROTOWEAVE_BENCH_DIR` (default: the OS temporary folder); the
  * header says which file system that is, since a sync costs what the disk makes it cost.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"

@@ -7,7 +7,7 @@
  * acknowledged, after lingering `--linger` ms to answer peers that are still finishing; `--linger
  * -1` keeps it serving until it is stopped.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"

@@ -9,7 +9,7 @@
  * Lean is a native `lake` when one is on the PATH, otherwise the WebAssembly build, installed on
  * first use (`exporter/LeanToolchain.ts`).
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"

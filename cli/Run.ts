@@ -9,7 +9,7 @@
  * `--secret-file` (whose path they are given), from `PROTOWEAVE_SECRET`, or else a fresh random
  * one for this run.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"

@@ -5,7 +5,7 @@
  * order, without its `import` lines. The bundle remembers where each line came from, so that
  * Lean's messages point at the original files.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 
 /** A Lean source: the path shown in messages, its module name, and its text. */

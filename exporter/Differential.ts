@@ -5,7 +5,7 @@
  * compiled code is not needed, and deriving code-generating instances can fail in the WebAssembly
  * build (DESIGN §4). A mismatch is a Lean error on that example, whose comment names the sample.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import type { NodesOf, Protocol } from "../core/Protocol.ts"
 import type { Property } from "../core/Property.ts"

@@ -5,7 +5,7 @@
  * the core library's network step, the protocol itself, and one named obligation per invariant
  * and transition (`<inv>_init`, `<inv>_preserved_by_<transition>`).
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import type * as Schema from "effect/Schema"
 import type * as SchemaAST from "effect/SchemaAST"

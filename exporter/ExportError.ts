@@ -3,7 +3,7 @@
  * schema with no Lean type, a function the exporter cannot find in its source file. Every error
  * names the construct and where it is, as `file:line:column`.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 
 /**

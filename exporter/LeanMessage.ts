@@ -3,7 +3,7 @@
  * with the lines that follow until the next message, mapped back through a bundle to the
  * original file and line.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import type { Bundle } from "./Bundle.ts"
 

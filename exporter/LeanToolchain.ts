@@ -8,7 +8,7 @@
  * sees only `/tmp` and `/home` of the host, and both its library and the files it checks must be
  * there.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"

@@ -5,7 +5,7 @@
  * node ids as the checker's codec does). Floats, records, tuples, optional fields and other
  * literals have no Lean type here and are refused with the schema's place.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import type * as Schema from "effect/Schema"
 import type * as SchemaAST from "effect/SchemaAST"

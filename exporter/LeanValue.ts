@@ -3,7 +3,7 @@
  * specs, and the sampled states, messages and results of the differential check. Node ids become
  * their position in the topology (`nodeIndex`), as the checker's codec numbers them.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import { ExportError } from "./ExportError.ts"
 import { type LeanType, render } from "./LeanType.ts"

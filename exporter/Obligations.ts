@@ -5,7 +5,7 @@
  * `open` names the rest as propositions, with a counterexample from the model checker when one
  * exists. Hand-written proofs (`proofs/Proofs/<Name>.lean`) import both and are never touched.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import { banner, type Exported, type Obligation } from "./Export.ts"
 

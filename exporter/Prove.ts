@@ -13,7 +13,7 @@
  * `failed` (Lean rejected a proof that should hold, or the files are stale), and the run fails on
  * any Lean error outside the ladder's attempts, on a `sorry`, and on a differential mismatch.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import * as fs from "node:fs"
 import * as path from "node:path"

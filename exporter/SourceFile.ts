@@ -7,7 +7,7 @@
  * parser reads the files (never regular expressions), and every node keeps its file and line for
  * the errors.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import * as fs from "node:fs"
 import * as path from "node:path"

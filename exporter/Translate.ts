@@ -12,7 +12,7 @@
  * literals become structures or constructors, how `x.tag === "t"` becomes `x.isT`, and where a
  * `Nat` (a length, a position) is cast to `Int`.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import ts from "typescript"
 import { ExportError } from "./ExportError.ts"

@@ -15,7 +15,7 @@
  * be copied between hosts and shown in logs; it comes from a secret file or the environment
  * (`Secret.ts`).
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import type { Topology } from "../core/Topology.ts"
 

@@ -4,7 +4,7 @@
  * so the reader reassembles frames across chunks; a length above the limit is refused before any
  * of its bytes are buffered, so a peer cannot make a node allocate what it announces.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 
 /** Frames larger than this (in bytes, after the prefix) are refused unless a limit is given. */

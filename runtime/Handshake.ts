@@ -11,7 +11,7 @@
  * injected, replayed or reordered on the connection, or carried over from another connection,
  * fails its check.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
 

@@ -9,7 +9,7 @@
  * fails its length or checksum and is cut off, since nothing that depended on it can have left the
  * node: a message leaves only after the sync that covers it.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import * as fs from "node:fs"
 import * as path from "node:path"

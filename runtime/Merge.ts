@@ -6,7 +6,7 @@
  * times. Times become milliseconds since the first node started, never decreasing. A node that was
  * started again on its journal appears as a crash and a restart.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
 import type { System } from "../core/System.ts"

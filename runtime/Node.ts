@@ -18,7 +18,7 @@
  * reason; the connection of a frame that breaks the stream (oversized, unsealed) is closed, and
  * the node goes on serving.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import * as NodeSocket from "@effect/platform-node-shared/NodeSocket"
 import * as NodeSocketServer from "@effect/platform-node-shared/NodeSocketServer"

@@ -3,7 +3,7 @@
  * from a file or from the `PROTOWEAVE_SECRET` environment variable and never taken from the
  * command line, where any user of the host could read it in the process list.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import * as fs from "node:fs"
 

@@ -3,7 +3,7 @@
  * adapters of `@effect/platform-node-shared`): reading length-prefixed frames from a socket,
  * and the two sides of the handshake of `Handshake.ts`, after which every frame is sealed.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"

@@ -5,7 +5,7 @@
  * received message is accepted only if its tag is one the receiving role receives, its sender
  * plays the role that sends that tag, and its payload decodes.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
 import type { Protocol } from "../core/Protocol.ts"
