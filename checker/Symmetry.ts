@@ -62,15 +62,35 @@ export const renameValue = (
  * canonical(s).renaming.get("c1") // => "c2"
  */
 export const make = (model: Model): ((s: Statelet) => Canonical) => {
-  const roles = model.symmetric ?? []
+  const declared = model.symmetric ?? []
   const none = new Map<string, string>()
-  if (roles.length === 0) return (state) => ({ state, renaming: none })
+  if (declared.length === 0) return (state) => ({ state, renaming: none })
   const { topology } = model.system
   const nodesOf = topology.nodes as Record<string, ReadonlyArray<string>>
-  const groups = roles.map((role) => {
-    const ids = nodesOf[role]
-    if (ids === undefined) throw new Error(`symmetric role "${role}" is not a role of "${model.system.protocol.label}"`)
-    return { role, ids, members: new Set(ids) }
+  const groups = declared.map((group) => {
+    if (typeof group !== "string") {
+      const roles = new Set(group.map((n) => topology.roleOf.get(n)))
+      if (roles.has(undefined)) throw new Error(`symmetric nodes ${JSON.stringify(group)}: ${group.filter((n) => !topology.roleOf.has(n)).join(", ")} is not a node of "${model.system.protocol.label}"`)
+      if (roles.size !== 1) throw new Error(`symmetric nodes ${JSON.stringify(group)} play different roles of "${model.system.protocol.label}"`)
+      const role = [...roles][0]!
+      // Nodes of one role can still start differently (a world's nodes all play its one role):
+      // interchangeable nodes must start in states that are renamings of each other.
+      const initialOf = (n: string) => (topology.initial.has(n) ? topology.initial.get(n) : model.system.protocol.roles[role]!.initial)
+      const order = new Map(topology.all.map((n, i) => [n, i]))
+      for (const other of group.slice(1)) {
+        const swap = new Map([
+          [group[0]!, other],
+          [other, group[0]!]
+        ])
+        if (JSON.stringify(renameValue(initialOf(group[0]!), swap, new Set(group), order)) !== JSON.stringify(initialOf(other))) {
+          throw new Error(`symmetric nodes ${group[0]} and ${other} start in different states, so they are not interchangeable`)
+        }
+      }
+      return { role, ids: group, members: new Set(group) }
+    }
+    const ids = nodesOf[group]
+    if (ids === undefined) throw new Error(`symmetric role "${group}" is not a role of "${model.system.protocol.label}"`)
+    return { role: group, ids, members: new Set(ids) }
   })
   const order = new Map(topology.all.map((n, i) => [n, i]))
 
@@ -106,11 +126,14 @@ export const make = (model: Model): ((s: Statelet) => Canonical) => {
       for (const [from, to] of map) if (from !== to) renaming.set(from, to)
       const rename = (v: unknown) => renameValue(v, map, members, order)
       const renamedLocals: Record<string, Record<string, unknown>> = {}
+      const position = new Map(ids.map((n, i) => [n, i]))
       for (const [r, byNode] of Object.entries(locals)) {
-        renamedLocals[r] =
-          r === role
-            ? Object.fromEntries(ids.map((n, i) => [n, rename(byNode[sorted[i]!])]))
-            : Object.fromEntries(Object.entries(byNode).map(([n, local]) => [n, rename(local)]))
+        renamedLocals[r] = Object.fromEntries(
+          Object.keys(byNode).map((n) => {
+            const i = r === role ? position.get(n) : undefined
+            return [n, rename(byNode[i === undefined ? n : sorted[i]!])]
+          })
+        )
       }
       current = {
         locals: renamedLocals as any,

@@ -390,7 +390,7 @@ const messageOf = (e: unknown) => oneLine(e instanceof Error ? e.message : Strin
 
 /** The summary line of the model: what is checked, and how. */
 const modelLine = (family: Family, parameters: { readonly [name: string]: number }, model: Model, search: SearchOptions): string => {
-  const roles = (model.symmetric ?? []) as ReadonlyArray<string>
+  const roles = (model.symmetric ?? []).map((g) => (typeof g === "string" ? g : g.join("/")))
   const symmetry =
     roles.length === 0
       ? "symmetry off (no interchangeable roles)"

@@ -39,8 +39,11 @@ export interface Model<T extends ProtocolShape = any> {
   readonly payloads?: { readonly [tag: string]: ReadonlyArray<unknown> }
   /** States where nothing left to do is expected; any other state without a step is a deadlock. */
   readonly final?: (statelet: Statelet<T>, nodes: NodesOf<T>) => boolean
-  /** Roles whose nodes are interchangeable, for symmetry reduction. */
-  readonly symmetric?: ReadonlyArray<RoleOf<T>>
+  /**
+   * Interchangeable nodes, for symmetry reduction: a role (all its nodes), or a list of node ids —
+   * for a world, whose composed protocol has one role, the nodes that play the same roles alike.
+   */
+  readonly symmetric?: ReadonlyArray<RoleOf<T> | ReadonlyArray<string>>
   readonly maxDepth?: number
   readonly maxStates?: number
 }

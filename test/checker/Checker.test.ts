@@ -157,3 +157,19 @@ describe("Checker: bounds, options and errors", () => {
     assert.throws(() => Checker.check(withoutPayloads), ModelError, /send transition "clientSend" declares no candidates and the payload schema of "req" is not finite/)
   })
 })
+
+describe("Checker: symmetry inside worlds", () => {
+  it("reduces interchangeable nodes given by id, and reaches the same verdicts", async () => {
+    const { model } = await import("../../protocols/DelegatingCalculator/index.ts")
+    const plain = model({ clients: 2, depth: 5 })
+    const reduced = Checker.check({ ...plain, symmetric: [["c1", "c2"]] })
+    const full = Checker.check(plain)
+    assert.isTrue(reduced.symmetry)
+    assert.isBelow(reduced.states, full.states)
+    assert.deepStrictEqual(
+      reduced.properties.map((p) => [p.name, p.status]),
+      full.properties.map((p) => [p.name, p.status])
+    )
+    assert.throws(() => Checker.check({ ...plain, symmetric: [["c1", "d"]] }), /symmetric nodes c1 and d start in different states/)
+  })
+})
