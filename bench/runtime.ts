@@ -1,12 +1,20 @@
 /**
- * `npm run bench:runtime [-- <round trips>]`: the network runtime against raw sockets, in the same
- * run. A ping-pong protocol (one ping outstanding at a time, each answered by a pong with the
- * same 64-byte body) runs between two protoweave nodes over loopback — the ponger in a child
- * process, the pinger in this one — with everything the runtime does: guards checked by the step
- * function, Schema-encoded and validated payloads, HMAC-sealed frames, the journal synced before
- * every message leaves, acknowledgements. The baseline is a raw `node:net` length-prefixed echo
- * of the same JSON messages, also with its server in a child process. Both report one-way
- * messages per second and the round-trip latency's p50 and p99; the last line is their ratio.
+ * `npm run bench:runtime [-- <round trips> [<window>]]`: the network runtime against raw sockets,
+ * in the same run. A ping-pong protocol (each ping answered by a pong with the same 64-byte body)
+ * runs between two protoweave nodes over loopback — the ponger in a child process, the pinger in
+ * this one — with everything the runtime does: guards checked by the step function,
+ * Schema-encoded and validated payloads, HMAC-sealed frames, the journal synced before every
+ * message leaves, acknowledgements. The baseline is a raw `node:net` length-prefixed echo of the
+ * same JSON messages, also with its server in a child process.
+ *
+ * Each is measured twice: with one ping in flight (the next ping only once the previous pong is
+ * back, so latency is the whole cost), and with a window of W pings in flight (default 32; the
+ * protocol's guard allows at most W unanswered pings, and the raw client keeps W frames
+ * outstanding too), as a server with many requests in flight would run, where one journal sync
+ * covers every message appended while the previous one was on disk. Each line reports one-way
+ * messages per second, the round-trip latency's p50 and p99 (from the send of a ping to the
+ * receipt of its pong), and the CPU time both processes spent per message. The next-to-last line
+ * is the one-in-flight ratio, the last line the windowed ratio, protoweave's msgs/s over raw's.
  *
  * The journals are written to `PROTOWEAVE_BENCH_DIR` (default: the OS temporary folder); the
  * header says which file system that is, since a sync costs what the disk makes it cost.
@@ -40,10 +48,10 @@ const PingPong = Protocol.signature({
   messages: { ping: Message, pong: Message }
 })
 
-/** One ping at a time: the next ping only once the previous one is answered. */
-const protocol = PingPong.protocol({
+/** At most `window` pings unanswered: with a window of 1, the next ping only once the previous one is answered. */
+const protocolOf = (window: number) => PingPong.protocol({
   sends: {
-    sendPing: PingPong.send({ tag: "ping", from: "pinger", to: "ponger", guard: (s, _to, m) => m.n === s.sent && s.sent === s.received, step: (s) => ({ ...s, sent: s.sent + 1 }) }),
+    sendPing: PingPong.send({ tag: "ping", from: "pinger", to: "ponger", guard: (s, _to, m) => m.n === s.sent && s.sent - s.received < window, step: (s) => ({ ...s, sent: s.sent + 1 }) }),
     sendPong: PingPong.send({ tag: "pong", from: "ponger", to: "pinger", guard: (s, _to, m) => m.n === s.answered && s.answered < s.received, step: (s) => ({ ...s, answered: s.answered + 1 }) })
   },
   receives: {
@@ -61,20 +69,26 @@ interface Samples {
   readonly completed: Array<number>
 }
 
-const system = (roundTrips: number, samples: Samples) =>
-  System.make({
+const system = (roundTrips: number, window: number, samples: Samples) => {
+  const protocol = protocolOf(window)
+  return System.make({
     protocol,
     nodes: { pinger: ["a"], ponger: ["b"] },
     programs: {
       a: Program.make(protocol, "pinger", (node) =>
         Effect.gen(function* () {
-          for (let n = 0; n < roundTrips; n++) {
-            const sent = performance.now()
-            yield* node.send("ping", node.nodes.ponger[0]!, { n, body })
-            yield* node.receive({ tags: ["pong"] })
+          const sentAt: Array<number> = []
+          const ping = (n: number) => {
+            sentAt.push(performance.now())
+            return node.send("ping", node.nodes.ponger[0]!, { n, body })
+          }
+          while (sentAt.length < Math.min(window, roundTrips)) yield* ping(sentAt.length)
+          for (let received = 0; received < roundTrips; received++) {
+            const pong = yield* node.receive({ tags: ["pong"] })
             const now = performance.now()
-            samples.latencies.push(now - sent)
+            samples.latencies.push(now - sentAt[pong.payload.n]!)
             samples.completed.push(now)
+            if (sentAt.length < roundTrips) yield* ping(sentAt.length)
           }
           return roundTrips
         })
@@ -91,38 +105,84 @@ const system = (roundTrips: number, samples: Samples) =>
     },
     properties: []
   })
+}
 
 interface Measured {
   readonly msgsPerSecond: number
   readonly p50: number
   readonly p99: number
+  /** CPU time (user + system) of both processes per one-way message, in µs, over the whole run. */
+  readonly cpuPerMessage: number
 }
 
-/** Throughput and latency over the round trips after the warm-up. */
-const measure = (samples: Samples): Measured => {
+/** CPU time of this process so far, in µs. */
+const cpuNow = () => {
+  const usage = process.cpuUsage()
+  return usage.user + usage.system
+}
+
+/** Throughput and latency over the round trips after the warm-up; `cpu` is both processes' CPU time for the whole run. */
+const measure = (samples: Samples, cpu: number): Measured => {
   const ms = samples.completed[samples.completed.length - 1]! - samples.completed[warmup - 1]!
   const sorted = samples.latencies.slice(warmup).sort((a, b) => a - b)
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 1000
-  return { msgsPerSecond: (2 * sorted.length) / (ms / 1000), p50: at(0.5), p99: at(0.99) }
+  return { msgsPerSecond: (2 * sorted.length) / (ms / 1000), p50: at(0.5), p99: at(0.99), cpuPerMessage: cpu / (2 * samples.latencies.length) }
 }
 
 const format = (name: string, m: Measured) =>
-  `${name.padEnd(12)} ${Math.round(m.msgsPerSecond).toLocaleString("en-US").padStart(8)} msgs/s   p50 ${Math.round(m.p50).toString().padStart(5)} µs   p99 ${Math.round(m.p99).toString().padStart(6)} µs`
+  `${name.padEnd(12)} ${Math.round(m.msgsPerSecond).toLocaleString("en-US").padStart(8)} msgs/s   p50 ${Math.round(m.p50).toString().padStart(5)} µs   p99 ${Math.round(m.p99).toString().padStart(6)} µs   CPU ${m.cpuPerMessage.toFixed(1).padStart(6)} µs/msg`
 
 const self = fileURLToPath(import.meta.url)
 const secret = "bench-secret-0123456789abcdef"
 
-/** Starts this script in a child process in `mode`; resolves once it prints its first line. */
+/** A child process running this script in some mode: its first line, and its CPU time on request. */
+interface Child {
+  readonly line: string
+  /** The child's CPU time so far, in µs. */
+  readonly cpu: () => Promise<number>
+  readonly stop: () => void
+}
+
+/**
+ * Starts this script in a child process in `mode`; resolves once it prints its first line. Every
+ * line written to its stdin asks for its CPU time, which it prints as a line.
+ */
 const child = (args: ReadonlyArray<string>) =>
-  new Promise<{ stop: () => void; line: string }>((resolve, reject) => {
-    const proc = spawn(process.execPath, ["--import", "tsx", self, ...args], { env: { ...process.env, PROTOWEAVE_SECRET: secret }, stdio: ["ignore", "pipe", "inherit"] })
+  new Promise<Child>((resolve, reject) => {
+    const proc = spawn(process.execPath, ["--import", "tsx", self, ...args], { env: { ...process.env, PROTOWEAVE_SECRET: secret }, stdio: ["pipe", "pipe", "inherit"] })
+    const lines: Array<string> = []
+    const waiting: Array<(line: string) => void> = []
     let out = ""
+    let started = false
     proc.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
       out += chunk
-      const nl = out.indexOf("\n")
-      if (nl >= 0) resolve({ stop: () => proc.kill("SIGTERM"), line: out.slice(0, nl) })
+      for (let nl = out.indexOf("\n"); nl >= 0; nl = out.indexOf("\n")) {
+        const line = out.slice(0, nl)
+        out = out.slice(nl + 1)
+        const w = waiting.shift()
+        if (w !== undefined) w(line)
+        else lines.push(line)
+      }
+      if (!started && lines.length > 0) {
+        started = true
+        resolve({
+          line: lines.shift()!,
+          cpu: () =>
+            new Promise<number>((r) => {
+              waiting.push((line) => r(Number(line)))
+              proc.stdin!.write("cpu\n")
+            }),
+          stop: () => proc.kill("SIGTERM")
+        })
+      }
     })
     proc.once("exit", (code) => reject(new Error(`the child (${args.join(" ")}) exited with ${code}`)))
+  })
+
+/** In a child: answers every line on stdin with this process's CPU time. */
+const answerCpu = () =>
+  process.stdin.setEncoding("utf8").on("data", (chunk: string) => {
+    for (const _ of chunk.split("\n").slice(1)) process.stdout.write(`${cpuNow()}\n`)
   })
 
 /** The raw baseline's server: echoes every frame. */
@@ -135,10 +195,14 @@ const echoServer = () => {
     })
     socket.on("error", () => undefined)
   })
-  server.listen(0, "127.0.0.1", () => process.stdout.write(`${(server.address() as net.AddressInfo).port}\n`))
+  server.listen(0, "127.0.0.1", () => {
+    process.stdout.write(`${(server.address() as net.AddressInfo).port}\n`)
+    answerCpu()
+  })
 }
 
-const raw = async (roundTrips: number): Promise<Measured> => {
+/** The raw client: keeps `window` pings outstanding, sending the next one as each echo arrives. */
+const raw = async (roundTrips: number, window: number): Promise<Measured> => {
   const server = await child(["--echo-server"])
   try {
     const socket = net.createConnection({ host: "127.0.0.1", port: Number(server.line) })
@@ -146,29 +210,33 @@ const raw = async (roundTrips: number): Promise<Measured> => {
     await new Promise((r) => socket.once("connect", r))
     const reader = new Frame.Reader()
     const samples: Samples = { latencies: [], completed: [] }
-    let n = 0
-    let sentAt = 0
-    const done = new Promise<void>((resolve) => {
+    const sentAt: Array<number> = []
+    let received = 0
+    const cpuBefore = cpuNow()
+    const childBefore = await server.cpu()
+    const done = new Promise<void>((resolve, reject) => {
       const send = () => {
-        sentAt = performance.now()
+        const n = sentAt.length
+        sentAt.push(performance.now())
         socket.write(Frame.encode(new TextEncoder().encode(JSON.stringify({ k: "msg", seq: n + 1, tag: "ping", payload: { n, body } }))))
       }
       socket.on("data", (chunk) => {
         for (const frame of reader.push(chunk)) {
           const echoed = JSON.parse(new TextDecoder().decode(frame)) as { payload: { n: number } }
-          if (echoed.payload.n !== n) throw new Error("the echo does not match")
+          if (echoed.payload.n !== received) return reject(new Error("the echo does not match"))
           const now = performance.now()
-          samples.latencies.push(now - sentAt)
+          samples.latencies.push(now - sentAt[echoed.payload.n]!)
           samples.completed.push(now)
-          if (++n === roundTrips) return resolve()
-          send()
+          if (++received === roundTrips) return resolve()
+          if (sentAt.length < roundTrips) send()
         }
       })
-      send()
+      while (sentAt.length < Math.min(window, roundTrips)) send()
     })
     await done
+    const cpu = cpuNow() - cpuBefore + (await server.cpu()) - childBefore
     socket.destroy()
-    return measure(samples)
+    return measure(samples, cpu)
   } finally {
     server.stop()
   }
@@ -177,9 +245,10 @@ const raw = async (roundTrips: number): Promise<Measured> => {
 const clusterOf = (ports: readonly [number, number]) =>
   Cluster.parse(`node a pinger 127.0.0.1:${ports[0]}\nnode b ponger 127.0.0.1:${ports[1]}\n`, "bench")
 
-const ponger = async (roundTrips: number, ports: readonly [number, number], dataDir: string) => {
-  const node = await Node.launch({ system: system(roundTrips, { latencies: [], completed: [] }), cluster: clusterOf(ports), self: "b", secret: new TextEncoder().encode(secret), dataDir })
+const ponger = async (roundTrips: number, window: number, ports: readonly [number, number], dataDir: string) => {
+  const node = await Node.launch({ system: system(roundTrips, window, { latencies: [], completed: [] }), cluster: clusterOf(ports), self: "b", secret: new TextEncoder().encode(secret), dataDir })
   process.stdout.write("ready\n")
+  answerCpu()
   await node.finished
   await new Promise((r) => setTimeout(r, 60_000))
 }
@@ -193,15 +262,18 @@ const freePort = () =>
     })
   })
 
-const protoweave = async (roundTrips: number, dataDir: string): Promise<Measured> => {
+const protoweave = async (roundTrips: number, window: number, dataDir: string): Promise<Measured> => {
   const ports = [await freePort(), await freePort()] as const
-  const other = await child(["--ponger", String(roundTrips), String(ports[0]), String(ports[1]), dataDir])
+  const other = await child(["--ponger", String(roundTrips), String(window), String(ports[0]), String(ports[1]), dataDir])
   try {
     const samples: Samples = { latencies: [], completed: [] }
-    const node = await Node.launch({ system: system(roundTrips, samples), cluster: clusterOf(ports), self: "a", secret: new TextEncoder().encode(secret), dataDir })
+    const cpuBefore = cpuNow()
+    const childBefore = await other.cpu()
+    const node = await Node.launch({ system: system(roundTrips, window, samples), cluster: clusterOf(ports), self: "a", secret: new TextEncoder().encode(secret), dataDir })
     await node.finished
+    const cpu = cpuNow() - cpuBefore + (await other.cpu()) - childBefore
     await node.stop()
-    return measure(samples)
+    return measure(samples, cpu)
   } finally {
     other.stop()
   }
@@ -218,20 +290,27 @@ const fileSystemOf = (dir: string): string => {
 const main = async () => {
   const [mode, ...rest] = process.argv.slice(2)
   if (mode === "--echo-server") return echoServer()
-  if (mode === "--ponger") return ponger(Number(rest[0]), [Number(rest[1]), Number(rest[2])], rest[3]!)
+  if (mode === "--ponger") return ponger(Number(rest[0]), Number(rest[1]), [Number(rest[2]), Number(rest[3])], rest[4]!)
   const roundTrips = Number(mode ?? 5000) + warmup
+  const window = Number(rest[0] ?? 32)
   const base = process.env.PROTOWEAVE_BENCH_DIR ?? os.tmpdir()
-  const dataDir = fs.mkdtempSync(path.join(base, "protoweave-bench-"))
-  try {
-    console.log(`ping-pong over loopback: ${roundTrips - warmup} round trips after ${warmup} warm-up, 64-byte bodies; journals on ${fileSystemOf(dataDir)} (${base})`)
-    const r = await raw(roundTrips)
+  console.log(`ping-pong over loopback: ${roundTrips - warmup} round trips after ${warmup} warm-up, 64-byte bodies; journals on ${fileSystemOf(base)} (${base})`)
+  const ratios: Array<number> = []
+  for (const w of [1, window]) {
+    console.log(w === 1 ? "one ping in flight (W = 1):" : `a window of ${w} pings in flight (W = ${w}):`)
+    const r = await raw(roundTrips, w)
     console.log(format("raw node:net", r))
-    const p = await protoweave(roundTrips, dataDir)
-    console.log(format("protoweave", p))
-    console.log(`ratio: ${(p.msgsPerSecond / r.msgsPerSecond).toFixed(3)}`)
-  } finally {
-    fs.rmSync(dataDir, { recursive: true, force: true })
+    const dataDir = fs.mkdtempSync(path.join(base, "protoweave-bench-"))
+    try {
+      const p = await protoweave(roundTrips, w, dataDir)
+      console.log(format("protoweave", p))
+      ratios.push(p.msgsPerSecond / r.msgsPerSecond)
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true })
+    }
   }
+  console.log(`one-in-flight ratio (W = 1): ${ratios[0]!.toFixed(3)}; the last line is the ratio with W = ${window}`)
+  console.log(`ratio: ${ratios[1]!.toFixed(3)}`)
 }
 
 await main()

@@ -13,7 +13,7 @@
  *
  * @since 0.1.0
  */
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
+import { createHmac, createSecretKey, type KeyObject, randomBytes, timingSafeEqual } from "node:crypto"
 
 /** Bytes of MAC in front of every sealed frame (HMAC-SHA256 truncated to 128 bits). */
 export const macBytes = 16
@@ -74,10 +74,19 @@ export const keys = (secret: Uint8Array, session: Session): Keys => ({
   serverToClient: hmac(secret, transcript("key:server->client", session))
 })
 
-const macOf = (key: Uint8Array, counter: number, body: Uint8Array): Buffer => {
-  const count = Buffer.alloc(8)
-  count.writeBigUInt64BE(BigInt(counter))
-  return createHmac("sha256", key).update(count).update(body).digest().subarray(0, macBytes)
+/** The MAC of one frame: HMAC-SHA256 under the direction's key of the 64-bit counter and the body, truncated. */
+class Mac {
+  // The key is imported once: an HMAC over a key object skips re-importing the raw bytes per frame.
+  private readonly key: KeyObject
+  private readonly count = Buffer.alloc(8)
+  constructor(key: Uint8Array) {
+    this.key = createSecretKey(key)
+  }
+  of(counter: number, body: Uint8Array): Buffer {
+    this.count.writeUInt32BE(Math.floor(counter / 0x1_0000_0000), 0)
+    this.count.writeUInt32BE(counter >>> 0, 4)
+    return createHmac("sha256", this.key).update(this.count).update(body).digest().subarray(0, macBytes)
+  }
 }
 
 /**
@@ -93,10 +102,13 @@ const macOf = (key: Uint8Array, counter: number, body: Uint8Array): Buffer => {
  */
 export class Sealer {
   private counter = 0
-  constructor(private readonly key: Uint8Array) {}
+  private readonly mac: Mac
+  constructor(key: Uint8Array) {
+    this.mac = new Mac(key)
+  }
   seal(body: Uint8Array): Uint8Array {
     const out = new Uint8Array(macBytes + body.length)
-    out.set(macOf(this.key, this.counter++, body), 0)
+    out.set(this.mac.of(this.counter++, body), 0)
     out.set(body, macBytes)
     return out
   }
@@ -108,11 +120,14 @@ export class Sealer {
  */
 export class Opener {
   private counter = 0
-  constructor(private readonly key: Uint8Array) {}
+  private readonly mac: Mac
+  constructor(key: Uint8Array) {
+    this.mac = new Mac(key)
+  }
   open(frame: Uint8Array): Uint8Array | undefined {
     if (frame.length < macBytes) return undefined
     const body = frame.subarray(macBytes)
-    const expected = macOf(this.key, this.counter, body)
+    const expected = this.mac.of(this.counter, body)
     if (!timingSafeEqual(expected, frame.subarray(0, macBytes))) return undefined
     this.counter++
     return body

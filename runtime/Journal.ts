@@ -1,9 +1,10 @@
 /**
  * The write-ahead log of one node: every change to its local state, every message it sends (until
  * the receiver acknowledges it) and every message it receives (until its program consumes it),
- * appended as checksummed, length-prefixed JSON records. `sync` makes everything appended so far
- * durable (fdatasync); concurrent callers share one sync (group commit), so a burst of messages
- * costs one disk flush.
+ * appended as checksummed, length-prefixed JSON records. Records appended during one turn of the
+ * event loop reach the file in one write, at the end of that turn (a microtask); `sync` makes
+ * everything appended so far durable (fdatasync), and concurrent callers share one sync (group
+ * commit), so a burst of messages costs one write and one disk flush.
  *
  * Reopening a journal returns its records; a torn last record (the process died inside a write)
  * fails its length or checksum and is cut off, since nothing that depended on it can have left the
@@ -72,6 +73,9 @@ export type JournalRecord =
 
 const header = 8
 
+/** Flushes that take less than this on average (in ms) run on the main thread; slower ones in the thread pool. */
+const inlineFlushMs = 5
+
 /**
  * The bytes of one record: length, CRC-32 of the body, JSON body.
  *
@@ -128,11 +132,20 @@ export const read = (file: string): ReadonlyArray<JournalRecord> => decodeRecord
 
 /** An open journal, appending to its file. */
 export class Journal {
+  /** Encoded records not yet written to the file. */
+  private pending: Array<Uint8Array> = []
+  private writeScheduled = false
+  /** Called once the records appended before them are in the file. */
+  private afterWrite: Array<() => void> = []
   private appended = 0
+  private written = 0
   private durableCount = 0
   private syncing = false
   private waiters: Array<{ readonly target: number; readonly resume: (error: Error | undefined) => void }> = []
   private failure: Error | undefined
+  private closed = false
+  /** A running average of how long a flush takes, in ms. */
+  private flushMs = 0
 
   private constructor(
     readonly file: string,
@@ -178,36 +191,116 @@ export class Journal {
     this.fd = fs.openSync(this.file, "a")
   }
 
-  /** Appends a record (to the page cache: durable only after the next `sync`). */
+  /**
+   * Appends a record. It reaches the file (the page cache) at the end of the current turn of the
+   * event loop, together with every other record appended in it, and is durable only after the
+   * next `sync`.
+   */
   append(record: JournalRecord): void {
     if (this.failure !== undefined) throw this.failure
-    fs.writeSync(this.fd, encodeRecord(record))
+    this.pending.push(encodeRecord(record))
     this.appended++
+    this.scheduleWrite()
   }
 
-  /** Calls `done` once every record appended so far is durable (or the flush failed). */
-  sync(done: (error: Error | undefined) => void): void {
-    if (!this.durable || this.durableCount >= this.appended) return done(this.failure)
-    this.waiters.push({ target: this.appended, resume: done })
-    this.flush()
+  /**
+   * Calls `f` once every record appended so far is in the file: at once if it already is. A log
+   * line about a step goes through here, so that whoever reads the log and then kills the process
+   * finds the step in the journal.
+   */
+  whenWritten(f: () => void): void {
+    if (this.pending.length === 0) return f()
+    this.afterWrite.push(f)
   }
 
-  private flush(): void {
-    if (this.syncing || this.waiters.length === 0) return
-    this.syncing = true
-    const target = this.appended
-    fs.fdatasync(this.fd, (error) => {
-      this.syncing = false
-      if (error !== null) this.failure ??= error
-      else this.durableCount = Math.max(this.durableCount, target)
-      const ready = this.waiters.filter((w) => w.target <= this.durableCount || this.failure !== undefined)
-      this.waiters = this.waiters.filter((w) => !ready.includes(w))
-      for (const w of ready) w.resume(this.failure)
+  /** How many records have been appended since the journal was opened: a position for `sync`. */
+  get size(): number {
+    return this.appended
+  }
+
+  /**
+   * Calls `done` once the first `upTo` records appended since opening (by default all of them) are
+   * durable, or the write or flush failed. A sync that asks only for records already durable
+   * completes at once, without starting a flush.
+   */
+  sync(done: (error: Error | undefined) => void, upTo: number = this.appended): void {
+    if (this.failure !== undefined) return done(this.failure)
+    if (this.durableCount >= upTo || (!this.durable && this.written >= upTo)) return done(undefined)
+    this.waiters.push({ target: upTo, resume: done })
+    this.scheduleWrite()
+  }
+
+  private scheduleWrite(): void {
+    if (this.writeScheduled) return
+    this.writeScheduled = true
+    queueMicrotask(() => {
+      this.writeScheduled = false
+      if (this.closed) return
+      this.write()
       this.flush()
     })
   }
 
+  /** Writes the pending records to the file in one write, then runs what waited for that. */
+  private write(): void {
+    if (this.pending.length > 0 && this.failure === undefined) {
+      try {
+        fs.writeSync(this.fd, this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending))
+        this.written = this.appended
+      } catch (e) {
+        this.failure = e as Error
+      }
+    }
+    this.pending = []
+    const after = this.afterWrite
+    this.afterWrite = []
+    for (const f of after) f()
+  }
+
+  /** Resolves the waiters that the file now covers, syncing it first when durable. */
+  private flush(): void {
+    if (this.syncing || this.waiters.length === 0 || this.closed) return
+    if (!this.durable || this.failure !== undefined) return this.resolve(this.written)
+    this.resolve(this.durableCount)
+    // A flush now serves only waiters whose records are all in the file; the others wait for the
+    // write their `sync` scheduled, which flushes again.
+    if (!this.waiters.some((w) => w.target <= this.written)) return
+    this.syncing = true
+    const target = this.written
+    const began = performance.now()
+    const done = (error: Error | null) => {
+      this.flushMs = 0.8 * this.flushMs + 0.2 * (performance.now() - began)
+      this.syncing = false
+      if (error !== null) this.failure ??= error
+      else this.durableCount = Math.max(this.durableCount, target)
+      this.resolve(this.durableCount)
+      this.flush()
+    }
+    // A fast flush (tmpfs, most SSDs) runs on this thread: handing it to the thread pool and back
+    // costs more CPU and latency than the flush itself. A slow one (on average above
+    // `inlineFlushMs`) goes to the thread pool, so that the node goes on reading and appending
+    // while the disk works, and the next flush covers all of that.
+    if (this.flushMs >= inlineFlushMs) return fs.fdatasync(this.fd, done)
+    let error: Error | null = null
+    try {
+      fs.fdatasyncSync(this.fd)
+    } catch (e) {
+      error = e as Error
+    }
+    done(error)
+  }
+
+  private resolve(upTo: number): void {
+    const ready = this.waiters.filter((w) => w.target <= upTo || this.failure !== undefined)
+    if (ready.length === 0) return
+    this.waiters = this.waiters.filter((w) => !ready.includes(w))
+    for (const w of ready) w.resume(this.failure)
+  }
+
+  /** Writes what is pending (without syncing it) and closes the file. */
   close(): void {
+    this.write()
+    this.closed = true
     fs.closeSync(this.fd)
   }
 }

@@ -12,6 +12,14 @@
  * again on the same journal resumes in the local state of its last logged step (passed through the
  * role's `recover`, as in the simulator), with its program started again from the beginning.
  *
+ * A program's `send` returns once the step is appended to the journal; the message itself waits
+ * for the sync that covers it, so the program goes on while the disk works and one sync covers
+ * every step appended in the meantime (group commit). Nothing leaves the node before it is
+ * durable — messages, acknowledgements, the program's end — so a crash before a sync loses only
+ * steps that nobody outside the node has seen, as if the node had crashed before taking them.
+ * Acknowledgements are cumulative and sent a few milliseconds after the messages they cover
+ * (`ackDelayMs`), so that one acknowledgement frame covers every message of a busy link.
+ *
  * Every frame a node receives is checked — sealed with the session key, a known tag its role
  * receives, sent by a node of the role that sends it, a payload that decodes with the tag's
  * Schema, the next number from that sender — and anything else is rejected and logged with the
@@ -62,6 +70,13 @@ export interface NodeOptions {
   readonly compact?: boolean
   readonly maxFrame?: number
   readonly handshakeTimeoutMs?: number
+  /**
+   * How long a receiver waits before acknowledging what it holds (default 5 ms): one cumulative
+   * acknowledgement then covers every message that arrived meanwhile. The sender resends only after
+   * a reconnection, so the delay costs no resends; it only keeps messages in the sender's outbox
+   * (and its program from being finished) that much longer.
+   */
+  readonly ackDelayMs?: number
   /** Reconnection delays: doubling from `initialMs` up to `maxMs`, with jitter. */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number }
   readonly log?: (entry: LogEntry) => void
@@ -130,6 +145,7 @@ interface Waiter {
 /** Wakes every fiber waiting on it. */
 class Signal {
   private waiters = new Set<() => void>()
+  private soon = false
   readonly wait: Effect.Effect<void> = Effect.callback<void>((resume) => {
     const wake = () => resume(Effect.void)
     this.waiters.add(wake)
@@ -139,6 +155,18 @@ class Signal {
     const waiters = [...this.waiters]
     this.waiters.clear()
     for (const w of waiters) w()
+  }
+  /**
+   * Wakes the waiters once the code running now has finished (a microtask), so that everything it
+   * makes ready — every message released by one sync — is handled in one go.
+   */
+  wakeSoon(): void {
+    if (this.soon) return
+    this.soon = true
+    queueMicrotask(() => {
+      this.soon = false
+      this.wake()
+    })
   }
 }
 
@@ -166,9 +194,9 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
     const localCodec = Schema.toCodecJson(protocol.roles[role]!.state as Schema.Codec<unknown, unknown>)
     const encodeLocal = Schema.encodeUnknownSync(localCodec)
     const decodeLocal = Schema.decodeUnknownSync(localCodec)
-    const log = (entry: LogEntry) => options.log?.(entry)
     const maxFrame = options.maxFrame ?? Frame.defaultMaxFrame
     const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5000
+    const ackDelayMs = options.ackDelayMs ?? 5
     const backoff = options.backoff ?? { initialMs: 50, maxMs: 2000 }
     const stats: Stats = { sent: 0, received: 0, consumed: 0, duplicates: 0, acknowledged: 0, rejected: 0, connections: 0 }
 
@@ -179,6 +207,13 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
     })
     const journal = opened.journal
     yield* Effect.addFinalizer(() => Effect.sync(() => journal.close()))
+    // A log line is written once the journal file holds every step taken before it: whoever acts
+    // on a line (stops the node once everything is delivered, kills it after a send) finds those
+    // steps in the journal.
+    const emit = options.log
+    const log = (entry: LogEntry): void => {
+      if (emit !== undefined) journal.whenWritten(() => emit(entry))
+    }
     let instance: string | undefined
     let incarnation = 0
     let local: unknown = topology.initial.has(self) ? topology.initial.get(self) : protocol.roles[role]!.initial
@@ -263,10 +298,14 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
       if (fresh) journal.append({ r: "init", node: self, role, instance })
       journal.append(startRecord)
     }
-    const synced: Effect.Effect<void> = Effect.callback<void>((resume) =>
-      journal.sync((error) => resume(error === undefined ? Effect.void : Effect.die(error)))
-    )
+    /** Waits until the first `upTo` records of the journal (by default all) are durable. */
+    const syncedUpTo = (upTo?: number): Effect.Effect<void> =>
+      Effect.callback<void>((resume) => journal.sync((error) => resume(error === undefined ? Effect.void : Effect.die(error)), upTo))
+    const synced = syncedUpTo()
     yield* synced
+    // The last message number to each peer that is durable and may leave: every message recovered
+    // from the journal is (the sync just above covers the whole file).
+    const released = new Map<string, number>(peers.map((p) => [p.id, (nextSeq.get(p.id) ?? 1) - 1]))
     log({ event: "started", node: self, role, incarnation, pendingOut: [...outbox.values()].reduce((n, q) => n + q.length, 0), pendingIn: inbox.length })
 
     // The program and its driver.
@@ -360,13 +399,19 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
           local = outcome.local
           const json = codec.encode(tag, payload)
           journal.append({ r: "send", time: Date.now(), to, seq, tag, payload: json, local: encodeLocal(local), transition: outcome.transition.name })
+          outbox.get(to)!.push({ seq, tag, payload: json })
           stats.sent++
           log({ event: "send", node: self, to, tag, seq, transition: outcome.transition.name })
-          // The message leaves only once the journal holds it and the state change that sent it.
-          return Effect.map(synced, () => {
-            outbox.get(to)!.push({ seq, tag, payload: json })
-            linkSignals.get(to)!.wake()
+          // The message leaves only once a sync covers its record and the state change that sent
+          // it; the program does not wait for that sync, so that one sync covers many steps. A
+          // failed sync leaves the message unreleased, and the journal refuses every later append,
+          // which ends the program with the error at its next step.
+          journal.sync((error) => {
+            if (error !== undefined) return log({ event: "journal-failed", node: self, reason: error.message })
+            if (seq > released.get(to)!) released.set(to, seq)
+            linkSignals.get(to)!.wakeSoon()
           })
+          return Effect.void
         }),
       receive: (filter) => Effect.map(wait(filter, undefined), Option.getOrThrow),
       poll: (filter, ms) => wait(filter, ms),
@@ -422,29 +467,56 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
           })
           stats.connections++
           log({ event: "accepted", node: self, peer: session.peer })
-          for (;;) {
-            const frames = yield* conn.batch
-            let held = false
-            for (const frame of frames) {
-              const body = session.opener.open(frame)
-              if (body === undefined) {
-                return yield* new Transport.LinkError({ reason: `a frame from ${session.peer} failed its MAC check (altered, injected or replayed)`, rejected: true })
-              }
-              const json = Wire.fromBytes(body)
-              if (!json.ok) {
-                reject(session.peer, json.reason)
+          // Messages held since the last acknowledgement on this connection: the acknowledger waits
+          // `ackDelayMs` after the first of them, then acknowledges everything held so far once a
+          // sync covers it, in one frame. It waits only for the journal records of those messages
+          // (up to `heldAt`), which the sync before the program's next send usually already covers,
+          // so that an acknowledgement seldom starts a sync of its own.
+          let owed = false
+          let heldAt = 0
+          const owing = new Signal()
+          const acknowledger = Effect.gen(function* () {
+            for (;;) {
+              if (!owed) {
+                yield* owing.wait
                 continue
               }
-              const data = Wire.dataFrame(json.value)
-              if (typeof data === "string") reject(session.peer, data)
-              else if (data.k === "ack") reject(session.peer, "an ack on a connection that carries no messages of this node")
-              else if (arrive(session.peer, peerInstance, data)) held = true
+              if (ackDelayMs > 0) yield* Effect.sleep(ackDelayMs)
+              owed = false
+              const upTo = heldUpTo(session.peer, peerInstance)
+              yield* syncedUpTo(heldAt)
+              yield* conn.write(session.sealer.seal(Wire.toBytes({ k: "ack", upTo } satisfies Wire.Ack)))
             }
-            if (held) {
-              yield* synced
-              yield* conn.write(session.sealer.seal(Wire.toBytes({ k: "ack", upTo: heldUpTo(session.peer, peerInstance) } satisfies Wire.Ack)))
+          })
+          const reader = Effect.gen(function* () {
+            for (;;) {
+              const frames = yield* conn.batch
+              let held = false
+              for (const frame of frames) {
+                const body = session.opener.open(frame)
+                if (body === undefined) {
+                  return yield* new Transport.LinkError({ reason: `a frame from ${session.peer} failed its MAC check (altered, injected or replayed)`, rejected: true })
+                }
+                const json = Wire.fromBytes(body)
+                if (!json.ok) {
+                  reject(session.peer, json.reason)
+                  continue
+                }
+                const data = Wire.dataFrame(json.value)
+                if (typeof data === "string") reject(session.peer, data)
+                else if (data.k === "ack") reject(session.peer, "an ack on a connection that carries no messages of this node")
+                else if (arrive(session.peer, peerInstance, data)) held = true
+              }
+              if (held) {
+                heldAt = journal.size
+                if (!owed) {
+                  owed = true
+                  owing.wake()
+                }
+              }
             }
-          }
+          })
+          return yield* Effect.raceFirst(reader, acknowledger)
         })
       ).pipe(
         Effect.catchTag("LinkError", (e) =>
@@ -496,7 +568,8 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
           let sentUpTo = upTo
           const writer = Effect.gen(function* () {
             for (;;) {
-              const pending = outbox.get(peer.id)!.filter((m) => m.seq > sentUpTo)
+              const releasedUpTo = released.get(peer.id)!
+              const pending = outbox.get(peer.id)!.filter((m) => m.seq > sentUpTo && m.seq <= releasedUpTo)
               if (pending.length === 0) {
                 yield* signal.wait
                 continue

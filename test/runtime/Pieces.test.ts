@@ -131,6 +131,41 @@ describe("journals", () => {
     journal.close()
     assert.deepStrictEqual(order, [1, 2, 3])
   })
+
+  it("write the records of one turn in one go at its end, before what waits for them runs", async () => {
+    const file = path.join(dir, "turn.journal")
+    const { journal } = Journal.Journal.open(file)
+    const records = [1, 2, 3].map((upTo) => ({ r: "acked", to: "c", upTo }) as const)
+    for (const record of records) journal.append(record)
+    // Nothing is in the file until the code appending has finished.
+    assert.strictEqual(fs.statSync(file).size, 0)
+    const seen: Array<number> = []
+    journal.whenWritten(() => seen.push(Journal.read(file).length))
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.deepStrictEqual(seen, [3])
+    assert.deepStrictEqual(Journal.read(file), records)
+    // With nothing pending, a reader of the log runs at once.
+    journal.whenWritten(() => seen.push(-1))
+    assert.deepStrictEqual(seen, [3, -1])
+    journal.close()
+  })
+
+  it("complete a sync for records already durable at once, without a flush", async () => {
+    const { journal } = Journal.Journal.open(path.join(dir, "upto.journal"))
+    journal.append({ r: "acked", to: "c", upTo: 1 })
+    await new Promise<void>((resolve) => journal.sync(() => resolve()))
+    const covered = journal.size
+    journal.append({ r: "acked", to: "c", upTo: 2 })
+    let early = false
+    journal.sync(() => void (early = true), covered)
+    assert.isTrue(early, "a sync up to durable records waits for nothing")
+    let late = false
+    journal.sync(() => void (late = true))
+    assert.isFalse(late, "a sync of the new record waits for its write and flush")
+    await new Promise<void>((resolve) => journal.sync(() => resolve()))
+    assert.isTrue(late)
+    journal.close()
+  })
 })
 
 describe("the secret", () => {
