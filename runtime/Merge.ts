@@ -11,7 +11,7 @@
 import * as Schema from "effect/Schema"
 import type { System } from "../core/System.ts"
 import type { FaultPlan, ScheduledFault } from "../simulator/FaultPlan.ts"
-import type { Decision, End, Header, Trace, TraceEvent, Violation } from "../simulator/Trace.ts"
+import { type Decision, type End, programsHeader, type Trace, type TraceEvent, type Violation } from "../simulator/Trace.ts"
 import type { JournalRecord } from "./Journal.ts"
 import * as Wire from "./Wire.ts"
 
@@ -238,17 +238,7 @@ export const merge = (system: System, options: MergeOptions, journals: ReadonlyM
   }
   const blocked = nodes.filter((n) => running.has(n) && system.programs.get(n)?.daemon !== true)
   const faults: FaultPlan = { drop: 0, duplicate: 0, crash: 0, restart: 0, maxCrashed: nodes.length, delay: { min: 0, max: 0 }, schedule }
-  const header: Header = {
-    type: "run",
-    format: 1,
-    system: options.name,
-    level: "programs",
-    parameters: { ...options.parameters },
-    seed: 0,
-    faults,
-    maxSteps: step + 1,
-    maxTime: Math.max(1, Math.ceil(now))
-  }
+  const header = programsHeader({ system: options.name, parameters: options.parameters, seed: 0, faults, maxSteps: step + 1, maxTime: Math.max(1, Math.ceil(now)) })
   const end: End = {
     type: "end",
     status: violation !== null ? "violation" : blocked.length === 0 ? "completed" : "stuck",

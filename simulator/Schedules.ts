@@ -49,7 +49,7 @@ import * as Engine from "./Engine.ts"
 import type { Candidate, Chooser, EngineOptions, EngineView, RunResult } from "./Engine.ts"
 import type { FaultPlan } from "./FaultPlan.ts"
 import { presets, reorder } from "./FaultPlan.ts"
-import type { Header, Trace, Violation } from "./Trace.ts"
+import { type Header, programsHeader, type Trace, type Violation } from "./Trace.ts"
 
 /**
  * The fault decisions explored, and their bounds. Every switch defaults to off (Disel's
@@ -301,17 +301,7 @@ const setup = (system: System, options: ExploreOptions): Setup => {
   // One more step than the bound, so that a chooser is asked at the bound and can tell a state
   // with nothing left to do from one that the bound cuts.
   const maxSteps = options.maxDepth + 1
-  const header: Header = {
-    type: "run",
-    format: 1,
-    system: options.name,
-    level: "programs",
-    parameters: { ...options.parameters },
-    seed: 0,
-    faults,
-    maxSteps,
-    maxTime
-  }
+  const header = programsHeader({ system: options.name, parameters: options.parameters ?? {}, seed: 0, faults, maxSteps, maxTime })
   return { bounds, header, engine: { faults, maxSteps, maxTime } }
 }
 

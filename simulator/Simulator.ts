@@ -12,7 +12,7 @@ import type { Candidate, Chooser, EngineOptions, EngineView, RunResult } from ".
 import * as Engine from "./Engine.ts"
 import type { FaultPlan } from "./FaultPlan.ts"
 import * as Prng from "../core/Prng.ts"
-import type { Decision, Header, Status, Trace, TraceEvent, Violation } from "./Trace.ts"
+import { type Decision, type Header, programsHeader, type Status, type Trace, type TraceEvent, type Violation } from "./Trace.ts"
 
 const delayOf = (prng: Prng.Prng, plan: FaultPlan) => () =>
   plan.delay.max > plan.delay.min ? plan.delay.min + prng.int(plan.delay.max - plan.delay.min + 1) : plan.delay.min
@@ -207,17 +207,8 @@ export interface Summary {
   readonly lastTrace: Trace | undefined
 }
 
-const headerOf = (options: SimulateOptions, seed: number): Header => ({
-  type: "run",
-  format: 1,
-  system: options.name,
-  level: "programs",
-  parameters: { ...options.parameters },
-  seed,
-  faults: { ...options.faults, delay: { ...options.faults.delay }, schedule: [...options.faults.schedule] },
-  maxSteps: options.maxSteps,
-  maxTime: options.maxTime
-})
+const headerOf = (options: SimulateOptions, seed: number): Header =>
+  programsHeader({ system: options.name, parameters: options.parameters, seed, faults: options.faults, maxSteps: options.maxSteps, maxTime: options.maxTime })
 
 const engineOptions = (header: Header): EngineOptions => ({ faults: header.faults, maxSteps: header.maxSteps, maxTime: header.maxTime })
 

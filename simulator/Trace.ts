@@ -150,6 +150,33 @@ export const Header = Schema.Struct({
 })
 export type Header = typeof Header.Type
 
+/**
+ * The header of a run of the programs (the simulator's runs, program-level schedules, merged
+ * network traces): what varies between them, the rest fixed.
+ *
+ * @example
+ * import { reorder } from "./FaultPlan.ts"
+ * programsHeader({ system: "calculator", parameters: {}, seed: 1, faults: reorder, maxSteps: 10, maxTime: 100 }).level // => "programs"
+ */
+export const programsHeader = (run: {
+  readonly system: string
+  readonly parameters: { readonly [name: string]: number }
+  readonly seed: number
+  readonly faults: FaultPlan
+  readonly maxSteps: number
+  readonly maxTime: number
+}): Header => ({
+  type: "run",
+  format: 1,
+  system: run.system,
+  level: "programs",
+  parameters: { ...run.parameters },
+  seed: run.seed,
+  faults: { ...run.faults, delay: { ...run.faults.delay }, schedule: [...run.faults.schedule] },
+  maxSteps: run.maxSteps,
+  maxTime: run.maxTime
+})
+
 /** How a run ended. */
 export const Status = Schema.Literals(["completed", "stuck", "limit", "violation"])
 export type Status = typeof Status.Type
