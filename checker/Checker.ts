@@ -3,11 +3,10 @@
  * state through the kernel's transitions, breadth-first (shortest counterexamples) or depth-first,
  * over the collapsed state space (`checker/Collapse.ts`: states as vectors of interned local states
  * and messages, transitions memoized), storing each state as a 64-bit fingerprint in a table of its
- * own, with the states still to expand kept as varint vectors. Traces are rebuilt through the step
- * function itself. It reports, per `always` property, holds
- * or violated with a shortest (BFS) trace; per `sometimes` property, a witness trace or "never
- * reached"; and deadlocks: states with no send or receive enabled that the model does not mark
- * final.
+ * own, with the states still to expand kept as their vectors in pages of words. Traces are rebuilt
+ * through the step function itself. It reports, per `always` property, holds or violated with a
+ * shortest (BFS) trace; per `sometimes` property, a witness trace or "never reached"; and
+ * deadlocks: states with no send or receive enabled that the model does not mark final.
  *
  * A violating state is not expanded further, and the search goes on until every property is
  * decided or the state space (or a bound) is exhausted.
@@ -19,9 +18,9 @@ import type { Property } from "../core/Property.ts"
 import type { Statelet } from "../core/Statelet.ts"
 import * as Step from "../core/Step.ts"
 import * as Fingerprint from "../core/Fingerprint.ts"
-import * as Codec from "./Codec.ts"
 import { CollapsedSpace, type Visit } from "./Collapse.ts"
 import { Frontier } from "./Frontier.ts"
+import { Judge } from "./Judge.ts"
 import * as Successors from "./Successors.ts"
 import { renameValue } from "./Symmetry.ts"
 import { VisitedTable } from "./VisitedTable.ts"
@@ -163,13 +162,9 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
   assertForgettable(model, Successors.make(model))
   const space = new CollapsedSpace(model, symmetry)
   const nodes = model.system.topology.nodes
-  const always = model.system.properties.filter((p) => p.kind === "always")
-  const sometimes = model.system.properties.filter((p) => p.kind === "sometimes")
-  const violatedAt = new Map<string, number>()
-  const witnessedAt = new Map<string, number>()
+  const judge = new Judge(model)
   const table = new VisitedTable()
   const frontier = new Frontier(strategy === "bfs" ? "fifo" : "lifo")
-  const writer = new Codec.Writer()
   let transitions = 0
   let deepest = 0
   let deadlocks = 0
@@ -179,25 +174,10 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
   let lastProgress = started
   const every = options.progressEvery ?? 1000
 
-  /** Checks the properties of a new state; returns false when it violates one (and must not be expanded). */
-  const judge = (id: number, s: Statelet): boolean => {
-    let ok = true
-    for (const p of always) {
-      if (!p.holds(s as any, nodes)) {
-        if (!violatedAt.has(p.name)) violatedAt.set(p.name, id)
-        ok = false
-      }
-    }
-    for (const p of sometimes) if (!witnessedAt.has(p.name) && p.holds(s as any, nodes)) witnessedAt.set(p.name, id)
-    return ok
-  }
-
   const discovered = (id: number, v: Int32Array, depth: number): void => {
     if (depth > deepest) deepest = depth
-    if (!judge(id, space.view(v))) return
-    writer.reset()
-    space.write(writer, v)
-    frontier.push(id, writer.bytes, writer.length)
+    if (!judge.judge(id, space.view(v))) return
+    frontier.pushWords(id, v, space.size(v))
   }
 
   const start = space.start()
@@ -219,8 +199,7 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
     if (id >= 0) discovered(id, space.successor(current), currentDepth + 1)
   }
 
-  const decided = () => violatedAt.size === always.length && witnessedAt.size === sometimes.length
-  while (frontier.length > 0 && !decided()) {
+  while (frontier.length > 0 && !judge.decided()) {
     if (table.size >= maxStates) {
       incomplete = "max-states"
       break
@@ -229,8 +208,8 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
       incomplete = "interrupted"
       break
     }
-    const { id, bytes } = frontier.pop()!
-    current = space.read(bytes)
+    const id = frontier.popWords()
+    current = frontier.words
     currentId = id
     currentDepth = table.depth(id)
     progress = false
@@ -257,15 +236,21 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
     }
   }
   peakBytes = Math.max(peakBytes, table.bytes() + frontier.bytes())
+  const { violatedAt, witnessedAt } = judge
   return buildReport({ model, space, table, violatedAt, witnessedAt, deadlocks, firstDeadlock, transitions, maxDepth: deepest, incomplete, started, peakBytes, strategy, symmetry })
 }
+
+/** What a report needs of a search's visited table: its states' parents and fingerprints. */
+export type StateTable = Pick<VisitedTable, "size" | "parent" | "fingerprint" | "bytes">
 
 /** What a finished search hands over to become a report. */
 export interface SearchResult {
   readonly model: Model
   /** The state space the search stored fingerprints of (traces are rebuilt through it). */
   readonly space: CollapsedSpace
-  readonly table: VisitedTable
+  readonly table: StateTable
+  /** Bits of the fingerprints the table compares (64 unless said otherwise). */
+  readonly fingerprintBits?: number
   /** The first state found violating each property, and the first reaching each witness. */
   readonly violatedAt: ReadonlyMap<string, number>
   readonly witnessedAt: ReadonlyMap<string, number>
@@ -301,7 +286,7 @@ export const buildReport = (result: SearchResult): CheckReport => {
     incomplete: result.incomplete,
     properties,
     deadlocks: { count: result.deadlocks, trace: firstDeadlock < 0 ? undefined : traceTo(firstDeadlock) },
-    collisionProbability: Fingerprint.collisionProbability(table.size),
+    collisionProbability: Fingerprint.collisionProbability(table.size, result.fingerprintBits),
     bytesPerState: Math.max(result.peakBytes, table.bytes()) / Math.max(1, table.size),
     strategy: result.strategy,
     symmetry: result.symmetry
@@ -316,7 +301,7 @@ export const buildReport = (result: SearchResult): CheckReport => {
  * function, from the concrete state. Messages are matched by content, since ids differ between a
  * representative whose soup was re-sorted and the concrete soup.
  */
-const reconstruct = (model: Model, space: CollapsedSpace, table: VisitedTable, target: number): CheckTrace => {
+const reconstruct = (model: Model, space: CollapsedSpace, table: StateTable, target: number): CheckTrace => {
   const path: Array<number> = []
   for (let id = target; id >= 0; id = table.parent(id)) path.push(id)
   path.reverse()
@@ -337,7 +322,8 @@ const reconstruct = (model: Model, space: CollapsedSpace, table: VisitedTable, t
     let found: { action: Step.Action; next: Int32Array; renaming: ReadonlyMap<string, string> } | undefined
     space.expand(representative, ...table.fingerprint(table.parent(id)), (h, l) => {
       if (found === undefined && h === hi && l === lo) {
-        found = { action: space.action(), next: space.successor(representative).slice(), renaming: space.renaming() }
+        const next = space.successor(representative)
+        found = { action: space.action(), next: next.slice(0, space.size(next)), renaming: space.renaming() }
       }
     })
     if (found === undefined) throw new Error(`internal: state ${id} is not a successor of its parent`)

@@ -23,7 +23,6 @@
  *
  * @since 0.1.0
  */
-import { Buffer } from "node:buffer"
 import * as Fingerprint from "../core/Fingerprint.ts"
 import type { Model } from "../core/Model.ts"
 import type { NamedSend } from "../core/Protocol.ts"
@@ -42,6 +41,20 @@ const fmix = (h: number): number => {
   return h ^ (h >>> 16)
 }
 
+/**
+ * A frozen deep copy of a value: plain objects and arrays are copied (far faster than
+ * `structuredClone` for the small records local states are), other objects are cloned.
+ */
+const frozenCopy = (value: unknown): unknown => {
+  if (typeof value !== "object" || value === null) return value
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy))
+  const prototype = Object.getPrototypeOf(value)
+  if (prototype !== Object.prototype && prototype !== null) return deepFreeze(structuredClone(value))
+  const copy: Record<string, unknown> = {}
+  for (const key of Object.keys(value)) copy[key] = frozenCopy((value as Record<string, unknown>)[key])
+  return Object.freeze(copy)
+}
+
 const deepFreeze = <A>(value: A): A => {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value)
@@ -50,24 +63,68 @@ const deepFreeze = <A>(value: A): A => {
   return value
 }
 
-/** Values of one kind interned to dense ids by their canonical bytes, with a content fingerprint each. */
+/**
+ * Values of one kind interned to dense ids by their canonical bytes, with a content fingerprint
+ * each. The index is an open-addressing table of ids placed by fingerprint, and a match is
+ * confirmed on the bytes themselves: two distinct values never share an id, whatever their
+ * fingerprints.
+ */
 class Interned<V> {
-  private readonly ids = new Map<string, number>()
   readonly values: Array<V> = []
   readonly hi: Array<number> = []
   readonly lo: Array<number> = []
+  /** Every value's canonical bytes, back to back; value `id`'s start at `starts[id]`. */
+  private store = new Uint8Array(1 << 12)
+  private readonly starts: Array<number> = [0]
+  /** id + 1 per slot (0: empty), at most half full. */
+  private slots = new Int32Array(1 << 10)
 
   /** The id of the value whose canonical bytes `w` holds, interning a frozen copy of `value` when new. */
   intern(w: Codec.Writer, value: V): number {
-    const key = Buffer.from(w.bytes.buffer, w.bytes.byteOffset, w.length).toString("latin1")
-    const known = this.ids.get(key)
-    if (known !== undefined) return known
+    const hi = Fingerprint.high(w.bytes, w.length) | 0
+    const lo = Fingerprint.low(w.bytes, w.length) | 0
+    const mask = this.slots.length - 1
+    let i = fmix(lo ^ hi) & mask
+    for (;;) {
+      const occupant = this.slots[i]! - 1
+      if (occupant < 0) break
+      if (this.lo[occupant] === lo && this.hi[occupant] === hi && this.holds(occupant, w)) return occupant
+      i = (i + 1) & mask
+    }
     const id = this.values.length
-    this.ids.set(key, id)
-    this.values.push(deepFreeze(structuredClone(value)))
-    this.hi.push(Fingerprint.high(w.bytes, w.length))
-    this.lo.push(Fingerprint.low(w.bytes, w.length))
+    this.values.push(frozenCopy(value) as V)
+    this.hi.push(hi)
+    this.lo.push(lo)
+    const start = this.starts[id]!
+    if (start + w.length > this.store.length) {
+      const grown = new Uint8Array(2 * (start + w.length))
+      grown.set(this.store)
+      this.store = grown
+    }
+    this.store.set(w.bytes.subarray(0, w.length), start)
+    this.starts.push(start + w.length)
+    this.slots[i] = id + 1
+    if (2 * this.values.length > this.slots.length) this.rehash()
     return id
+  }
+
+  /** Whether value `id`'s bytes are those `w` holds. */
+  private holds(id: number, w: Codec.Writer): boolean {
+    const start = this.starts[id]!
+    if (this.starts[id + 1]! - start !== w.length) return false
+    for (let j = 0; j < w.length; j++) if (this.store[start + j] !== w.bytes[j]) return false
+    return true
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(2 * this.slots.length)
+    const mask = slots.length - 1
+    for (let id = 0; id < this.values.length; id++) {
+      let i = fmix(this.lo[id]! ^ this.hi[id]!) & mask
+      while (slots[i] !== 0) i = (i + 1) & mask
+      slots[i] = id + 1
+    }
+    this.slots = slots
   }
 }
 
@@ -122,8 +179,13 @@ export class CollapsedSpace {
   private readonly messageTo: Array<number> = []
   private readonly sendsByRole: ReadonlyArray<ReadonlyArray<NamedSend>>
   private readonly candidates: ReadonlyMap<string, Candidates>
-  /** Per node, per local id: the sends enabled, as pairs (next local id, message id). */
-  private readonly sendMemo: Array<Array<Int32Array | undefined>>
+  /**
+   * Per node, per local id: 0 when not computed, else where the node's sends in that state start in
+   * `sendPool`, plus one. There they are a count followed by pairs (next local id, message id).
+   */
+  private readonly sendIndex: Array<Int32Array>
+  private sendPool = new Int32Array(1 << 12)
+  private sendPoolSize = 0
   /** Per message, per receiver local id: 0 not computed, -1 not receivable, else next local id + 1. */
   private readonly receiveMemo: Array<Int32Array> = []
   /** Per role, per local id: 0 not computed, else the recovered local id + 1. */
@@ -139,10 +201,17 @@ export class CollapsedSpace {
   private readonly again = new Codec.Writer()
   private envelopes: Array<Array<unknown>> = []
   private viewStatelet: Statelet | undefined
+  /** Per node, the slot the view shows. */
   private viewShows: Array<number> = []
-  private viewShownSoup = 0
+  private viewCrashedStale = true
+  private readonly viewCrashedArray: Array<string> = []
+  /** The soup of the last vector viewed, and per position the entry the view's soup array shows. */
+  private viewSoupWords = new Int32Array(64)
+  private viewSoupSize = 0
+  private viewSoupStale = true
+  private readonly viewSoupArray: Array<unknown> = []
+  private readonly viewSoupShown: Array<number> = []
   private scratch = new Int32Array(64)
-  private readBuffer = new Int32Array(64)
 
   // The step being visited.
   private kind = SEND
@@ -168,7 +237,7 @@ export class CollapsedSpace {
     this.locals = this.roles.map(() => new Interned<unknown>())
     this.sendsByRole = this.roles.map((role) => protocol.sends.filter((t) => t.from === role))
     this.candidates = candidateSources(model, this.semantics)
-    this.sendMemo = this.names.map(() => [])
+    this.sendIndex = this.names.map(() => new Int32Array(16))
     this.recoverMemo = this.roles.map(() => new Int32Array(16))
     this.slotHashes = this.names.map(() => new Int32Array(64))
     this.canonical = symmetry && (model.symmetric ?? []).length > 0 ? Symmetry.make(model) : undefined
@@ -215,7 +284,7 @@ export class CollapsedSpace {
       hi = (hi + this.entryHi(p, v[n + 1 + p]!)) | 0
       lo = (lo + this.entryLo(p, v[n + 1 + p]!)) | 0
     }
-    return [hi >>> 0, lo >>> 0]
+    return [hi, lo]
   }
 
   private slotHi(i: number, slot: number): number {
@@ -267,13 +336,18 @@ export class CollapsedSpace {
     for (let i = 0; i < n; i++) {
       const slot = v[i]!
       if ((slot & 1) === 1) continue
-      const sends = this.sendsOf(i, slot >> 1)
-      if (sends.length === 0) continue
+      const index = this.sendIndex[i]!
+      const id = slot >> 1
+      const known = id < index.length ? index[id]! - 1 : -1
+      const at = known >= 0 ? known : this.computeSends(i, id)
+      const pool = this.sendPool
+      const end = at + 1 + 2 * pool[at]!
+      if (end === at + 1) continue
       const h0 = hi - this.slotHi(i, slot)
       const l0 = lo - this.slotLo(i, slot)
-      for (let j = 0; j < sends.length; j += 2) {
-        const next = sends[j]! << 1
-        const m = sends[j + 1]!
+      for (let j = at + 1; j < end; j += 2) {
+        const next = pool[j]! << 1
+        const m = pool[j + 1]!
         const e = this.active ? m : (m << 1) | 1
         this.visiting(SEND, i, next, m, k)
         this.emit(v, h0 + this.slotHi(i, next) + this.entryHi(k, e), l0 + this.slotLo(i, next) + this.entryLo(k, e), true, visit)
@@ -286,7 +360,10 @@ export class CollapsedSpace {
       const to = this.messageTo[m]!
       const slot = v[to]!
       if ((slot & 1) === 1) continue
-      const r = this.receive(m, slot >> 1)
+      const row = this.receiveMemo[m]
+      const id = slot >> 1
+      const known = row !== undefined && id < row.length ? row[id]! : 0
+      const r = known > 0 ? known - 1 : known < 0 ? -1 : this.computeReceive(m, id)
       if (r < 0) continue
       const next = r << 1
       const h = hi - this.slotHi(to, slot) + this.slotHi(to, next) - this.entryHi(p, e) + (this.active ? 0 : this.entryHi(p, e - 1))
@@ -352,7 +429,7 @@ export class CollapsedSpace {
   }
 
   private emit(v: Int32Array, hi: number, lo: number, progress: boolean, visit: Visit): void {
-    if (this.canonical === undefined) return visit(hi >>> 0, lo >>> 0, progress)
+    if (this.canonical === undefined) return visit(hi | 0, lo | 0, progress)
     // Under symmetry the representative of the successor is a different vector: it is built and
     // fingerprinted in full.
     const raw = this.build(v)
@@ -366,7 +443,7 @@ export class CollapsedSpace {
 
   /**
    * The vector of the successor being visited (its representative, under symmetry). It is valid until
-   * the next call.
+   * the next call, and may be longer than the vector: see `size`.
    */
   successor(v: Int32Array): Int32Array {
     return this.canonical === undefined ? this.build(v) : this.canonicalVector!
@@ -430,7 +507,7 @@ export class CollapsedSpace {
       out[n] = k
       for (let p = 0; p < k; p++) out[base + p] = v[base + p]!
     }
-    return out.subarray(0, base + out[n]!)
+    return out
   }
 
   /** The statelet of a vector, as properties and the step function see it. */
@@ -452,38 +529,74 @@ export class CollapsedSpace {
 
   /**
    * The statelet of a vector as a view that is overwritten by the next call: for reading (properties,
-   * the final-state predicate, encoding) without building a statelet for every state.
+   * the final-state predicate, encoding) without building a statelet for every state. Its soup and
+   * crashed list are built when first read: many properties read local states only.
    */
   view(v: Int32Array): Statelet {
     const n = this.names.length
-    const view = (this.viewStatelet ??= this.statelet(v)) as { locals: Record<string, Record<string, unknown>>; soup: Array<unknown>; crashed: Array<string> }
+    const view = (this.viewStatelet ??= this.makeView())
+    const locals = view.locals as Record<string, Record<string, unknown>>
     // Successive views are mostly of siblings, which differ in a slot or two: only those are written.
     const shown = this.viewShows
-    let crashChanged = false
     for (let i = 0; i < n; i++) {
       const slot = v[i]!
       if (shown[i] === slot) continue
-      if ((shown[i]! & 1) !== (slot & 1)) crashChanged = true
+      if ((shown[i]! & 1) !== (slot & 1)) this.viewCrashedStale = true
       shown[i] = slot
       const r = this.roleOfNode[i]!
-      view.locals[this.roles[r]!]![this.names[i]!] = this.locals[r]!.values[slot >> 1]
-    }
-    if (crashChanged) {
-      view.crashed.length = 0
-      for (let i = 0; i < n; i++) if ((v[i]! & 1) === 1) view.crashed.push(this.names[i]!)
+      locals[this.roles[r]!]![this.names[i]!] = this.locals[r]!.values[slot >> 1]
     }
     const k = v[n]!
-    if (view.soup.length !== k) view.soup.length = k
+    if (this.viewSoupWords.length < k) this.viewSoupWords = new Int32Array(2 * k)
+    for (let p = 0; p < k; p++) this.viewSoupWords[p] = v[n + 1 + p]!
+    this.viewSoupSize = k
+    this.viewSoupStale = true
+    return view
+  }
+
+  private makeView(): Statelet {
+    const locals: Record<string, Record<string, unknown>> = {}
+    for (const role of this.roles) locals[role] = {}
+    for (let i = 0; i < this.names.length; i++) locals[this.roles[this.roleOfNode[i]!]!]![this.names[i]!] = undefined
+    const space = this
+    return {
+      locals: locals as Statelet["locals"],
+      get soup() {
+        return space.viewSoup() as Statelet["soup"]
+      },
+      get crashed() {
+        return space.viewCrashed()
+      }
+    }
+  }
+
+  /** The soup of the view, brought up to date with the last vector viewed. */
+  private viewSoup(): ReadonlyArray<unknown> {
+    const soup = this.viewSoupArray
+    if (!this.viewSoupStale) return soup
+    this.viewSoupStale = false
+    const k = this.viewSoupSize
+    const shown = this.viewSoupShown
+    if (soup.length !== k) soup.length = k
     for (let p = 0; p < k; p++) {
-      const e = v[n + 1 + p]!
-      if (shown[n + 1 + p] === e) continue
-      shown[n + 1 + p] = e
-      view.soup[p] = this.envelope(p, e)
+      const e = this.viewSoupWords[p]!
+      if (shown[p] === e) continue
+      shown[p] = e
+      soup[p] = this.envelope(p, e)
     }
     // Positions past the soup are forgotten, so a later, longer soup rewrites them.
-    for (let p = k; p < this.viewShownSoup; p++) shown[n + 1 + p] = -1
-    this.viewShownSoup = k
-    return view as unknown as Statelet
+    for (let p = k; p < shown.length; p++) shown[p] = -1
+    return soup
+  }
+
+  /** The crashed nodes of the view, brought up to date with the last vector viewed. */
+  private viewCrashed(): ReadonlyArray<string> {
+    if (this.viewCrashedStale) {
+      this.viewCrashedStale = false
+      this.viewCrashedArray.length = 0
+      for (let i = 0; i < this.names.length; i++) if ((this.viewShows[i]! & 1) === 1) this.viewCrashedArray.push(this.names[i]!)
+    }
+    return this.viewCrashedArray
   }
 
   private envelope(p: number, e: number): unknown {
@@ -496,24 +609,9 @@ export class CollapsedSpace {
     return envelope
   }
 
-  /** Appends a vector's varint encoding. */
-  write(w: Codec.Writer, v: Int32Array): void {
-    for (let i = 0; i < v.length; i++) w.varint(v[i]!)
-  }
-
-  /** Reads a vector written by `write`, into a buffer that the next call overwrites. */
-  read(bytes: Uint8Array): Int32Array {
-    const r = new Codec.Reader(bytes)
-    let length = 0
-    while (r.pos < bytes.length) {
-      if (length === this.readBuffer.length) {
-        const grown = new Int32Array(2 * length)
-        grown.set(this.readBuffer)
-        this.readBuffer = grown
-      }
-      this.readBuffer[length++] = r.varint()
-    }
-    return this.readBuffer.subarray(0, length)
+  /** How many words of `v` are its vector: the node slots, the soup's size, the soup. */
+  size(v: Int32Array): number {
+    return this.names.length + 1 + v[this.names.length]!
   }
 
   /** How many distinct local states and messages have been interned. */
@@ -524,6 +622,11 @@ export class CollapsedSpace {
   private internLocal(role: number, local: unknown): number {
     this.writer.reset()
     this.codec.encodeLocal(this.writer, this.roles[role]!, local)
+    return this.internEncoded(role, local)
+  }
+
+  /** Interns a local state whose canonical bytes `writer` holds. */
+  private internEncoded(role: number, local: unknown): number {
     const before = this.locals[role]!.values.length
     const id = this.locals[role]!.intern(this.writer, local)
     if (id === before) this.hashSlots(role, id)
@@ -539,23 +642,32 @@ export class CollapsedSpace {
     return id
   }
 
-  /** Throws unless two evaluations of a transition gave the same local state. */
-  private assertSame(role: number, first: unknown, second: unknown, context: () => string): void {
-    this.writer.reset()
-    this.codec.encodeLocal(this.writer, this.roles[role]!, first)
+  /**
+   * Interns the local state that two evaluations of a transition gave, and throws unless they gave
+   * the same one.
+   */
+  private internSame(role: number, first: unknown, second: unknown, context: () => string): number {
     this.again.reset()
     this.codec.encodeLocal(this.again, this.roles[role]!, second)
+    this.writer.reset()
+    this.codec.encodeLocal(this.writer, this.roles[role]!, first)
     const same = this.writer.length === this.again.length && this.writer.bytes.subarray(0, this.writer.length).every((b, i) => b === this.again.bytes[i])
     if (!same) {
       throw new ModelError(
         `${context()}: the step returned ${JSON.stringify(first)} and then ${JSON.stringify(second)}: transitions must be functions of their arguments (no clocks, randomness or I/O)`
       )
     }
+    return this.internEncoded(role, first)
   }
 
-  private sendsOf(i: number, id: number): Int32Array {
-    const known = this.sendMemo[i]![id]
-    if (known !== undefined) return known
+  /** Computes the sends of node `i` in local state `id` into `sendPool`; returns where they start. */
+  private computeSends(i: number, id: number): number {
+    let index = this.sendIndex[i]!
+    if (id >= index.length) {
+      const grown = new Int32Array(2 * (id + 1))
+      grown.set(index)
+      index = this.sendIndex[i] = grown
+    }
     const role = this.roleOfNode[i]!
     const node = this.names[i]!
     const local = this.locals[role]!.values[id]
@@ -571,24 +683,30 @@ export class CollapsedSpace {
           const reason = first._tag === "Violated" ? first.violation.reason : ""
           throw new ModelError(`${context()}: ${reason} (a candidate the transition declares must be a message it may send)`)
         }
-        this.assertSame(role, first.local, second.local, context)
-        out.push(this.internLocal(role, first.local), this.internMessage({ tag: t.tag, from: node, to: c.to, payload: c.msg }))
+        out.push(this.internSame(role, first.local, second.local, context), this.internMessage({ tag: t.tag, from: node, to: c.to, payload: c.msg }))
       }
     }
-    const sends = Int32Array.from(out)
-    this.sendMemo[i]![id] = sends
-    return sends
+    const at = this.sendPoolSize
+    if (at + 1 + out.length > this.sendPool.length) {
+      const grown = new Int32Array(2 * (at + 1 + out.length))
+      grown.set(this.sendPool)
+      this.sendPool = grown
+    }
+    this.sendPool[at] = out.length / 2
+    this.sendPool.set(out, at + 1)
+    this.sendPoolSize = at + 1 + out.length
+    index[id] = at + 1
+    return at
   }
 
-  private receive(m: number, id: number): number {
+  /** Computes and remembers the local state receiver of message `m` goes to from local state `id` (-1: refused). */
+  private computeReceive(m: number, id: number): number {
     let row = this.receiveMemo[m]
     if (row === undefined || row.length <= id) {
       const grown = new Int32Array(Math.max(16, 2 * (id + 1)))
       if (row !== undefined) grown.set(row)
       row = this.receiveMemo[m] = grown
     }
-    const known = row[id]!
-    if (known !== 0) return known < 0 ? -1 : known - 1
     const message = this.messages.values[m]!
     const role = this.roleOfNode[this.messageTo[m]!]!
     const local = this.locals[role]!.values[id]
@@ -602,8 +720,7 @@ export class CollapsedSpace {
       row[id] = -1
       return -1
     }
-    this.assertSame(role, first.local, second.local, context)
-    const next = this.internLocal(role, first.local)
+    const next = this.internSame(role, first.local, second.local, context)
     row[id] = next + 1
     return next
   }

@@ -1,39 +1,56 @@
 /**
- * The states waiting to be expanded, as encoded bytes in pages of one megabyte: a FIFO for
- * breadth-first search, a LIFO for depth-first search. Each entry is the state's id and its bytes.
- * Pages are released as they empty, so memory follows the frontier, not the whole state space.
+ * The states waiting to be expanded, in pages of one megabyte: a FIFO for breadth-first search, a
+ * LIFO for depth-first search. An entry is a state's id and its content: the words of a state
+ * vector (`pushWords`, `popWords`), or bytes (`push`, `pop`). Pages are released as they empty, so
+ * memory follows the frontier, not the whole state space.
  *
  * @since 0.1.0
  */
 
-const pageSize = 1 << 20
+const pageWords = 1 << 18
 
-// Written out byte by byte: a DataView per entry costs more than the entry.
-const writeInt32 = (page: Uint8Array, at: number, v: number) => {
-  page[at] = v & 0xff
-  page[at + 1] = (v >>> 8) & 0xff
-  page[at + 2] = (v >>> 16) & 0xff
-  page[at + 3] = v >>> 24
-}
-
-const readInt32 = (page: Uint8Array, at: number): number =>
-  page[at]! | (page[at + 1]! << 8) | (page[at + 2]! << 16) | (page[at + 3]! << 24)
-
-/** A queue or stack of (id, encoded state). */
+/** A queue or stack of (id, content). */
 export class Frontier {
-  private pages: Array<Uint8Array> = []
-  /** Per page, the offsets where its entries start, for popping from the back. */
-  private starts: Array<Array<number>> = []
+  /**
+   * Each page as words. An entry is [id, byte length, content padded to whole words, the entry's
+   * size in words]: the size at its end lets a stack find where its last entry starts.
+   */
+  private pages: Array<Int32Array> = []
+  /** Per page, where its entries end (the last page's end is `writePos`). */
+  private ends: Array<number> = []
   private readPage = 0
   private readPos = 0
   private writePos = 0
+  /** Where the entry `take` removed last starts in its page. */
+  private taken = 0
   /** Entries currently held. */
   length = 0
+  /**
+   * The content of the entry `popWords` took last, as words. It is overwritten by the next pop, and
+   * may be longer than the entry (callers know their vectors' lengths).
+   */
+  words = new Int32Array(64)
 
   constructor(readonly order: "fifo" | "lifo") {}
 
   /**
-   * Adds an entry.
+   * Adds an entry whose content is the first `length` words of `words`.
+   *
+   * @example
+   * const q = new Frontier("fifo")
+   * q.pushWords(7, Int32Array.of(3, 1, 4), 3)
+   * q.popWords() // => 7
+   * [...q.words.subarray(0, 3)] // => [3, 1, 4]
+   */
+  pushWords(id: number, words: Int32Array, length: number): void {
+    const page = this.reserve(id, 4 * length, length)
+    const at = this.writePos + 2
+    for (let i = 0; i < length; i++) page[at + i] = words[i]!
+    this.finish(page, length)
+  }
+
+  /**
+   * Adds an entry whose content is the first `length` bytes of `bytes`.
    *
    * @example
    * const q = new Frontier("fifo")
@@ -41,67 +58,85 @@ export class Frontier {
    * q.pop()?.id // => 7
    */
   push(id: number, bytes: Uint8Array, length = bytes.length): void {
-    const need = 8 + length
-    let page = this.pages[this.pages.length - 1]
-    if (page === undefined || this.writePos + need > page.length) {
-      page = new Uint8Array(Math.max(pageSize, need))
-      this.pages.push(page)
-      this.starts.push([])
-      this.writePos = 0
-    }
-    const at = this.writePos
-    this.starts[this.starts.length - 1]!.push(at)
-    writeInt32(page, at, id)
-    writeInt32(page, at + 4, length)
-    if (length <= 32) for (let i = 0; i < length; i++) page[at + 8 + i] = bytes[i]!
-    else page.set(bytes.subarray(0, length), at + 8)
-    this.writePos += need
-    this.length++
+    const words = (length + 3) >>> 2
+    const page = this.reserve(id, length, words)
+    new Uint8Array(page.buffer, page.byteOffset + 4 * (this.writePos + 2), length).set(bytes.subarray(0, length))
+    this.finish(page, words)
   }
 
-  /** Takes the next entry (oldest for FIFO, newest for LIFO), or undefined when empty. */
+  /** Takes the next entry (oldest for FIFO, newest for LIFO) into `words`; returns its id, or -1 when empty. */
+  popWords(): number {
+    const page = this.take()
+    if (page === undefined) return -1
+    const at = this.taken
+    const length = (page[at + 1]! + 3) >>> 2
+    if (this.words.length < length) this.words = new Int32Array(2 * length)
+    const words = this.words
+    for (let i = 0; i < length; i++) words[i] = page[at + 2 + i]!
+    return page[at]!
+  }
+
+  /** Takes the next entry (oldest for FIFO, newest for LIFO) with its bytes, or undefined when empty. */
   pop(): { id: number; bytes: Uint8Array } | undefined {
-    if (this.length === 0) return undefined
-    this.length--
-    return this.order === "fifo" ? this.popFront() : this.popBack()
-  }
-
-  private popFront() {
-    let starts = this.starts[this.readPage]!
-    while (this.readPos >= starts.length) {
-      // A fully read page is released; the write page is kept.
-      this.pages[this.readPage] = new Uint8Array(0)
-      this.starts[this.readPage] = []
-      this.readPage++
-      this.readPos = 0
-      starts = this.starts[this.readPage]!
-    }
-    const page = this.pages[this.readPage]!
-    const at = starts[this.readPos++]!
-    const id = readInt32(page, at)
-    const length = readInt32(page, at + 4)
-    return { id, bytes: page.subarray(at + 8, at + 8 + length) }
-  }
-
-  private popBack() {
-    for (;;) {
-      const starts = this.starts[this.starts.length - 1]!
-      if (starts.length > 0) {
-        const page = this.pages[this.pages.length - 1]!
-        const at = starts.pop()!
-        const id = readInt32(page, at)
-        const length = readInt32(page, at + 4)
-        this.writePos = at
-        return { id, bytes: page.slice(at + 8, at + 8 + length) }
-      }
-      this.pages.pop()
-      this.starts.pop()
-      this.writePos = this.pages.length === 0 ? 0 : this.pages[this.pages.length - 1]!.length
-    }
+    const page = this.take()
+    if (page === undefined) return undefined
+    const at = this.taken
+    const bytes = new Uint8Array(page.buffer, page.byteOffset + 4 * (at + 2), page[at + 1]!)
+    // A stack's entry is overwritten by the next push: it is copied out.
+    return { id: page[at]!, bytes: this.order === "fifo" ? bytes : bytes.slice() }
   }
 
   /** Bytes held by the pages. */
   bytes(): number {
     return this.pages.reduce((sum, p) => sum + p.byteLength, 0)
+  }
+
+  /** Starts an entry of `words` content words with its id and byte length; returns its page. */
+  private reserve(id: number, byteLength: number, words: number): Int32Array {
+    let page = this.pages[this.pages.length - 1]
+    if (page === undefined || this.writePos + words + 3 > page.length) {
+      if (page !== undefined) this.ends[this.pages.length - 1] = this.writePos
+      page = new Int32Array(Math.max(pageWords, words + 3))
+      this.pages.push(page)
+      this.ends.push(0)
+      this.writePos = 0
+    }
+    page[this.writePos] = id
+    page[this.writePos + 1] = byteLength
+    return page
+  }
+
+  private finish(page: Int32Array, words: number): void {
+    page[this.writePos + 2 + words] = words + 3
+    this.writePos += words + 3
+    this.length++
+  }
+
+  /** Removes the next entry and returns its page, with `taken` where it starts; undefined when empty. */
+  private take(): Int32Array | undefined {
+    if (this.length === 0) return undefined
+    this.length--
+    if (this.order === "fifo") {
+      const last = this.pages.length - 1
+      while (this.readPos >= (this.readPage === last ? this.writePos : this.ends[this.readPage]!)) {
+        // A fully read page is released; the write page is kept.
+        this.pages[this.readPage] = new Int32Array(0)
+        this.readPage++
+        this.readPos = 0
+      }
+      const page = this.pages[this.readPage]!
+      this.taken = this.readPos
+      this.readPos += ((page[this.readPos + 1]! + 3) >>> 2) + 3
+      return page
+    }
+    while (this.writePos === 0) {
+      this.pages.pop()
+      this.ends.pop()
+      this.writePos = this.ends[this.pages.length - 1]!
+    }
+    const page = this.pages[this.pages.length - 1]!
+    this.writePos -= page[this.writePos - 1]!
+    this.taken = this.writePos
+    return page
   }
 }

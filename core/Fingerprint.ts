@@ -48,10 +48,10 @@ export const high = (bytes: Uint8Array, length: number): number => murmur(bytes,
 export const low = (bytes: Uint8Array, length: number): number => murmur(bytes, length, 0x2545f491)
 
 /**
- * An upper bound on the probability that some two of `n` distinct states share a 64-bit
- * fingerprint (the birthday bound n²/2⁶⁵).
+ * An upper bound on the probability that some two of `n` distinct states share a fingerprint of
+ * `bits` bits (the birthday bound n²/2^(bits+1); 64 bits unless said otherwise).
  *
  * @example
  * collisionProbability(1e6) < 1e-7 // => true
  */
-export const collisionProbability = (n: number): number => Math.min(1, (n * n) / 2 ** 65)
+export const collisionProbability = (n: number, bits = 64): number => Math.min(1, (n * n) / 2 ** (bits + 1))

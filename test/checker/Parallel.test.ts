@@ -36,6 +36,19 @@ describe("Parallel", () => {
     }
   })
 
+  it("grows its shared table in the middle of a level, losing no state", async () => {
+    const parameters = { participants: 4 }
+    const model = Protocols.modelOf("tpc-bench", parameters)
+    // 256 slots fill within the first levels: successors that find the table full wait for it to grow.
+    const report = await Parallel.checkParallel(model, source("tpc-bench", parameters), { workers: 2, initialSlots: 1 << 8 })
+    assert.strictEqual(report.states, 8545)
+    assert.isUndefined(report.incomplete)
+    assert.deepStrictEqual(
+      report.properties.map((p) => p.status),
+      Checker.check(model).properties.map((p) => p.status)
+    )
+  })
+
   it("gives counterexamples that the simulator replays into the violation", async () => {
     const name = "tpc-bench/commit-on-any-yes"
     const { model, parallel } = await both(name, { participants: 3 })

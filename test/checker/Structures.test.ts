@@ -3,6 +3,7 @@ import { assert, describe, it } from "vitest"
 import * as Codec from "../../checker/Codec.ts"
 import * as Fingerprint from "../../core/Fingerprint.ts"
 import { Frontier } from "../../checker/Frontier.ts"
+import { FULL, KNOWN, SharedTable } from "../../checker/SharedTable.ts"
 import { VisitedTable } from "../../checker/VisitedTable.ts"
 import * as Calculator from "../../protocols/Calculator/index.ts"
 import * as TwoPhaseCommit from "../../protocols/TwoPhaseCommit/index.ts"
@@ -20,13 +21,57 @@ describe("VisitedTable", () => {
     assert.strictEqual(table.size, n)
     assert.strictEqual(table.parent(12345), 12344)
     assert.strictEqual(table.depth(12345), 12345)
-    assert.deepStrictEqual(table.fingerprint(7), [(7 * 2654435761) >>> 0, 7])
+    assert.deepStrictEqual(table.fingerprint(7), [(7 * 2654435761) | 0, 7])
+    // The fingerprint (0, 0) (state 0 above), which marks an empty slot, is a state like any other.
+    assert.strictEqual(table.add(0, 0, 4, 1), -1)
+    assert.deepStrictEqual(table.fingerprint(0), [0, 0])
     // Same low half, different high half: distinct states.
     assert.notStrictEqual(table.add(1, 5, -1, 0), -1)
   })
 })
 
+describe("SharedTable", () => {
+  it("gives dense ids, finds known fingerprints from another opening of the same memory, and grows", () => {
+    let table = SharedTable.create(1 << 8)
+    const other = SharedTable.open(table.memory)
+    const ids: Array<number> = []
+    for (let i = 0; i < 150; i++) ids.push((i % 2 === 0 ? table : other).add(i * 2654435761, i * 2 + 1, i - 1, i))
+    assert.deepStrictEqual(ids, Array.from({ length: 150 }, (_, i) => i))
+    // Three quarters of 256 slots: the table answers FULL instead of growing under other threads.
+    let full = 0
+    for (let i = 150; i < 300; i++) if (table.add(i * 2654435761, i * 2 + 1, 0, 1) === FULL) full++
+    assert.strictEqual(table.size, 192)
+    assert.strictEqual(full, 300 - 192)
+    table = table.grown()
+    for (let i = 0; i < 192; i++) assert.strictEqual(table.add(i * 2654435761, i * 2 + 1, 0, 0), KNOWN, `state ${i} survives growth`)
+    assert.isAtLeast(table.add(7, 8, 3, 4), 192)
+    assert.strictEqual(table.parent(5), 4)
+    assert.strictEqual(table.depth(5), 5)
+    assert.deepStrictEqual(table.fingerprint(5), [(5 * 2654435761) | 0, 11])
+    // Fingerprints differing in the lowest bit only are one state here (63-bit fingerprints), and the report says so.
+    assert.strictEqual(table.add(7, 9, 0, 0), KNOWN)
+    assert.isAbove(table.collisionProbability(), Fingerprint.collisionProbability(table.size))
+  })
+})
+
 describe("Frontier", () => {
+  it("keeps vectors as words, in order, across pages, both ways", () => {
+    for (const order of ["fifo", "lifo"] as const) {
+      const f = new Frontier(order)
+      const count = 100_000
+      for (let i = 0; i < count; i++) f.pushWords(i, Int32Array.of(i, -i, i % 7, 1 << 30), 1 + (i % 4))
+      const seen: Array<number> = []
+      for (let id = f.popWords(); id >= 0; id = f.popWords()) {
+        seen.push(id)
+        const expected = [id, -id, id % 7, 1 << 30].slice(0, 1 + (id % 4))
+        assert.deepStrictEqual([...f.words.subarray(0, expected.length)], expected)
+      }
+      assert.strictEqual(seen.length, count)
+      assert.deepStrictEqual(seen.slice(0, 3), order === "fifo" ? [0, 1, 2] : [count - 1, count - 2, count - 3])
+      assert.strictEqual(f.length, 0)
+    }
+  })
+
   it("is first-in first-out across pages, and releases what it has read", () => {
     const q = new Frontier("fifo")
     const big = new Uint8Array(300_000)

@@ -1,0 +1,195 @@
+/**
+ * The visited table of a search that several threads run at once: an open-addressing hash table of
+ * fingerprints in shared memory, where each thread adds the states it finds and learns, atomically,
+ * whether another thread found them first. The state whose slot a thread claims is that thread's to
+ * expand. Per state it keeps, as `VisitedTable` does, the fingerprint, the parent's id and the
+ * depth.
+ *
+ * A slot is two words: the fingerprint's high half and its low half with the lowest bit set, so
+ * that a low word is never 0 (empty) or 2 (being written): fingerprints here have 63 bits. A thread
+ * claims an empty slot by swapping its low word from 0 to 2, writes the high half, then publishes
+ * the low half; a thread that meets a slot being written waits for it. The table does not grow
+ * while threads add to it: an add that would fill it past three quarters answers `FULL`, and the
+ * coordinating thread doubles the table (`grown`) between rounds, ahead of time when the next round
+ * is likely not to fit (`fits`).
+ *
+ * @since 0.1.0
+ */
+import * as Fingerprint from "../core/Fingerprint.ts"
+
+/** What `add` answers for a state that was there already. */
+export const KNOWN = -1
+/** What `add` answers when the table is too full to take a new state. */
+export const FULL = -2
+
+const BUSY = 2
+/** Words of `control`: the number of ids handed out. */
+const COUNT = 0
+
+/** The shared memory of a table, which a worker thread receives to open the same table. */
+export interface SharedTableMemory {
+  readonly control: SharedArrayBuffer
+  readonly slots: SharedArrayBuffer
+  readonly hi: SharedArrayBuffer
+  readonly lo: SharedArrayBuffer
+  readonly parents: SharedArrayBuffer
+  readonly depths: SharedArrayBuffer
+}
+
+const homeOf = (hi: number, lo: number, bits: number): number => {
+  let h = lo ^ Math.imul(hi ^ (hi >>> 16), 0x45d9f3b)
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b)
+  return (h ^ (h >>> 16)) >>> (32 - bits)
+}
+
+/** Ids are handed out up to three quarters of the slots, plus room for threads that raced past the check. */
+const limitOf = (slots: number): number => (slots >>> 2) * 3
+const SLACK = 256
+
+/** A visited table in shared memory. */
+export class SharedTable {
+  private readonly control: Int32Array
+  private readonly slots: Int32Array
+  private readonly hi: Int32Array
+  private readonly lo: Int32Array
+  private readonly parents: Int32Array
+  private readonly depths: Uint16Array
+  private readonly bits: number
+  private readonly limit: number
+
+  /**
+   * A new, empty table with `slots` slots (a power of two).
+   *
+   * @example
+   * const t = SharedTable.create(1 << 10)
+   * [t.add(1, 2, -1, 0), t.add(1, 2, -1, 0), SharedTable.open(t.memory).add(1, 4, 0, 1)] // => [0, -1, 1]
+   */
+  static create(slots: number): SharedTable {
+    const ids = limitOf(slots) + SLACK
+    return new SharedTable({
+      control: new SharedArrayBuffer(16),
+      slots: new SharedArrayBuffer(8 * slots),
+      hi: new SharedArrayBuffer(4 * ids),
+      lo: new SharedArrayBuffer(4 * ids),
+      parents: new SharedArrayBuffer(4 * ids),
+      depths: new SharedArrayBuffer(2 * ids)
+    })
+  }
+
+  /** The table whose memory another thread created. */
+  static open(memory: SharedTableMemory): SharedTable {
+    return new SharedTable(memory)
+  }
+
+  private constructor(readonly memory: SharedTableMemory) {
+    this.control = new Int32Array(memory.control)
+    this.slots = new Int32Array(memory.slots)
+    this.hi = new Int32Array(memory.hi)
+    this.lo = new Int32Array(memory.lo)
+    this.parents = new Int32Array(memory.parents)
+    this.depths = new Uint16Array(memory.depths)
+    this.bits = Math.log2(this.slots.length / 2)
+    this.limit = limitOf(this.slots.length / 2)
+  }
+
+  /** How many distinct states have been added. */
+  get size(): number {
+    return Math.min(Atomics.load(this.control, COUNT), this.hi.length)
+  }
+
+  /** Adds a state unless its fingerprint is there; returns its new id, `KNOWN`, or `FULL`. */
+  add(hi: number, lo: number, parent: number, depth: number): number {
+    hi |= 0
+    const key = lo | 1
+    const slots = this.slots
+    const mask = (1 << this.bits) - 1
+    let i = homeOf(hi, key, this.bits)
+    for (;;) {
+      const at = 2 * i
+      let l = Atomics.load(slots, at + 1)
+      if (l === 0) {
+        if (Atomics.load(this.control, COUNT) >= this.limit) return FULL
+        l = Atomics.compareExchange(slots, at + 1, 0, BUSY)
+        if (l === 0) {
+          Atomics.store(slots, at, hi)
+          const id = Atomics.add(this.control, COUNT, 1)
+          this.hi[id] = hi
+          this.lo[id] = lo
+          this.parents[id] = parent
+          this.depths[id] = Math.min(depth, 0xffff)
+          Atomics.store(slots, at + 1, key)
+          return id
+        }
+      }
+      while (l === BUSY) l = Atomics.load(slots, at + 1)
+      if (l === key && Atomics.load(slots, at) === hi) return KNOWN
+      i = (i + 1) & mask
+    }
+  }
+
+  /**
+   * A table with twice the slots and the same states, for the coordinating thread to make while no
+   * other thread uses this one.
+   */
+  grown(): SharedTable {
+    const next = SharedTable.create(2 << this.bits)
+    const size = this.size
+    Atomics.store(next.control, COUNT, size)
+    next.hi.set(this.hi.subarray(0, size))
+    next.lo.set(this.lo.subarray(0, size))
+    next.parents.set(this.parents.subarray(0, size))
+    next.depths.set(this.depths.subarray(0, size))
+    const mask = (1 << next.bits) - 1
+    // The old slots are in order of home slot, so the new ones are written almost in order.
+    for (let at = 0; at < this.slots.length; at += 2) {
+      const key = this.slots[at + 1]!
+      if (key === 0) continue
+      const hi = this.slots[at]!
+      let i = homeOf(hi, key, next.bits)
+      while (next.slots[2 * i + 1] !== 0) i = (i + 1) & mask
+      next.slots[2 * i] = hi
+      next.slots[2 * i + 1] = key
+    }
+    return next
+  }
+
+  /** Whether `count` more states fit before the table answers `FULL`. */
+  fits(count: number): boolean {
+    return this.size + count <= this.limit
+  }
+
+  /** The parent id of state `id` (-1 for an initial state). */
+  parent(id: number): number {
+    return this.parents[id]!
+  }
+
+  /** The depth of state `id`. */
+  depth(id: number): number {
+    return this.depths[id]!
+  }
+
+  /** The fingerprint of state `id`, as two signed 32-bit halves. */
+  fingerprint(id: number): readonly [number, number] {
+    return [this.hi[id]!, this.lo[id]!]
+  }
+
+  /** The high half of the fingerprint of state `id`. */
+  high(id: number): number {
+    return this.hi[id]!
+  }
+
+  /** The low half of the fingerprint of state `id`. */
+  low(id: number): number {
+    return this.lo[id]!
+  }
+
+  /** Bytes held by the table and its per-state arrays. */
+  bytes(): number {
+    return this.slots.byteLength + 14 * this.hi.length
+  }
+
+  /** The probability bound that two distinct states of the table shared a fingerprint (63 bits here). */
+  collisionProbability(): number {
+    return Fingerprint.collisionProbability(this.size, 63)
+  }
+}
