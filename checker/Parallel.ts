@@ -154,7 +154,10 @@ export const serve = async (): Promise<void> => {
     retrying.set(v.subarray(0, size), 2)
     pending.pushWords(currentId, retrying, size + 2)
   }
-  const reply = (): LevelReply => {
+  /** Ends a round: the states found become the frontier, and the round's figures are reported. */
+  const endRound = (): LevelReply => {
+    frontier = next
+    next = new Frontier("fifo")
     const out: LevelReply = {
       kind: "level",
       transitions,
@@ -164,8 +167,8 @@ export const serve = async (): Promise<void> => {
       violated: [...judge.violatedAt],
       witnessed: [...judge.witnessedAt],
       pending: pending.length,
-      frontier: next.length,
-      frontierBytes: next.bytes() + pending.bytes(),
+      frontier: frontier.length,
+      frontierBytes: frontier.bytes() + pending.bytes(),
       stopped
     }
     transitions = 0
@@ -219,10 +222,7 @@ export const serve = async (): Promise<void> => {
       case "level": {
         depth = command.depth
         expandLevel()
-        frontier = next
-        next = new Frontier("fifo")
-        const r = reply()
-        return answer({ ...r, frontier: frontier.length, frontierBytes: frontier.bytes() + pending.bytes() })
+        return answer(endRound())
       }
       case "table": {
         // The new level is in `frontier` already: retried states join it.
@@ -230,10 +230,7 @@ export const serve = async (): Promise<void> => {
         depth = command.depth
         next = frontier
         retryPending()
-        frontier = next
-        next = new Frontier("fifo")
-        const r = reply()
-        return answer({ ...r, frontier: frontier.length, frontierBytes: frontier.bytes() + pending.bytes() })
+        return answer(endRound())
       }
       case "give": {
         const states: Array<readonly [number, Int32Array]> = []
