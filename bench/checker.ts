@@ -5,8 +5,10 @@
  * states (`bench/checker/PlainBfs.ts`) measured in the same process. Both must find exactly the
  * closed-form number of states, or the benchmark fails. protoweave runs twice per N: on one thread,
  * and with its states expanded in two worker threads (`checker/Parallel.ts`); the ratio uses the
- * faster of the two and says which. Absolute figures vary with the machine; the ratio much less.
- * The last line is `ratio N=7: <protoweave states/s ÷ plain-JS states/s>`.
+ * faster of the two and says which. Each row also gives the CPU time the run used (all threads),
+ * and each N a CPU ratio (plain-JS CPU time ÷ protoweave's on one thread), which swings less than
+ * wall-clock rates on a shared machine. The last line is
+ * `ratio N=7: <protoweave states/s ÷ plain-JS states/s>`.
  */
 import * as Checker from "../checker/Checker.ts"
 import * as Parallel from "../checker/Parallel.ts"
@@ -21,14 +23,26 @@ if (unknown.length > 0) {
 }
 const sizes = args.includes("--n8") ? [5, 6, 7, 8] : [5, 6, 7]
 
-/** One side's run on one N. */
+/** One side's run on one N: wall-clock and CPU milliseconds (of every thread of the process). */
 interface Measured {
   readonly states: number
   readonly ms: number
+  readonly cpuMs: number
   readonly bytesPerState: number
 }
 
-const protoweave = (n: number): Measured => measured(n, Checker.check(TpcBench.model(n)))
+/** CPU milliseconds used by the process while `run` runs, with its result. */
+const timed = <A>(run: () => A): { readonly value: A; readonly cpuMs: number } => {
+  const before = process.cpuUsage()
+  const value = run()
+  const used = process.cpuUsage(before)
+  return { value, cpuMs: (used.user + used.system) / 1000 }
+}
+
+const protoweave = (n: number): Measured => {
+  const { value, cpuMs } = timed(() => Checker.check(TpcBench.model(n)))
+  return measured(n, value, cpuMs)
+}
 
 const source = (n: number): Parallel.ModelSource => ({
   specifier: new URL("../protocols/TpcBench/index.ts", import.meta.url).href,
@@ -36,10 +50,14 @@ const source = (n: number): Parallel.ModelSource => ({
   args: [n]
 })
 
-const protoweaveParallel = async (n: number): Promise<Measured> =>
-  measured(n, await Parallel.checkParallel(TpcBench.model(n), source(n), { workers: 2 }))
+const protoweaveParallel = async (n: number): Promise<Measured> => {
+  const before = process.cpuUsage()
+  const report = await Parallel.checkParallel(TpcBench.model(n), source(n), { workers: 2 })
+  const used = process.cpuUsage(before)
+  return measured(n, report, (used.user + used.system) / 1000)
+}
 
-const measured = (n: number, report: Checker.CheckReport): Measured => {
+const measured = (n: number, report: Checker.CheckReport, cpuMs: number): Measured => {
   // A benchmark that explored something else than the whole, correct model measures nothing.
   const wrong = [
     ...(report.incomplete === undefined ? [] : [`the search stopped early (${report.incomplete})`]),
@@ -47,12 +65,12 @@ const measured = (n: number, report: Checker.CheckReport): Measured => {
     ...(report.deadlocks.count === 0 ? [] : [`${report.deadlocks.count} deadlocks`])
   ]
   if (wrong.length > 0) throw new Error(`bench:checker: protoweave on N=${n}: ${wrong.join(", ")}`)
-  return { states: report.states, ms: report.elapsedMs, bytesPerState: report.bytesPerState }
+  return { states: report.states, ms: report.elapsedMs, cpuMs, bytesPerState: report.bytesPerState }
 }
 
 const plain = (n: number): Measured => {
-  const r = plainBfs(n)
-  return { states: r.states, ms: r.ms, bytesPerState: r.bytesPerState }
+  const { value: r, cpuMs } = timed(() => plainBfs(n))
+  return { states: r.states, ms: r.ms, cpuMs, bytesPerState: r.bytesPerState }
 }
 
 const rate = (m: Measured) => (m.states * 1000) / m.ms
@@ -60,7 +78,7 @@ const rate = (m: Measured) => (m.states * 1000) / m.ms
 const count = (n: number) => Math.round(n).toLocaleString("en-US")
 
 const row = (label: string, m: Measured) =>
-  `  ${label.padEnd(10)}  ${count(m.states).padStart(11)} states  ${(m.ms / 1000).toFixed(2).padStart(8)} s  ${count(rate(m)).padStart(10)} states/s  ${m.bytesPerState.toFixed(1).padStart(7)} B/state`
+  `  ${label.padEnd(10)}  ${count(m.states).padStart(11)} states  ${(m.ms / 1000).toFixed(2).padStart(8)} s  ${count(rate(m)).padStart(10)} states/s  ${m.bytesPerState.toFixed(1).padStart(7)} B/state  ${(m.cpuMs / 1000).toFixed(2).padStart(7)} s CPU`
 
 const assertExpected = (label: string, n: number, m: Measured) => {
   const expected = TpcBench.expectedStates(n)
@@ -92,5 +110,7 @@ for (const n of sizes) {
   console.log(
     `  ratio       ${ratios.get(n)!.toFixed(3)} (protoweave states/s, ${best === parallel ? "2 worker threads" : "one thread"}, ÷ plain-JS states/s)`
   )
+  // On a shared machine wall-clock rates swing with the load; CPU time per state is steadier.
+  console.log(`  CPU ratio   ${(theirs.cpuMs / single.cpuMs).toFixed(3)} (plain-JS CPU time ÷ protoweave's, one thread)`)
 }
 console.log(`ratio N=7: ${ratios.get(7)!.toFixed(3)}`)
