@@ -136,6 +136,8 @@ interface Message {
   readonly payload: unknown
 }
 
+const noRenaming: ReadonlyMap<string, string> = new Map()
+
 /** The kinds of step, as the collapsed space records the step it is visiting. */
 const SEND = 0
 const RECEIVE = 1
@@ -221,6 +223,16 @@ export class CollapsedSpace {
   private position = 0
   private canonicalVector: Int32Array | undefined
   private canonicalRenaming: ReadonlyMap<string, string> = new Map()
+  /** The symmetric groups, with the vector slot of each member, in the group's order. */
+  private readonly groups: ReadonlyArray<Symmetry.Group & { readonly slots: Int32Array }>
+  private readonly order: ReadonlyMap<string, number>
+  /** Per group, per local id of its role: the local state masked, as JSON (a signature's first part). */
+  private readonly maskedLocals: Array<Array<string>>
+  /** Per group, per (message id, active, sent by the node, received by it): the entry's signature. */
+  private readonly entrySignatures: Array<Array<string>>
+  /** Per group and renaming: per role the renamed local ids + 1, and the renamed message ids + 1. */
+  private readonly renamings: Array<Map<string, { readonly locals: Array<Int32Array>; messages: Int32Array }>>
+  private renamed = [new Int32Array(64), new Int32Array(64)]
 
   constructor(readonly model: Model, symmetry: boolean) {
     const { protocol, topology } = model.system
@@ -241,6 +253,11 @@ export class CollapsedSpace {
     this.recoverMemo = this.roles.map(() => new Int32Array(16))
     this.slotHashes = this.names.map(() => new Int32Array(64))
     this.canonical = symmetry && (model.symmetric ?? []).length > 0 ? Symmetry.make(model) : undefined
+    this.groups = this.canonical === undefined ? [] : Symmetry.groups(model).map((g) => ({ ...g, slots: Int32Array.from(g.ids, (n) => this.nodeIndex.get(n)!) }))
+    this.order = this.nodeIndex
+    this.maskedLocals = this.groups.map(() => [])
+    this.entrySignatures = this.groups.map(() => [])
+    this.renamings = this.groups.map(() => new Map())
   }
 
   /** The initial state (its representative, under symmetry). */
@@ -430,15 +447,138 @@ export class CollapsedSpace {
 
   private emit(v: Int32Array, hi: number, lo: number, progress: boolean, visit: Visit): void {
     if (this.canonical === undefined) return visit(hi | 0, lo | 0, progress)
-    // Under symmetry the representative of the successor is a different vector: it is built and
+    // Under symmetry the successor's representative may be a different vector: then it is built and
     // fingerprinted in full.
     const raw = this.build(v)
-    const c = this.canonical(this.statelet(raw))
-    const canonicalVector = this.vectorOf(c.state)
-    this.canonicalVector = canonicalVector
-    this.canonicalRenaming = c.renaming
-    const [h, l] = this.fingerprint(canonicalVector)
+    const canonical = this.canonicalize(raw)
+    if (canonical === raw) {
+      this.canonicalVector = raw
+      this.canonicalRenaming = noRenaming
+      return visit(hi | 0, lo | 0, progress)
+    }
+    this.canonicalVector = canonical
+    const [h, l] = this.fingerprint(canonical)
     visit(h, l, progress)
+  }
+
+  /**
+   * The representative of vector `v` under the model's symmetric groups: `v` itself when its nodes
+   * are in signature order already. It is the vector of `Symmetry.make`'s representative of `v`'s
+   * statelet (tested), computed on interned ids: signatures, masked values and renamed values are
+   * remembered per id. The renaming is left in `canonicalRenaming`.
+   */
+  private canonicalize(v: Int32Array): Int32Array {
+    const n = this.names.length
+    let current = v
+    let renaming: Map<string, string> | undefined
+    this.groups.forEach((group, g) => {
+      const k = current[n]!
+      const signatures = new Map<string, string>()
+      group.ids.forEach((node, i) => {
+        const slot = group.slots[i]!
+        const entries: Array<string> = []
+        for (let p = 0; p < k; p++) {
+          const e = current[n + 1 + p]!
+          const m = this.active ? e : e >> 1
+          const message = this.messages.values[m]!
+          const from = message.from === node
+          const to = message.to === node
+          if (from || to) entries.push(this.entrySignature(g, m, this.active || (e & 1) === 1, from, to))
+        }
+        signatures.set(node, Symmetry.nodeSignature(this.maskedLocal(g, current[slot]! >> 1), entries))
+      })
+      const sorted = Symmetry.sortBySignature(group.ids, (node) => signatures.get(node)!)
+      if (sorted === undefined) return
+      const map = new Map(sorted.map((old, i) => [old, group.ids[i]!]))
+      renaming ??= new Map()
+      for (const [from, to] of map) if (from !== to) renaming.set(from, to)
+      current = this.rename(current, g, sorted, map)
+    })
+    this.canonicalRenaming = renaming ?? noRenaming
+    return current
+  }
+
+  private maskedLocal(g: number, id: number): string {
+    const known = this.maskedLocals[g]![id]
+    if (known !== undefined) return known
+    const group = this.groups[g]!
+    const value = this.locals[this.roles.indexOf(group.role)]!.values[id]
+    return (this.maskedLocals[g]![id] = JSON.stringify(Symmetry.mask(value, group.members)))
+  }
+
+  private entrySignature(g: number, m: number, active: boolean, from: boolean, to: boolean): string {
+    const key = 8 * m + (active ? 4 : 0) + (from ? 2 : 0) + (to ? 1 : 0)
+    const known = this.entrySignatures[g]![key]
+    if (known !== undefined) return known
+    const message = this.messages.values[m]!
+    // The signature only asks whether the node is an endpoint: any endpoint-shaped name will do.
+    const node = from ? message.from : to ? message.to : ""
+    return (this.entrySignatures[g]![key] = Symmetry.entrySignature({ ...message, active }, node, this.groups[g]!.members))
+  }
+
+  /**
+   * Vector `v` with group `g`'s nodes renamed by `map` (node `sorted[i]` becomes the group's `i`-th
+   * node): every local state and message renamed, the group's slots permuted, the soup re-sorted
+   * (in `active` mode). Written into one of two buffers, alternately.
+   */
+  private rename(v: Int32Array, g: number, sorted: ReadonlyArray<string>, map: ReadonlyMap<string, string>): Int32Array {
+    const n = this.names.length
+    const k = v[n]!
+    const group = this.groups[g]!
+    const key = sorted.join(" ")
+    let memo = this.renamings[g]!.get(key)
+    if (memo === undefined) {
+      memo = { locals: this.roles.map(() => new Int32Array(0)), messages: new Int32Array(0) }
+      this.renamings[g]!.set(key, memo)
+    }
+    const buffer = this.renamed[0] === v ? 1 : 0
+    if (this.renamed[buffer]!.length < n + 1 + k) this.renamed[buffer] = new Int32Array(2 * (n + 1 + k))
+    const out = this.renamed[buffer]!
+    const sources = new Int32Array(n)
+    for (let j = 0; j < n; j++) sources[j] = j
+    group.ids.forEach((_, i) => (sources[group.slots[i]!] = this.nodeIndex.get(sorted[i]!)!))
+    for (let j = 0; j < n; j++) {
+      const slot = v[sources[j]!]!
+      out[j] = (this.renamedLocal(memo, this.roleOfNode[j]!, slot >> 1, group, map) << 1) | (slot & 1)
+    }
+    out[n] = k
+    for (let p = 0; p < k; p++) {
+      const e = v[n + 1 + p]!
+      out[n + 1 + p] = this.active ? this.renamedMessage(memo, e, group, map) : (this.renamedMessage(memo, e >> 1, group, map) << 1) | (e & 1)
+    }
+    if (this.active) out.subarray(n + 1, n + 1 + k).sort()
+    return out
+  }
+
+  private renamedLocal(memo: { readonly locals: Array<Int32Array> }, role: number, id: number, group: Symmetry.Group, map: ReadonlyMap<string, string>): number {
+    let row = memo.locals[role]!
+    if (id < row.length && row[id] !== 0) return row[id]! - 1
+    if (id >= row.length) {
+      const grown = new Int32Array(Math.max(16, 2 * (id + 1)))
+      grown.set(row)
+      row = memo.locals[role] = grown
+    }
+    const renamed = this.internLocal(role, Symmetry.renameValue(this.locals[role]!.values[id], map, group.members, this.order))
+    row[id] = renamed + 1
+    return renamed
+  }
+
+  private renamedMessage(memo: { messages: Int32Array }, m: number, group: Symmetry.Group, map: ReadonlyMap<string, string>): number {
+    if (m < memo.messages.length && memo.messages[m] !== 0) return memo.messages[m]! - 1
+    if (m >= memo.messages.length) {
+      const grown = new Int32Array(Math.max(16, 2 * (m + 1)))
+      grown.set(memo.messages)
+      memo.messages = grown
+    }
+    const message = this.messages.values[m]!
+    const renamed = this.internMessage({
+      tag: message.tag,
+      from: map.get(message.from) ?? message.from,
+      to: map.get(message.to) ?? message.to,
+      payload: Symmetry.renameValue(message.payload, map, group.members, this.order)
+    })
+    memo.messages[m] = renamed + 1
+    return renamed
   }
 
   /**

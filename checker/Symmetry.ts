@@ -51,23 +51,26 @@ export const renameValue = (
   return value
 }
 
+/** A set of interchangeable nodes: their role, their ids in topology order, and the ids as a set. */
+export interface Group {
+  readonly role: string
+  readonly ids: ReadonlyArray<string>
+  readonly members: ReadonlySet<string>
+}
+
 /**
- * The function from a state to its representative, for the model's symmetric roles (identity when
- * there are none).
+ * The model's groups of interchangeable nodes, checked: each group's nodes play one role of the
+ * protocol and start in states that are renamings of each other.
  *
  * @example
  * import * as Calculator from "../protocols/Calculator/index.ts"
- * const canonical = make({ system: Calculator.system({ clients: 2, servers: 1 }), symmetric: ["client"] })
- * const s = { locals: { client: { c1: { pending: [{ peer: "s1", args: [1, 2] }] }, c2: { pending: [] } }, server: { s1: { pending: [] } } }, soup: [], crashed: [] }
- * canonical(s).renaming.get("c1") // => "c2"
+ * groups({ system: Calculator.system({ clients: 2, servers: 1 }), symmetric: ["client"] })[0]?.ids // => ["c1", "c2"]
  */
-export const make = (model: Model): ((s: Statelet) => Canonical) => {
-  const declared = model.symmetric ?? []
-  const none = new Map<string, string>()
-  if (declared.length === 0) return (state) => ({ state, renaming: none })
+export const groups = (model: Model): ReadonlyArray<Group> => {
   const { topology } = model.system
   const nodesOf = topology.nodes as Record<string, ReadonlyArray<string>>
-  const groups = declared.map((group) => {
+  const order = new Map(topology.all.map((n, i) => [n, i]))
+  return (model.symmetric ?? []).map((group) => {
     if (typeof group !== "string") {
       const roles = new Set(group.map((n) => topology.roleOf.get(n)))
       if (roles.has(undefined)) throw new Error(`symmetric nodes ${JSON.stringify(group)}: ${group.filter((n) => !topology.roleOf.has(n)).join(", ")} is not a node of "${model.system.protocol.label}"`)
@@ -76,7 +79,6 @@ export const make = (model: Model): ((s: Statelet) => Canonical) => {
       // Nodes of one role can still start differently (a world's nodes all play its one role):
       // interchangeable nodes must start in states that are renamings of each other.
       const initialOf = (n: string) => (topology.initial.has(n) ? topology.initial.get(n) : model.system.protocol.roles[role]!.initial)
-      const order = new Map(topology.all.map((n, i) => [n, i]))
       for (const other of group.slice(1)) {
         const swap = new Map([
           [group[0]!, other],
@@ -92,35 +94,68 @@ export const make = (model: Model): ((s: Statelet) => Canonical) => {
     if (ids === undefined) throw new Error(`symmetric role "${group}" is not a role of "${model.system.protocol.label}"`)
     return { role: group, ids, members: new Set(ids) }
   })
-  const order = new Map(topology.all.map((n, i) => [n, i]))
+}
 
-  const mask = (value: unknown, members: ReadonlySet<string>): unknown => {
-    if (typeof value === "string") return members.has(value) ? "*" : value
-    if (Array.isArray(value)) return value.map((v) => mask(v, members))
-    if (typeof value === "object" && value !== null) {
-      const out: Record<string, unknown> = {}
-      for (const k of Object.keys(value).sort()) out[members.has(k) ? "*" : k] = mask((value as Record<string, unknown>)[k], members)
-      return out
-    }
-    return value
+/**
+ * A value with the node ids of a group replaced by `*` and record keys sorted: what a node's
+ * signature sees, so that renaming the group does not change it.
+ *
+ * @example
+ * mask({ to: "p2", votes: { p2: "yes" } }, new Set(["p1", "p2"])) // => { to: "*", votes: { "*": "yes" } }
+ */
+export const mask = (value: unknown, members: ReadonlySet<string>): unknown => {
+  if (typeof value === "string") return members.has(value) ? "*" : value
+  if (Array.isArray(value)) return value.map((v) => mask(v, members))
+  if (typeof value === "object" && value !== null) {
+    const out: Record<string, unknown> = {}
+    for (const k of Object.keys(value).sort()) out[members.has(k) ? "*" : k] = mask((value as Record<string, unknown>)[k], members)
+    return out
   }
+  return value
+}
 
+/**
+ * The signature of one soup entry as seen from a node of a group: whether the node sends it and
+ * receives it, its tag, whether it is active, and its payload and endpoints masked. A node's
+ * signature is its masked local state with the sorted signatures of its entries.
+ */
+export const entrySignature = (
+  m: { readonly from: string; readonly to: string; readonly tag: string; readonly active: boolean; readonly payload: unknown },
+  node: string,
+  members: ReadonlySet<string>
+): string => JSON.stringify([m.from === node, m.to === node, m.tag, m.active, mask(m.payload, members), mask([m.from, m.to], members)])
+
+/** A node's signature: its masked local state, as JSON, with the sorted signatures of its soup entries. */
+export const nodeSignature = (maskedLocal: string, entries: Array<string>): string => `[${maskedLocal},${JSON.stringify(entries.sort())}]`
+
+/**
+ * The function from a state to its representative, for the model's symmetric roles (identity when
+ * there are none).
+ *
+ * @example
+ * import * as Calculator from "../protocols/Calculator/index.ts"
+ * const canonical = make({ system: Calculator.system({ clients: 2, servers: 1 }), symmetric: ["client"] })
+ * const s = { locals: { client: { c1: { pending: [{ peer: "s1", args: [1, 2] }] }, c2: { pending: [] } }, server: { s1: { pending: [] } } }, soup: [], crashed: [] }
+ * canonical(s).renaming.get("c1") // => "c2"
+ */
+export const make = (model: Model): ((s: Statelet) => Canonical) => {
+  const none = new Map<string, string>()
+  const declared = groups(model)
+  if (declared.length === 0) return (state) => ({ state, renaming: none })
+  const order = new Map(model.system.topology.all.map((n, i) => [n, i]))
   return (s) => {
     let current = s
     const renaming = new Map<string, string>()
-    for (const { role, ids, members } of groups) {
+    for (const { role, ids, members } of declared) {
       const locals = current.locals as Record<string, Record<string, unknown>>
       const signature = (node: string) =>
-        JSON.stringify([
-          mask(locals[role]![node], members),
-          current.soup
-            .filter((m) => m.from === node || m.to === node)
-            .map((m) => JSON.stringify([m.from === node, m.to === node, m.tag, m.active, mask(m.payload, members), mask([m.from, m.to], members)]))
-            .sort()
-        ])
+        nodeSignature(
+          JSON.stringify(mask(locals[role]![node], members)),
+          current.soup.filter((m) => m.from === node || m.to === node).map((m) => entrySignature(m, node, members))
+        )
       const signatures = new Map(ids.map((n) => [n, signature(n)]))
-      const sorted = [...ids].sort((a, b) => (signatures.get(a)! < signatures.get(b)! ? -1 : signatures.get(a)! > signatures.get(b)! ? 1 : 0))
-      if (sorted.every((n, i) => n === ids[i])) continue
+      const sorted = sortBySignature(ids, (n) => signatures.get(n)!)
+      if (sorted === undefined) continue
       const map = new Map(sorted.map((old, i) => [old, ids[i]!]))
       // Renamings of different roles touch disjoint ids, so they compose by union.
       for (const [from, to] of map) if (from !== to) renaming.set(from, to)
@@ -143,4 +178,13 @@ export const make = (model: Model): ((s: Statelet) => Canonical) => {
     }
     return { state: current, renaming }
   }
+}
+
+/**
+ * A group's nodes sorted by signature (ties keep their order), or undefined when they are in order
+ * already. The node at position `i` of the result is renamed to the `i`-th id of the group.
+ */
+export const sortBySignature = (ids: ReadonlyArray<string>, signature: (node: string) => string): ReadonlyArray<string> | undefined => {
+  const sorted = [...ids].sort((a, b) => (signature(a) < signature(b) ? -1 : signature(a) > signature(b) ? 1 : 0))
+  return sorted.every((n, i) => n === ids[i]) ? undefined : sorted
 }

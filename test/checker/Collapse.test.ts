@@ -9,6 +9,7 @@ import * as Codec from "../../checker/Codec.ts"
 import { CollapsedSpace } from "../../checker/Collapse.ts"
 import { ModelError } from "../../checker/Successors.ts"
 import * as Successors from "../../checker/Successors.ts"
+import * as Symmetry from "../../checker/Symmetry.ts"
 import type { Model } from "../../core/Model.ts"
 import * as Protocol from "../../core/Protocol.ts"
 import type { Statelet } from "../../core/Statelet.ts"
@@ -77,7 +78,57 @@ const levelsCollapsed = (model: Model, depth: number): Array<number> => {
 
 const faulty = { ...Step.allFaults, maxCrashed: 1, maxDuplicates: 1 }
 
+/**
+ * Under symmetry, every successor's representative — computed on interned ids — must be the vector
+ * of `Symmetry.make`'s representative of the successor's statelet, with the same renaming. Returns
+ * how many successors were renamed (so that the comparison is not vacuous).
+ */
+const compareRepresentatives = (model: Model, depth: number): number => {
+  const space = new CollapsedSpace(model, true)
+  const canonical = Symmetry.make(model)
+  const start = space.start()
+  const seen = new Set([`${start.hi}:${start.lo}`])
+  let level: Array<[Int32Array, number, number]> = [[start.vector, start.hi, start.lo]]
+  let renamed = 0
+  for (let d = 0; d < depth && level.length > 0; d++) {
+    const next: Array<[Int32Array, number, number]> = []
+    for (const [v, hi, lo] of level) {
+      space.expand(v, hi, lo, (h, l) => {
+        const built = space.successor(v)
+        const representative = built.slice(0, space.size(built))
+        const stepped = Step.step(space.semantics, space.statelet(v), space.action())
+        assert.strictEqual(stepped._tag, "Stepped")
+        if (stepped._tag !== "Stepped") return
+        // With the active soup the space forgets consumed messages, so its statelets hold none.
+        const successor = model.soup === "active" ? { ...stepped.statelet, soup: stepped.statelet.soup.filter((m) => m.active) } : stepped.statelet
+        const expected = canonical(successor)
+        assert.deepStrictEqual([...representative], [...space.vectorOf(expected.state)])
+        assert.deepStrictEqual([...space.renaming()], [...expected.renaming])
+        assert.deepStrictEqual(space.fingerprint(representative), [h, l])
+        if (expected.renaming.size > 0) renamed++
+        const k = `${h}:${l}`
+        if (seen.has(k)) return
+        seen.add(k)
+        next.push([representative, h, l])
+      })
+    }
+    level = next
+  }
+  return renamed
+}
+
 describe("CollapsedSpace", () => {
+  it("computes under symmetry the representatives that Symmetry.make gives on statelets", async () => {
+    const { model: delegating } = await import("../../protocols/DelegatingCalculator/index.ts")
+    const cases: ReadonlyArray<readonly [string, Model, number]> = [
+      ["two-phase commit, 3 participants, history soup, every fault", { ...TwoPhaseCommit.model({ participants: 3, rounds: 1 }), faults: faulty }, 4],
+      ["tpc-bench, 4 participants, active soup", { ...TpcBench.model(4), symmetric: ["participant"] }, 10],
+      ["calculator, 3 clients, active soup", { ...Calculator.model({ clients: 3, servers: 1 }), soup: "active" }, 6],
+      ["a world, nodes given by id", { ...delegating({ clients: 3, depth: 5 }), symmetric: [["c1", "c2", "c3"]] }, 6]
+    ]
+    for (const [name, model, depth] of cases) assert.isAbove(compareRepresentatives(model, depth), 10, name)
+  })
+
   const cases: ReadonlyArray<readonly [string, Model, number]> = [
     ["tpc-bench, N = 3, active soup", TpcBench.model(3), 40],
     ["two-phase commit, history soup, every fault", { ...TwoPhaseCommit.model({ participants: 2, rounds: 1 }), faults: faulty }, 8],
