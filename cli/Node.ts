@@ -108,7 +108,8 @@ export const node = (input: {
           }),
           (e) => new UsageError({ message: e.message })
         )
-        const outcome = yield* running.finished
+        // A node whose journal fails stops with the reason, as bad input does: exit 2, one line.
+        const outcome = yield* Effect.mapError(running.finished, (e) => new UsageError({ message: e.message }))
         yield* Console.log(JSON.stringify({ time: Date.now(), event: "finished", node: input.id, ...outcome, stats: running.stats }))
         yield* linger < 0 ? Effect.never : Effect.sleep(linger)
         return outcome

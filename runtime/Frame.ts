@@ -22,9 +22,28 @@ export class FrameError extends Error {
  * Array.from(encode(new Uint8Array([7, 8]))) // => [0, 0, 0, 2, 7, 8]
  */
 export const encode = (body: Uint8Array): Uint8Array => {
-  const out = new Uint8Array(4 + body.length)
-  new DataView(out.buffer).setUint32(0, body.length)
+  const out = Buffer.allocUnsafe(4 + body.length)
+  out.writeUInt32BE(body.length, 0)
   out.set(body, 4)
+  return out
+}
+
+/**
+ * Several frames, one after the other, in one buffer: a batch costs one socket write.
+ *
+ * @example
+ * Array.from(encodeAll([Uint8Array.of(1), Uint8Array.of(2, 3)])) // => [0, 0, 0, 1, 1, 0, 0, 0, 2, 2, 3]
+ */
+export const encodeAll = (bodies: ReadonlyArray<Uint8Array>): Uint8Array => {
+  let size = 0
+  for (const body of bodies) size += 4 + body.length
+  const out = Buffer.allocUnsafe(size)
+  let offset = 0
+  for (const body of bodies) {
+    out.writeUInt32BE(body.length, offset)
+    out.set(body, offset + 4)
+    offset += 4 + body.length
+  }
   return out
 }
 
@@ -47,6 +66,8 @@ export class Reader {
     return this.buffer.length
   }
 
+  // Frames are views into the received chunks, not copies: a chunk is never written to once the
+  // socket has handed it over, and a frame is decoded before the next chunk arrives.
   push(chunk: Uint8Array): Array<Uint8Array> {
     let data: Uint8Array
     if (this.buffer.length === 0) data = chunk
@@ -63,10 +84,10 @@ export class Reader {
         throw new FrameError(`a frame of ${length} bytes announced, above the limit of ${this.maxFrame}`)
       }
       if (data.length - offset - 4 < length) break
-      frames.push(data.slice(offset + 4, offset + 4 + length))
+      frames.push(data.subarray(offset + 4, offset + 4 + length))
       offset += 4 + length
     }
-    this.buffer = offset === data.length ? new Uint8Array(0) : data.slice(offset)
+    this.buffer = offset === data.length ? new Uint8Array(0) : data.subarray(offset)
     return frames
   }
 }

@@ -10,6 +10,10 @@
  * fails its length or checksum and is cut off, since nothing that depended on it can have left the
  * node: a message leaves only after the sync that covers it.
  *
+ * A write or flush that fails stops the journal for good: every later append throws and every
+ * sync fails, and `whenFailed` tells its owner, which must stop rather than wait for a sync that
+ * will never come.
+ *
  * @since 0.1.0
  */
 import * as fs from "node:fs"
@@ -73,8 +77,13 @@ export type JournalRecord =
 
 const header = 8
 
-/** Flushes that take less than this on average (in ms) run on the main thread; slower ones in the thread pool. */
-const inlineFlushMs = 5
+/**
+ * Flushes that take less than this on average (in ms) run on the main thread; slower ones in the
+ * thread pool. A flush of tmpfs or of a disk cache takes microseconds, less than the hand-off to
+ * the thread pool and back; a flush of a real disk takes milliseconds, during which the node
+ * should go on reading and appending, so that the next flush covers all of that.
+ */
+const inlineFlushMs = 0.5
 
 /**
  * The bytes of one record: length, CRC-32 of the body, JSON body.
@@ -130,10 +139,26 @@ export const fileOf = (dataDir: string, node: string): string => path.join(dataD
 /** Reads a journal file's records without opening it for writing (for traces). */
 export const read = (file: string): ReadonlyArray<JournalRecord> => decodeRecords(fs.readFileSync(file)).records
 
+/** How a journal flushes its file to disk: calls `done` once it has, or with the error. */
+export type Flush = (fd: number, done: (error: Error | null) => void) => void
+
+/** How a journal is opened. */
+export interface JournalOptions {
+  /** Whether `sync` flushes to disk (default true); off only for measurements that say so. */
+  readonly durable?: boolean
+  /**
+   * How the file is flushed (default: `fdatasync`, on the main thread while flushes are fast and in
+   * the thread pool when they are slow). Tests put one here that holds a flush back or fails it.
+   */
+  readonly flush?: Flush
+}
+
 /** An open journal, appending to its file. */
 export class Journal {
-  /** Encoded records not yet written to the file. */
-  private pending: Array<Uint8Array> = []
+  /** The JSON texts of records not yet written to the file. */
+  private pending: Array<string> = []
+  /** Where records are encoded before their write, kept from one write to the next. */
+  private buffer = Buffer.allocUnsafe(1 << 16)
   private writeScheduled = false
   /** Called once the records appended before them are in the file. */
   private afterWrite: Array<() => void> = []
@@ -143,6 +168,7 @@ export class Journal {
   private syncing = false
   private waiters: Array<{ readonly target: number; readonly resume: (error: Error | undefined) => void }> = []
   private failure: Error | undefined
+  private failureListeners: Array<(error: Error) => void> = []
   private closed = false
   /** A running average of how long a flush takes, in ms. */
   private flushMs = 0
@@ -151,20 +177,21 @@ export class Journal {
     readonly file: string,
     private fd: number,
     /** Whether `sync` flushes to disk; off only for measurements that say so. */
-    readonly durable: boolean
+    readonly durable: boolean,
+    private readonly flushFile: Flush | undefined
   ) {}
 
   /**
    * Opens (creating) the journal at `file`, cutting off a torn tail, and returns it with the
    * records it holds.
    */
-  static open(file: string, options: { readonly durable?: boolean } = {}): { readonly journal: Journal; readonly records: ReadonlyArray<JournalRecord> } {
+  static open(file: string, options: JournalOptions = {}): { readonly journal: Journal; readonly records: ReadonlyArray<JournalRecord> } {
     fs.mkdirSync(path.dirname(file), { recursive: true })
     const existing = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0)
     const { records, intact } = decodeRecords(existing)
     if (intact < existing.length) fs.truncateSync(file, intact)
     const fd = fs.openSync(file, "a")
-    return { journal: new Journal(file, fd, options.durable ?? true), records }
+    return { journal: new Journal(file, fd, options.durable ?? true, options.flush), records }
   }
 
   /**
@@ -198,9 +225,31 @@ export class Journal {
    */
   append(record: JournalRecord): void {
     if (this.failure !== undefined) throw this.failure
-    this.pending.push(encodeRecord(record))
+    this.pending.push(JSON.stringify(record))
     this.appended++
     this.scheduleWrite()
+  }
+
+  /** The error that stopped the journal, if a write or flush failed: it refuses every append since. */
+  get failed(): Error | undefined {
+    return this.failure
+  }
+
+  /**
+   * Calls `f` with the error once a write or flush fails (at once if one has): from then on the
+   * journal refuses appends and fails every sync, so whoever depends on it must stop.
+   */
+  whenFailed(f: (error: Error) => void): void {
+    if (this.failure !== undefined) return f(this.failure)
+    this.failureListeners.push(f)
+  }
+
+  private fail(error: Error): void {
+    if (this.failure !== undefined) return
+    this.failure = error
+    const listeners = this.failureListeners
+    this.failureListeners = []
+    for (const f of listeners) f(error)
   }
 
   /**
@@ -245,16 +294,34 @@ export class Journal {
   private write(): void {
     if (this.pending.length > 0 && this.failure === undefined) {
       try {
-        fs.writeSync(this.fd, this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending))
+        fs.writeSync(this.fd, this.encodePending())
         this.written = this.appended
       } catch (e) {
-        this.failure = e as Error
+        this.fail(e as Error)
       }
     }
     this.pending = []
     const after = this.afterWrite
     this.afterWrite = []
     for (const f of after) f()
+  }
+
+  /** The pending records' bytes (`encodeRecord` of each), in the reused buffer. */
+  private encodePending(): Uint8Array {
+    let offset = 0
+    for (const text of this.pending) {
+      const most = header + 3 * text.length
+      if (offset + most > this.buffer.length) {
+        const grown = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, offset + most))
+        this.buffer.copy(grown, 0, 0, offset)
+        this.buffer = grown
+      }
+      const length = this.buffer.write(text, offset + header)
+      this.buffer.writeUInt32BE(length, offset)
+      this.buffer.writeUInt32BE(crc32(this.buffer.subarray(offset + header, offset + header + length)), offset + 4)
+      offset += header + length
+    }
+    return this.buffer.subarray(0, offset)
   }
 
   /** Resolves the waiters that the file now covers, syncing it first when durable. */
@@ -271,15 +338,13 @@ export class Journal {
     const done = (error: Error | null) => {
       this.flushMs = 0.8 * this.flushMs + 0.2 * (performance.now() - began)
       this.syncing = false
-      if (error !== null) this.failure ??= error
+      if (error !== null) this.fail(error)
       else this.durableCount = Math.max(this.durableCount, target)
+      if (this.closed) return
       this.resolve(this.durableCount)
       this.flush()
     }
-    // A fast flush (tmpfs, most SSDs) runs on this thread: handing it to the thread pool and back
-    // costs more CPU and latency than the flush itself. A slow one (on average above
-    // `inlineFlushMs`) goes to the thread pool, so that the node goes on reading and appending
-    // while the disk works, and the next flush covers all of that.
+    if (this.flushFile !== undefined) return this.flushFile(this.fd, done)
     if (this.flushMs >= inlineFlushMs) return fs.fdatasync(this.fd, done)
     let error: Error | null = null
     try {
@@ -291,10 +356,16 @@ export class Journal {
   }
 
   private resolve(upTo: number): void {
-    const ready = this.waiters.filter((w) => w.target <= upTo || this.failure !== undefined)
-    if (ready.length === 0) return
-    this.waiters = this.waiters.filter((w) => !ready.includes(w))
-    for (const w of ready) w.resume(this.failure)
+    const failed = this.failure !== undefined
+    let ready: Array<(error: Error | undefined) => void> | undefined
+    let kept = 0
+    for (const w of this.waiters) {
+      if (failed || w.target <= upTo) (ready ??= []).push(w.resume)
+      else this.waiters[kept++] = w
+    }
+    if (ready === undefined) return
+    this.waiters.length = kept
+    for (const resume of ready) resume(this.failure)
   }
 
   /** Writes what is pending (without syncing it) and closes the file. */

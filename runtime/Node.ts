@@ -17,8 +17,13 @@
  * every step appended in the meantime (group commit). Nothing leaves the node before it is
  * durable — messages, acknowledgements, the program's end — so a crash before a sync loses only
  * steps that nobody outside the node has seen, as if the node had crashed before taking them.
- * Acknowledgements are cumulative and sent a few milliseconds after the messages they cover
+ * The messages one sync releases to a peer leave in one sealed frame (a batch) and one socket
+ * write. Acknowledgements are cumulative and sent a few milliseconds after the messages they cover
  * (`ackDelayMs`), so that one acknowledgement frame covers every message of a busy link.
+ *
+ * A journal that cannot be written or synced stops the node: its links close, its program is
+ * interrupted, and `finished` fails with a `NodeError` saying why, since nothing the node does
+ * from then on could be made durable.
  *
  * Every frame a node receives is checked — sealed with the session key, a known tag its role
  * receives, sent by a node of the role that sends it, a payload that decodes with the tag's
@@ -26,19 +31,22 @@
  * reason; the connection of a frame that breaks the stream (oversized, unsealed) is closed, and
  * the node goes on serving.
  *
+ * The network side runs in socket and timer callbacks; Effect is the program's side: the program
+ * is a fiber, and the driver's `send` and `receive` are effects that resume it.
+ *
  * @since 0.1.0
  */
-import * as NodeSocket from "@effect/platform-node-shared/NodeSocket"
-import * as NodeSocketServer from "@effect/platform-node-shared/NodeSocketServer"
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import { randomBytes } from "node:crypto"
+import * as net from "node:net"
 import * as Program from "../core/Program.ts"
 import type { ProtocolViolation } from "../core/ProtocolViolation.ts"
 import * as Step from "../core/Step.ts"
@@ -46,7 +54,8 @@ import type { System } from "../core/System.ts"
 import type { Cluster, ClusterNode } from "./Cluster.ts"
 import * as ClusterFile from "./Cluster.ts"
 import * as Frame from "./Frame.ts"
-import { Journal, fileOf, type JournalRecord } from "./Journal.ts"
+import * as Handshake from "./Handshake.ts"
+import { type Flush, Journal, fileOf, type JournalRecord } from "./Journal.ts"
 import * as Transport from "./Transport.ts"
 import * as Wire from "./Wire.ts"
 
@@ -66,6 +75,11 @@ export interface NodeOptions {
   readonly dataDir: string
   /** Sync the journal before a message leaves (default true). Off only for measurements that say so. */
   readonly durable?: boolean
+  /**
+   * How the journal flushes its file to disk (default: `fdatasync`). Tests put one here that holds
+   * a flush back, to see what waits for it, or fails it.
+   */
+  readonly flush?: Flush
   /** Rewrite the journal as a snapshot at start (it then no longer holds the history a trace needs). */
   readonly compact?: boolean
   readonly maxFrame?: number
@@ -89,6 +103,8 @@ export interface Stats {
   consumed: number
   duplicates: number
   acknowledged: number
+  /** Acknowledgement frames this node sent (each covers every message held before it). */
+  acknowledgements: number
   /** Frames refused (each is also logged with its reason). */
   rejected: number
   connections: number
@@ -107,14 +123,18 @@ export interface RunningNode {
   readonly incarnation: number
   readonly port: number
   readonly stats: Readonly<Stats>
-  /** Completes when the program has ended and every message it sent has been acknowledged. */
-  readonly finished: Effect.Effect<Outcome>
+  /**
+   * Completes when the program has ended and every message it sent has been acknowledged; fails
+   * when the journal cannot be written or synced, which stops the node.
+   */
+  readonly finished: Effect.Effect<Outcome, NodeError>
   /** The node's current local state. */
   readonly local: () => unknown
 }
 
 /**
- * A node that cannot start: a journal of another node, an address in use, a missing program.
+ * A node that cannot start or go on: a journal of another node, an address in use, a missing
+ * program, a journal that cannot be synced.
  *
  * @example
  * new NodeError({ message: "c cannot listen on 127.0.0.1:7100" })._tag // => "NodeError"
@@ -142,34 +162,16 @@ interface Waiter {
   readonly resume: (message: Program.ReceivedMessage) => void
 }
 
-/** Wakes every fiber waiting on it. */
-class Signal {
-  private waiters = new Set<() => void>()
-  private soon = false
-  readonly wait: Effect.Effect<void> = Effect.callback<void>((resume) => {
-    const wake = () => resume(Effect.void)
-    this.waiters.add(wake)
-    return Effect.sync(() => void this.waiters.delete(wake))
-  })
-  wake(): void {
-    const waiters = [...this.waiters]
-    this.waiters.clear()
-    for (const w of waiters) w()
+/** The wire text of outgoing messages, made once and kept for resends after a reconnection. */
+const wireTexts = new WeakMap<Outgoing, string>()
+const wireText = (m: Outgoing): string => {
+  let text = wireTexts.get(m)
+  if (text === undefined) {
+    text = JSON.stringify({ k: "msg", seq: m.seq, tag: m.tag, payload: m.payload } satisfies Wire.Msg)
+    wireTexts.set(m, text)
   }
-  /**
-   * Wakes the waiters once the code running now has finished (a microtask), so that everything it
-   * makes ready — every message released by one sync — is handled in one go.
-   */
-  wakeSoon(): void {
-    if (this.soon) return
-    this.soon = true
-    queueMicrotask(() => {
-      this.soon = false
-      this.wake()
-    })
-  }
+  return text
 }
-
 
 /**
  * Starts a node in the current scope, recovering it from its journal if it has one; closing the
@@ -198,11 +200,11 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
     const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5000
     const ackDelayMs = options.ackDelayMs ?? 5
     const backoff = options.backoff ?? { initialMs: 50, maxMs: 2000 }
-    const stats: Stats = { sent: 0, received: 0, consumed: 0, duplicates: 0, acknowledged: 0, rejected: 0, connections: 0 }
+    const stats: Stats = { sent: 0, received: 0, consumed: 0, duplicates: 0, acknowledged: 0, acknowledgements: 0, rejected: 0, connections: 0 }
 
     // Recovery: replay the journal into the node's state.
     const opened = yield* Effect.try({
-      try: () => Journal.open(fileOf(options.dataDir, self), { durable: options.durable ?? true }),
+      try: () => Journal.open(fileOf(options.dataDir, self), { durable: options.durable ?? true, ...(options.flush === undefined ? {} : { flush: options.flush }) }),
       catch: (e) => new NodeError({ message: `cannot open the journal of ${self} in ${options.dataDir}: ${(e as Error).message}` })
     })
     const journal = opened.journal
@@ -290,7 +292,7 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
         nextSeq: Object.fromEntries(nextSeq),
         delivered: Object.fromEntries(delivered),
         arrivals,
-        outbox: Object.fromEntries(outbox),
+        outbox: Object.fromEntries([...outbox].map(([to, list]) => [to, list.map((m) => ({ seq: m.seq, tag: m.tag, payload: m.payload }))])),
         inbox: inbox.map((m) => ({ ...m, payload: codec.encode(m.tag, m.payload) }))
       } as unknown as JournalRecord
       journal.rewrite([{ r: "init", node: self, role, instance }, snapshot, startRecord])
@@ -298,34 +300,87 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
       if (fresh) journal.append({ r: "init", node: self, role, instance })
       journal.append(startRecord)
     }
-    /** Waits until the first `upTo` records of the journal (by default all) are durable. */
-    const syncedUpTo = (upTo?: number): Effect.Effect<void> =>
-      Effect.callback<void>((resume) => journal.sync((error) => resume(error === undefined ? Effect.void : Effect.die(error)), upTo))
-    const synced = syncedUpTo()
-    yield* synced
+    const stopFor = (error: Error) => `the journal of ${self} (${journal.file}) failed: ${error.message}; the node stopped, since nothing it does can be made durable any more`
+    // Waits until the journal is durable; a failed sync never resumes the caller: the journal's
+    // failure stops the whole node (below), and with it whoever waits here.
+    const synced: Effect.Effect<void> = Effect.callback<void>((resume) => journal.sync((error) => void (error === undefined && resume(Effect.void))))
+    yield* Effect.callback<void, NodeError>((resume) =>
+      journal.sync((error) => resume(error === undefined ? Effect.void : Effect.fail(new NodeError({ message: stopFor(error) }))))
+    )
+
+    // What the node holds open, and what stops it: its scope closing, or its journal failing.
+    let stopped = false
+    const connections = new Set<Transport.Connection>()
+    const timers = new Set<ReturnType<typeof setTimeout>>()
+    const later = (ms: number, f: () => void): ReturnType<typeof setTimeout> => {
+      const timer = setTimeout(() => {
+        timers.delete(timer)
+        f()
+      }, ms)
+      timers.add(timer)
+      return timer
+    }
+    const server = net.createServer({ noDelay: true }, (socket) => serve(socket))
+    const halt = () => {
+      if (stopped) return
+      stopped = true
+      server.close()
+      for (const timer of timers) clearTimeout(timer)
+      timers.clear()
+      for (const c of [...connections]) c.close(new Transport.LinkError({ reason: "the node stopped", rejected: false }))
+    }
+    yield* Effect.addFinalizer(() => Effect.sync(halt))
+    const finished = yield* Deferred.make<Outcome, NodeError>()
+    let programFiber: Fiber.Fiber<void> | undefined
+    journal.whenFailed((error) => {
+      emit?.({ event: "journal-failed", node: self, reason: error.message })
+      halt()
+      programFiber?.interruptUnsafe()
+      Deferred.doneUnsafe(finished, Exit.fail(new NodeError({ message: stopFor(error) })))
+    })
+
     // The last message number to each peer that is durable and may leave: every message recovered
     // from the journal is (the sync just above covers the whole file).
     const released = new Map<string, number>(peers.map((p) => [p.id, (nextSeq.get(p.id) ?? 1) - 1]))
     log({ event: "started", node: self, role, incarnation, pendingOut: [...outbox.values()].reduce((n, q) => n + q.length, 0), pendingIn: inbox.length })
 
     // The program and its driver.
-    const finished = yield* Deferred.make<Outcome>()
     let programOutcome: Outcome | undefined = program === undefined ? { outcome: "done", detail: null } : undefined
     const outboxEmpty = () => [...outbox.values()].every((q) => q.length === 0)
     const checkFinished = () => {
       if (programOutcome !== undefined && outboxEmpty()) Deferred.doneUnsafe(finished, Exit.succeed(programOutcome))
     }
-    const linkSignals = new Map<string, Signal>(peers.map((p) => [p.id, new Signal()]))
+    const links = new Map<string, OutLink>()
     let waiter: Waiter | undefined
+
+    // Messages appended in one turn are released together: at the end of the turn, one sync is
+    // asked for everything appended so far, and when it completes every message it covers may
+    // leave, in one batch per peer.
+    let releaseAsked = false
+    const releaseOnSync = () => {
+      if (releaseAsked) return
+      releaseAsked = true
+      queueMicrotask(() => {
+        releaseAsked = false
+        const appended = new Map(nextSeq)
+        journal.sync((error) => {
+          if (error !== undefined) return
+          for (const [to, next] of appended) if (next - 1 > released.get(to)!) released.set(to, next - 1)
+          for (const link of links.values()) link.pump()
+        })
+      })
+    }
 
     const consume = (m: Incoming): Program.ReceivedMessage => {
       const outcome = Step.receiveLocal(semantics, self, local, m.from, m.tag, m.payload)
       if (outcome._tag !== "Received") throw new Error(`internal: ${self} consumed a message it cannot receive: ${outcome.reason}`)
       local = outcome.local
-      inbox = inbox.filter((x) => x !== m)
+      const at = inbox.indexOf(m)
+      if (at === 0) inbox.shift()
+      else inbox.splice(at, 1)
       journal.append({ r: "recv", time: Date.now(), from: m.from, instance: m.instance, seq: m.seq, local: encodeLocal(local), transition: outcome.transition.name })
       stats.consumed++
-      log({ event: "deliver", node: self, from: m.from, tag: m.tag, transition: outcome.transition.name })
+      if (emit !== undefined) log({ event: "deliver", node: self, from: m.from, tag: m.tag, transition: outcome.transition.name })
       return { id: m.arrival, tag: m.tag, from: m.from, payload: m.payload }
     }
     const receivable = (filter: Program.RuntimeFilter): Incoming | undefined =>
@@ -342,34 +397,51 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
       waiter = undefined
       w.resume(consume(m))
     }
-    const wait = (filter: Program.RuntimeFilter, ms: number | undefined): Effect.Effect<Option.Option<Program.ReceivedMessage>> =>
-      Effect.callback<Option.Option<Program.ReceivedMessage>>((resume) => {
+    const wait = (filter: Program.RuntimeFilter, ms: number): Effect.Effect<Option.Option<Program.ReceivedMessage>> =>
+      Effect.suspend(() => {
+        if (journal.failed !== undefined) return Effect.never
+        // A message that can be received now is taken without suspending the program.
         const ready = receivable(filter)
-        if (ready !== undefined) return resume(Effect.succeed(Option.some(consume(ready))))
-        if (ms !== undefined && ms <= 0) {
+        if (ready !== undefined) return Effect.succeed(Option.some(consume(ready)))
+        if (ms <= 0) {
           journal.append({ r: "timeout", time: Date.now(), ms: 0 })
-          return resume(Effect.succeed(Option.none()))
+          return Effect.succeed(Option.none())
         }
-        let timer: ReturnType<typeof setTimeout> | undefined
-        const mine: Waiter = {
-          filter,
-          resume: (m) => {
-            if (timer !== undefined) clearTimeout(timer)
-            resume(Effect.succeed(Option.some(m)))
+        return Effect.callback<Option.Option<Program.ReceivedMessage>>((resume) => {
+          const mine: Waiter = {
+            filter,
+            resume: (m) => {
+              clearTimeout(timer)
+              resume(Effect.succeed(Option.some(m)))
+            }
           }
-        }
-        waiter = mine
-        if (ms !== undefined) {
-          timer = setTimeout(() => {
-            if (waiter !== mine) return
+          waiter = mine
+          const timer = setTimeout(() => {
+            if (waiter !== mine || journal.failed !== undefined) return
             waiter = undefined
             journal.append({ r: "timeout", time: Date.now(), ms })
             resume(Effect.succeed(Option.none()))
           }, ms)
-        }
-        return Effect.sync(() => {
-          if (timer !== undefined) clearTimeout(timer)
-          if (waiter === mine) waiter = undefined
+          return Effect.sync(() => {
+            clearTimeout(timer)
+            if (waiter === mine) waiter = undefined
+          })
+        })
+      })
+
+    // The common case, a receive without a time limit, without the `Option` of `wait`: one effect
+    // per message on the program's side.
+    const receive = (filter: Program.RuntimeFilter): Effect.Effect<Program.ReceivedMessage> =>
+      Effect.suspend(() => {
+        if (journal.failed !== undefined) return Effect.never
+        const ready = receivable(filter)
+        if (ready !== undefined) return Effect.succeed(consume(ready))
+        return Effect.callback<Program.ReceivedMessage>((resume) => {
+          const mine: Waiter = { filter, resume: (m) => resume(Effect.succeed(m)) }
+          waiter = mine
+          return Effect.sync(() => {
+            if (waiter === mine) waiter = undefined
+          })
         })
       })
 
@@ -378,6 +450,7 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
       now: Effect.sync(() => Date.now()),
       send: (tag, to, payload) =>
         Effect.suspend((): Effect.Effect<void, ProtocolViolation> => {
+          if (journal.failed !== undefined) return Effect.never
           const outcome = Step.sendLocal(semantics, self, local, tag, to, payload)
           if (outcome._tag === "Violated") {
             const v = outcome.violation
@@ -401,21 +474,19 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
           journal.append({ r: "send", time: Date.now(), to, seq, tag, payload: json, local: encodeLocal(local), transition: outcome.transition.name })
           outbox.get(to)!.push({ seq, tag, payload: json })
           stats.sent++
-          log({ event: "send", node: self, to, tag, seq, transition: outcome.transition.name })
+          if (emit !== undefined) log({ event: "send", node: self, to, tag, seq, transition: outcome.transition.name })
           // The message leaves only once a sync covers its record and the state change that sent
-          // it; the program does not wait for that sync, so that one sync covers many steps. A
-          // failed sync leaves the message unreleased, and the journal refuses every later append,
-          // which ends the program with the error at its next step.
-          journal.sync((error) => {
-            if (error !== undefined) return log({ event: "journal-failed", node: self, reason: error.message })
-            if (seq > released.get(to)!) released.set(to, seq)
-            linkSignals.get(to)!.wakeSoon()
-          })
+          // it; the program does not wait for that sync, so that one sync covers many steps.
+          links.get(to)!.wake()
+          releaseOnSync()
           return Effect.void
         }),
-      receive: (filter) => Effect.map(wait(filter, undefined), Option.getOrThrow),
+      receive,
       poll: (filter, ms) => wait(filter, ms),
-      sleep: (ms) => Effect.map(Effect.sleep(Math.max(0, ms)), () => journal.append({ r: "wake", time: Date.now(), ms }))
+      sleep: (ms) =>
+        Effect.flatMap(Effect.sleep(Math.max(0, ms)), () =>
+          journal.failed !== undefined ? Effect.never : Effect.sync(() => journal.append({ r: "wake", time: Date.now(), ms }))
+        )
     }
 
     // Incoming messages, from an authenticated peer.
@@ -453,157 +524,202 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
       offer()
       return true
     }
+    const asLinkError = (e: unknown) => (e instanceof Transport.LinkError ? e : new Transport.LinkError({ reason: String(e), rejected: false }))
 
-    const serve = (socket: Parameters<Parameters<typeof server.run>[0]>[0]) =>
-      Effect.scoped(
-        Effect.gen(function* () {
-          const conn = yield* Transport.framed(socket, maxFrame)
-          const { session, instance: peerInstance } = yield* Transport.accept(conn, {
-            self,
-            secret: options.secret,
-            isPeer: (id) => addresses.has(id) && id !== self,
-            heldUpTo,
-            timeoutMs: handshakeTimeoutMs
-          })
-          stats.connections++
-          log({ event: "accepted", node: self, peer: session.peer })
-          // Messages held since the last acknowledgement on this connection: the acknowledger waits
-          // `ackDelayMs` after the first of them, then acknowledges everything held so far once a
-          // sync covers it, in one frame. It waits only for the journal records of those messages
-          // (up to `heldAt`), which the sync before the program's next send usually already covers,
-          // so that an acknowledgement seldom starts a sync of its own.
-          let owed = false
-          let heldAt = 0
-          const owing = new Signal()
-          const acknowledger = Effect.gen(function* () {
-            for (;;) {
-              if (!owed) {
-                yield* owing.wait
-                continue
-              }
-              if (ackDelayMs > 0) yield* Effect.sleep(ackDelayMs)
-              owed = false
-              const upTo = heldUpTo(session.peer, peerInstance)
-              yield* syncedUpTo(heldAt)
-              yield* conn.write(session.sealer.seal(Wire.toBytes({ k: "ack", upTo } satisfies Wire.Ack)))
+    /** A connection from a peer: it carries the peer's messages in, and this node's acknowledgements out. */
+    const serve = (socket: net.Socket) => {
+      if (stopped) return void socket.destroy()
+      const conn = new Transport.Connection(socket, maxFrame)
+      connections.add(conn)
+      let ackTimer: ReturnType<typeof setTimeout> | undefined
+      conn.onClose((e) => {
+        connections.delete(conn)
+        if (ackTimer !== undefined) clearTimeout(ackTimer)
+        if (stopped) return
+        if (e.rejected) reject("(connection)", e.reason)
+        else log({ event: "disconnected", node: self, reason: e.reason })
+      })
+      Transport.accept(conn, {
+        self,
+        secret: options.secret,
+        isPeer: (id) => addresses.has(id) && id !== self,
+        heldUpTo,
+        timeoutMs: handshakeTimeoutMs
+      }).then(({ session, instance: peerInstance }) => {
+        if (conn.closed) return
+        stats.connections++
+        log({ event: "accepted", node: self, peer: session.peer })
+        // The acknowledger waits `ackDelayMs` after the first message held since the last
+        // acknowledgement, then acknowledges everything held so far once a sync covers it, in one
+        // frame. It waits only for the journal records of those messages (up to `heldAt`), which
+        // the sync before the program's next send usually already covers, so that an
+        // acknowledgement seldom starts a sync of its own.
+        let heldAt = 0
+        const acknowledge = () => {
+          ackTimer = undefined
+          const upTo = heldUpTo(session.peer, peerInstance)
+          journal.sync((error) => {
+            if (error !== undefined || conn.closed) return
+            conn.write(session.sealer.seal(Wire.toBytes({ k: "ack", upTo } satisfies Wire.Ack)))
+            stats.acknowledgements++
+          }, heldAt)
+        }
+        conn.onFrames((frames) => {
+          let held = false
+          for (const frame of frames) {
+            if (conn.closed) return
+            const body = session.opener.open(frame)
+            if (body === undefined) {
+              return conn.close(new Transport.LinkError({ reason: `a frame from ${session.peer} failed its MAC check (altered, injected or replayed)`, rejected: true }))
             }
-          })
-          const reader = Effect.gen(function* () {
-            for (;;) {
-              const frames = yield* conn.batch
-              let held = false
-              for (const frame of frames) {
-                const body = session.opener.open(frame)
-                if (body === undefined) {
-                  return yield* new Transport.LinkError({ reason: `a frame from ${session.peer} failed its MAC check (altered, injected or replayed)`, rejected: true })
-                }
-                const json = Wire.fromBytes(body)
-                if (!json.ok) {
-                  reject(session.peer, json.reason)
-                  continue
-                }
-                const data = Wire.dataFrame(json.value)
-                if (typeof data === "string") reject(session.peer, data)
-                else if (data.k === "ack") reject(session.peer, "an ack on a connection that carries no messages of this node")
-                else if (arrive(session.peer, peerInstance, data)) held = true
-              }
-              if (held) {
-                heldAt = journal.size
-                if (!owed) {
-                  owed = true
-                  owing.wake()
-                }
-              }
+            const json = Wire.fromBytes(body)
+            if (!json.ok) {
+              reject(session.peer, json.reason)
+              continue
             }
-          })
-          return yield* Effect.raceFirst(reader, acknowledger)
+            for (const data of Wire.dataFrames(json.value)) {
+              if (typeof data === "string") reject(session.peer, data)
+              else if (data.k === "ack") reject(session.peer, "an ack on a connection that carries no messages of this node")
+              else if (arrive(session.peer, peerInstance, data)) held = true
+            }
+          }
+          if (held) {
+            heldAt = journal.size
+            ackTimer ??= setTimeout(acknowledge, ackDelayMs)
+          }
         })
-      ).pipe(
-        Effect.catchTag("LinkError", (e) =>
-          Effect.sync(() => {
-            if (e.rejected) reject("(connection)", e.reason)
-            else log({ event: "disconnected", node: self, reason: e.reason })
-          })
-        )
-      )
+      }, (e) => conn.close(asLinkError(e)))
+    }
 
-    const server = yield* Effect.mapError(
-      NodeSocketServer.make({ host: me.host, port: me.port, noDelay: true }),
-      (e) => new NodeError({ message: `${self} cannot listen on ${me.host}:${me.port}: ${String((e.reason as { cause?: unknown }).cause ?? e.message)}` })
-    )
-    yield* Effect.forkScoped(server.run(serve))
-    const port = server.address._tag === "UnixPathAddress" ? me.port : server.address.port
+    yield* Effect.callback<void, NodeError>((resume) => {
+      server.once("error", (e) => resume(Effect.fail(new NodeError({ message: `${self} cannot listen on ${me.host}:${me.port}: ${String(e)}` }))))
+      server.listen(me.port, me.host, () => resume(Effect.void))
+    })
+    // Past listening, a server error (none is expected) is logged rather than left to crash the process.
+    server.on("error", (e) => log({ event: "server-error", node: self, reason: String(e) }))
+    const address = server.address()
+    const port = address !== null && typeof address === "object" ? address.port : me.port
 
     // Outgoing messages: one link per peer, reconnecting with backoff.
     const applyAck = (peer: string, upTo: number) => {
       const queue = outbox.get(peer)!
-      const rest = queue.filter((m) => m.seq > upTo)
-      if (rest.length === queue.length) return
-      outbox.set(peer, rest)
-      stats.acknowledged += queue.length - rest.length
+      let n = 0
+      while (n < queue.length && queue[n]!.seq <= upTo) n++
+      if (n === 0) return
+      queue.splice(0, n)
+      stats.acknowledged += n
       journal.append({ r: "acked", to: peer, upTo })
       checkFinished()
     }
-    const connection = (peer: ClusterNode, signal: Signal) =>
-      Effect.scoped(
-        Effect.gen(function* () {
-          const socket = yield* NodeSocket.makeNet({ host: peer.host, port: peer.port, noDelay: true, openTimeout: handshakeTimeoutMs })
-          const conn = yield* Transport.framed(socket, maxFrame)
-          const { session, upTo } = yield* Transport.dial(conn, { self, peer: peer.id, secret: options.secret, instance: instance!, timeoutMs: handshakeTimeoutMs })
-          applyAck(peer.id, upTo)
-          log({ event: "connected", node: self, peer: peer.id })
-          const reader = Effect.gen(function* () {
-            for (;;) {
-              for (const frame of yield* conn.batch) {
-                const body = session.opener.open(frame)
+    const maxBatch = maxFrame - Handshake.macBytes
+    /**
+     * The connection to `peer`, made while it has messages to take and made again after a failure,
+     * with a delay doubling from `backoff.initialMs` while connections keep failing.
+     */
+    const outLink = (peer: ClusterNode): OutLink => {
+      let conn: Transport.Connection | undefined
+      let session: Transport.Session | undefined
+      let sentUpTo = 0
+      let retrying = false
+      let draining = false
+      let delay = backoff.initialMs
+      const wake = () => {
+        if (stopped || conn !== undefined || retrying || outbox.get(peer.id)!.length === 0) return
+        const began = Date.now()
+        const socket = net.connect({ host: peer.host, port: peer.port, noDelay: true })
+        const c = new Transport.Connection(socket, maxFrame)
+        conn = c
+        connections.add(c)
+        const opening = setTimeout(() => c.close(new Transport.LinkError({ reason: `no connection within ${handshakeTimeoutMs} ms`, rejected: false })), handshakeTimeoutMs)
+        c.onClose((e) => {
+          clearTimeout(opening)
+          connections.delete(c)
+          conn = undefined
+          session = undefined
+          draining = false
+          if (stopped) return
+          log({ event: "link-down", node: self, peer: peer.id, reason: e.message })
+          // A connection that lasted resets the backoff; repeated failures double it.
+          delay = Date.now() - began > 1000 ? backoff.initialMs : Math.min(backoff.maxMs, delay * 2)
+          retrying = true
+          later(Math.round(delay * (0.5 + Math.random() / 2)), () => {
+            retrying = false
+            wake()
+          })
+        })
+        socket.once("connect", () => {
+          clearTimeout(opening)
+          Transport.dial(c, { self, peer: peer.id, secret: options.secret, instance: instance!, timeoutMs: handshakeTimeoutMs }).then(({ session: s, upTo }) => {
+            if (c.closed) return
+            applyAck(peer.id, upTo)
+            log({ event: "connected", node: self, peer: peer.id })
+            session = s
+            sentUpTo = upTo
+            c.onFrames((frames) => {
+              for (const frame of frames) {
+                if (c.closed) return
+                const body = s.opener.open(frame)
                 const data = body === undefined ? undefined : Wire.fromBytes(body)
                 const ack = data?.ok === true ? Wire.dataFrame(data.value) : undefined
                 if (ack === undefined || typeof ack === "string" || ack.k !== "ack") {
-                  return yield* new Transport.LinkError({ reason: `${peer.id} sent a frame that is not a sealed ack`, rejected: true })
+                  return c.close(new Transport.LinkError({ reason: `${peer.id} sent a frame that is not a sealed ack`, rejected: true }))
                 }
                 applyAck(peer.id, ack.upTo)
               }
-            }
-          })
-          let sentUpTo = upTo
-          const writer = Effect.gen(function* () {
-            for (;;) {
-              const releasedUpTo = released.get(peer.id)!
-              const pending = outbox.get(peer.id)!.filter((m) => m.seq > sentUpTo && m.seq <= releasedUpTo)
-              if (pending.length === 0) {
-                yield* signal.wait
-                continue
-              }
-              sentUpTo = pending[pending.length - 1]!.seq
-              yield* conn.writeAll(pending.map((m) => session.sealer.seal(Wire.toBytes({ k: "msg", seq: m.seq, tag: m.tag, payload: m.payload } satisfies Wire.Msg))))
-            }
-          })
-          return yield* Effect.raceFirst(reader, writer)
+            })
+            pump()
+          }, (e) => c.close(asLinkError(e)))
         })
-      )
-    const link = (peer: ClusterNode) =>
-      Effect.gen(function* () {
-        const signal = linkSignals.get(peer.id)!
-        let delay = backoff.initialMs
-        for (;;) {
-          while (outbox.get(peer.id)!.length === 0) yield* signal.wait
-          const began = Date.now()
-          const exit = yield* Effect.exit(connection(peer, signal))
-          const reason = Exit.isFailure(exit) ? Program.describeFailure(exit.cause) : "closed"
-          log({ event: "link-down", node: self, peer: peer.id, reason })
-          // A connection that lasted resets the backoff; repeated failures double it.
-          delay = Date.now() - began > 1000 ? backoff.initialMs : Math.min(backoff.maxMs, delay * 2)
-          yield* Effect.sleep(Math.round(delay * (0.5 + Math.random() / 2)))
+      }
+      /** Sends every released message not yet sent on this connection, in batches of at most one frame each. */
+      const pump = () => {
+        if (conn === undefined || session === undefined || conn.closed || draining) return
+        const releasedUpTo = released.get(peer.id)!
+        if (sentUpTo >= releasedUpTo) return
+        if (conn.congested) {
+          draining = true
+          const c = conn
+          return c.whenDrained(() => {
+            if (conn !== c) return
+            draining = false
+            pump()
+          })
         }
-      })
-    for (const peer of peers) yield* Effect.forkScoped(link(peer))
+        const queue = outbox.get(peer.id)!
+        let i = queue.length
+        while (i > 0 && queue[i - 1]!.seq > sentUpTo) i--
+        const frames: Array<Uint8Array> = []
+        let texts: Array<string> = []
+        let bytes = 2
+        for (; i < queue.length && queue[i]!.seq <= releasedUpTo; i++) {
+          const text = wireText(queue[i]!)
+          const size = Buffer.byteLength(text) + 1
+          if (texts.length > 0 && bytes + size > maxBatch) {
+            frames.push(session.sealer.seal(Wire.batchBytes(texts)))
+            texts = []
+            bytes = 2
+          }
+          texts.push(text)
+          bytes += size
+          sentUpTo = queue[i]!.seq
+        }
+        if (texts.length > 0) frames.push(session.sealer.seal(Wire.batchBytes(texts)))
+        conn.write(...frames)
+      }
+      return { wake, pump }
+    }
+    for (const peer of peers) {
+      const link = outLink(peer)
+      links.set(peer.id, link)
+      link.wake()
+    }
 
     if (program !== undefined) {
       const handle = Program.handle(self, program.role, topology.nodes, driver)
-      yield* Effect.forkScoped(
+      programFiber = yield* Effect.forkScoped(
         Effect.gen(function* () {
           const exit = yield* Effect.exit(Effect.suspend(() => program.run(handle)))
-          if (Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)) return
+          if ((Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)) || journal.failed !== undefined) return
           const outcome: Outcome = Exit.isSuccess(exit)
             ? { outcome: "done", detail: exit.value ?? null }
             : { outcome: "failed", detail: Program.describeFailure(exit.cause) }
@@ -627,19 +743,41 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
     } satisfies RunningNode
   })
 
+/** The sending side of a node's links to one peer. */
+interface OutLink {
+  /** Connects if there is something to send and no connection (or pending retry). */
+  readonly wake: () => void
+  /** Sends what has been released since the last call. */
+  readonly pump: () => void
+}
+
 /** A node started outside of Effect code (tests, benchmarks): stop it to close its scope. */
 export interface Launched {
   readonly node: RunningNode
+  /** Resolves with the program's outcome; rejects with a `NodeError` if the node stopped on a failed journal. */
   readonly finished: Promise<Outcome>
   readonly stop: () => Promise<void>
 }
 
-/** Starts a node on its own scope and returns it with a way to stop it. */
+/**
+ * Starts a node on its own scope and returns it with a way to stop it.
+ *
+ * @example
+ * import * as TwoPhaseCommit from "../protocols/TwoPhaseCommit/index.ts"
+ * import * as Cluster from "./Cluster.ts"
+ * const cluster = Cluster.parse("node c coordinator 127.0.0.1:7100\nnode p1 participant 127.0.0.1:7101", "x")
+ * const started = launch({ system: TwoPhaseCommit.system({ participants: 1 }), cluster, self: "p9", secret: new Uint8Array(16), dataDir: "unused" })
+ * await started.catch((e) => e.message) // => '"p9" is not a node of tpc (its nodes: c, p1)'
+ */
 export const launch = async (options: NodeOptions): Promise<Launched> => {
   const scope = Effect.runSync(Scope.make())
   try {
     const node = await Effect.runPromise(Scope.provide(start(options), scope))
-    return { node, finished: Effect.runPromise(node.finished), stop: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
+    const finished = Effect.runPromise(node.finished)
+    // Whoever awaits `finished` sees its failure; one who never does must not crash the process,
+    // since the failure is also logged.
+    finished.catch(() => undefined)
+    return { node, finished, stop: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
   } catch (e) {
     await Effect.runPromise(Scope.close(scope, Exit.void))
     throw e

@@ -1,15 +1,18 @@
 /**
- * Framed, authenticated connections over Effect's sockets (`effect/socket`, with the Node TCP
- * adapters of `@effect/platform-node-shared`): reading length-prefixed frames from a socket,
- * and the two sides of the handshake of `Handshake.ts`, after which every frame is sealed.
+ * Framed, authenticated connections over plain `node:net` sockets: frames read out of the
+ * socket's chunks as they arrive and handed to a callback, frames written in one `write` per
+ * batch, and the two sides of the handshake of `Handshake.ts`, after which every frame is sealed.
+ *
+ * The runtime's hot path — a frame in, its messages checked and journaled, a batch of frames
+ * out — runs in socket callbacks, without a fiber or a queue per frame: Effect stays at the
+ * program boundary (`Node.ts`). With Effect's sockets (`effect/socket`) every chunk went through
+ * a pull, a queue and a fiber resumption per link, which cost more CPU per message than the
+ * protocol's own work (README, Running on a network).
  *
  * @since 0.1.0
  */
-import * as Data from "effect/Data"
-import * as Effect from "effect/Effect"
+import type * as net from "node:net"
 import * as Schema from "effect/Schema"
-import type * as Scope from "effect/Scope"
-import * as Socket from "effect/socket/Socket"
 import * as Frame from "./Frame.ts"
 import * as Handshake from "./Handshake.ts"
 import * as Wire from "./Wire.ts"
@@ -20,71 +23,147 @@ import * as Wire from "./Wire.ts"
  * @example
  * new LinkError({ reason: "no hello within 5000 ms", rejected: false }).message // => "no hello within 5000 ms"
  */
-export class LinkError extends Data.TaggedError("LinkError")<{
+export class LinkError extends Error {
+  override readonly name = "LinkError"
   readonly reason: string
   /** True when the peer sent a frame that was refused; false when the connection closed or timed out. */
   readonly rejected: boolean
-}> {
-  override get message(): string {
-    return this.reason
+  constructor(fields: { readonly reason: string; readonly rejected: boolean }) {
+    super(fields.reason)
+    this.reason = fields.reason
+    this.rejected = fields.rejected
   }
 }
 
-/** A socket read as frames. */
-export interface Framed {
-  /** The next frame. */
-  readonly next: Effect.Effect<Uint8Array, LinkError>
-  /** Every frame already received, or else the frames of the next chunk (at least one). */
-  readonly batch: Effect.Effect<ReadonlyArray<Uint8Array>, LinkError>
-  readonly write: (body: Uint8Array) => Effect.Effect<void, LinkError>
-  readonly writeAll: (bodies: ReadonlyArray<Uint8Array>) => Effect.Effect<void, LinkError>
+const socketReason = (e: Error): string => {
+  const code = (e as NodeJS.ErrnoException).code
+  return code === undefined ? e.message : `${code}: ${e.message}`
 }
 
-const socketReason = (e: Socket.SocketError): string => {
-  const reason = e.reason
-  if (reason._tag === "SocketCloseError") return `the connection closed (code ${reason.code})`
-  const cause = (reason as { cause?: unknown }).cause
-  return `${reason._tag}${cause instanceof Error ? `: ${cause.message}` : ""}`
-}
+/**
+ * A socket read and written as frames. Until `onFrames` is called, frames are queued for `next`
+ * (the handshake reads them one at a time); afterwards every chunk's frames go to the callback at
+ * once. The first failure — a socket error, the peer closing, an oversized frame, or `close` —
+ * ends the connection, destroys the socket and is reported once to `onClose`.
+ *
+ * @example
+ * import * as net from "node:net"
+ * const connection = new Connection(new net.Socket(), 1024)
+ * connection.close(new LinkError({ reason: "done", rejected: false }))
+ * connection.closed // => true
+ */
+export class Connection {
+  private readonly reader: Frame.Reader
+  private queued: Array<Uint8Array> = []
+  private waiter: { readonly resolve: (frame: Uint8Array) => void; readonly reject: (e: LinkError) => void } | undefined
+  private handler: ((frames: ReadonlyArray<Uint8Array>) => void) | undefined
+  private ending: LinkError | undefined
+  private closeListener: ((e: LinkError) => void) | undefined
 
-/** Opens a socket's reader and writer (in the current scope) and reads frames of at most `maxFrame` bytes. */
-export const framed = (socket: Socket.Socket, maxFrame: number): Effect.Effect<Framed, LinkError, Scope.Scope> =>
-  Effect.gen(function* () {
-    const pull = yield* Effect.mapError(Socket.readerBytes(socket), (e) => new LinkError({ reason: socketReason(e), rejected: false }))
-    const writer = yield* socket.writer
-    const reader = new Frame.Reader(maxFrame)
-    let queue: Array<Uint8Array> = []
-    const fill: Effect.Effect<void, LinkError> = Effect.flatMap(
-      Effect.mapError(pull, (e) => new LinkError({ reason: socketReason(e), rejected: false })),
-      (chunks) => {
-        try {
-          for (const chunk of chunks) for (const frame of reader.push(chunk)) queue.push(frame)
-        } catch (e) {
-          return Effect.fail(new LinkError({ reason: (e as Error).message, rejected: true }))
-        }
-        return queue.length > 0 ? Effect.void : fill
-      }
-    )
-    const batch: Effect.Effect<ReadonlyArray<Uint8Array>, LinkError> = Effect.suspend(() => {
-      if (queue.length > 0) {
-        const out = queue
-        queue = []
-        return Effect.succeed(out)
-      }
-      return Effect.flatMap(fill, () => batch)
-    })
-    const next: Effect.Effect<Uint8Array, LinkError> = Effect.suspend(() =>
-      queue.length > 0 ? Effect.succeed(queue.shift()!) : Effect.flatMap(fill, () => next)
-    )
-    const mapWrite = Effect.mapError((e: Socket.SocketError) => new LinkError({ reason: socketReason(e), rejected: false }))
-    return {
-      next,
-      batch,
-      write: (body) => mapWrite(writer.write(Frame.encode(body))),
-      writeAll: (bodies) =>
-        bodies.length === 0 ? Effect.void : mapWrite(writer.writeAll(bodies.map(Frame.encode) as [Uint8Array, ...Array<Uint8Array>]))
+  constructor(
+    readonly socket: net.Socket,
+    maxFrame: number
+  ) {
+    this.reader = new Frame.Reader(maxFrame)
+    socket.on("data", (chunk: Buffer) => this.receive(chunk))
+    socket.on("error", (e) => this.close(new LinkError({ reason: socketReason(e), rejected: false })))
+    socket.on("close", () => this.close(new LinkError({ reason: "the connection closed", rejected: false })))
+  }
+
+  /** Whether the connection has ended. */
+  get closed(): boolean {
+    return this.ending !== undefined
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.ending !== undefined) return
+    let frames: Array<Uint8Array>
+    try {
+      frames = this.reader.push(chunk)
+    } catch (e) {
+      return this.close(new LinkError({ reason: (e as Error).message, rejected: true }))
     }
-  })
+    if (frames.length === 0) return
+    if (this.handler !== undefined) return this.handler(frames)
+    for (const frame of frames) this.queued.push(frame)
+    this.wake()
+  }
+
+  private wake(): void {
+    const w = this.waiter
+    if (w === undefined) return
+    if (this.ending !== undefined) {
+      this.waiter = undefined
+      return w.reject(this.ending)
+    }
+    const frame = this.queued.shift()
+    if (frame === undefined) return
+    this.waiter = undefined
+    w.resolve(frame)
+  }
+
+  /** The next frame, within `timeoutMs` (else a `LinkError` saying no `what` came). */
+  next(timeoutMs: number, what: string): Promise<Uint8Array> {
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined
+        reject(new LinkError({ reason: `no ${what} within ${timeoutMs} ms`, rejected: false }))
+      }, timeoutMs)
+      this.waiter = {
+        resolve: (frame) => {
+          clearTimeout(timer)
+          resolve(frame)
+        },
+        reject: (e) => {
+          clearTimeout(timer)
+          reject(e)
+        }
+      }
+      this.wake()
+    })
+  }
+
+  /** From now on, hands every received frame to `handler`, starting with those already queued. */
+  onFrames(handler: (frames: ReadonlyArray<Uint8Array>) => void): void {
+    this.handler = handler
+    const queued = this.queued
+    this.queued = []
+    if (queued.length > 0 && this.ending === undefined) handler(queued)
+  }
+
+  /** Calls `listener` once the connection has ended (at once if it has). */
+  onClose(listener: (e: LinkError) => void): void {
+    if (this.ending !== undefined) return listener(this.ending)
+    this.closeListener = listener
+  }
+
+  /** Writes frames (bodies, each given its length prefix) in one socket write. */
+  write(...bodies: ReadonlyArray<Uint8Array>): void {
+    if (this.ending !== undefined || bodies.length === 0) return
+    this.socket.write(bodies.length === 1 ? Frame.encode(bodies[0]!) : Frame.encodeAll(bodies))
+  }
+
+  /** Whether the socket's buffer is full: write again after `whenDrained`. */
+  get congested(): boolean {
+    return this.socket.writableNeedDrain
+  }
+
+  /** Calls `f` once the socket's buffer has drained. */
+  whenDrained(f: () => void): void {
+    this.socket.once("drain", f)
+  }
+
+  /** Ends the connection with `error` (the first end wins) and destroys the socket. */
+  close(error: LinkError): void {
+    if (this.ending !== undefined) return
+    this.ending = error
+    this.socket.destroy()
+    this.wake()
+    const listener = this.closeListener
+    this.closeListener = undefined
+    listener?.(error)
+  }
+}
 
 /** An authenticated connection: frames are sealed and opened with the session's keys. */
 export interface Session {
@@ -93,16 +172,14 @@ export interface Session {
   readonly opener: Handshake.Opener
 }
 
-const within = <A>(ms: number, what: string, effect: Effect.Effect<A, LinkError>): Effect.Effect<A, LinkError> =>
-  Effect.timeoutOrElse(effect, { duration: ms, orElse: () => Effect.fail(new LinkError({ reason: `no ${what} within ${ms} ms`, rejected: false })) })
-
-const decodeFrame = <S extends Schema.Codec<any, any>>(schema: S, what: string, frame: Uint8Array): Effect.Effect<S["Type"], LinkError> => {
+const decodeFrame = <S extends Schema.Codec<any, any>>(schema: S, what: string, frame: Uint8Array): S["Type"] => {
   const json = Wire.fromBytes(frame)
-  if (!json.ok) return Effect.fail(new LinkError({ reason: `bad ${what}: ${json.reason}`, rejected: true }))
-  return Effect.mapError(
-    Schema.decodeUnknownEffect(schema)(json.value),
-    (e) => new LinkError({ reason: `bad ${what}: ${String(e.message).replace(/\s+/g, " ").slice(0, 160)}`, rejected: true })
-  )
+  if (!json.ok) throw new LinkError({ reason: `bad ${what}: ${json.reason}`, rejected: true })
+  try {
+    return Schema.decodeUnknownSync(schema)(json.value)
+  } catch (e) {
+    throw new LinkError({ reason: `bad ${what}: ${String((e as Error).message).replace(/\s+/g, " ").slice(0, 160)}`, rejected: true })
+  }
 }
 
 /** What the client side of a handshake needs. */
@@ -115,28 +192,26 @@ export interface ClientOptions {
 }
 
 /**
- * The connecting side of the handshake. Returns the session and the last message number the
- * peer already holds from this node's instance.
+ * The connecting side of the handshake. Resolves with the session and the last message number
+ * the peer already holds from this node's instance; rejects with a `LinkError`.
  */
-export const dial = (conn: Framed, options: ClientOptions): Effect.Effect<{ session: Session; upTo: number }, LinkError> =>
-  Effect.gen(function* () {
-    const clientNonce = Handshake.nonce()
-    const hello: Wire.Hello = { k: "hello", v: 1, from: options.self, to: options.peer, nonce: clientNonce, instance: options.instance }
-    yield* conn.write(Wire.toBytes(hello))
-    const challenge = yield* decodeFrame(Wire.Challenge, "challenge", yield* within(options.timeoutMs, "challenge", conn.next))
-    const parties: Handshake.Session = { client: options.self, server: options.peer, clientNonce, serverNonce: challenge.nonce }
-    if (!Handshake.verify(options.secret, "server", parties, challenge.proof)) {
-      return yield* new LinkError({ reason: `${options.peer} did not prove that it holds the cluster's secret`, rejected: true })
-    }
-    yield* conn.write(Wire.toBytes({ k: "auth", proof: Handshake.proof(options.secret, "client", parties) } satisfies Wire.Auth))
-    const keys = Handshake.keys(options.secret, parties)
-    const session: Session = { peer: options.peer, sealer: new Handshake.Sealer(keys.clientToServer), opener: new Handshake.Opener(keys.serverToClient) }
-    const sealed = yield* within(options.timeoutMs, "ready", conn.next)
-    const body = session.opener.open(sealed)
-    if (body === undefined) return yield* new LinkError({ reason: `${options.peer} refused the handshake`, rejected: true })
-    const ready = yield* decodeFrame(Wire.Ready, "ready", body)
-    return { session, upTo: ready.upTo }
-  })
+export const dial = async (conn: Connection, options: ClientOptions): Promise<{ session: Session; upTo: number }> => {
+  const clientNonce = Handshake.nonce()
+  const hello: Wire.Hello = { k: "hello", v: 1, from: options.self, to: options.peer, nonce: clientNonce, instance: options.instance }
+  conn.write(Wire.toBytes(hello))
+  const challenge = decodeFrame(Wire.Challenge, "challenge", await conn.next(options.timeoutMs, "challenge"))
+  const parties: Handshake.Session = { client: options.self, server: options.peer, clientNonce, serverNonce: challenge.nonce }
+  if (!Handshake.verify(options.secret, "server", parties, challenge.proof)) {
+    throw new LinkError({ reason: `${options.peer} did not prove that it holds the cluster's secret`, rejected: true })
+  }
+  conn.write(Wire.toBytes({ k: "auth", proof: Handshake.proof(options.secret, "client", parties) } satisfies Wire.Auth))
+  const keys = Handshake.keys(options.secret, parties)
+  const session: Session = { peer: options.peer, sealer: new Handshake.Sealer(keys.clientToServer), opener: new Handshake.Opener(keys.serverToClient) }
+  const body = session.opener.open(await conn.next(options.timeoutMs, "ready"))
+  if (body === undefined) throw new LinkError({ reason: `${options.peer} refused the handshake`, rejected: true })
+  const ready = decodeFrame(Wire.Ready, "ready", body)
+  return { session, upTo: ready.upTo }
+}
 
 /** What the listening side of a handshake needs. */
 export interface ServerOptions {
@@ -149,23 +224,25 @@ export interface ServerOptions {
   readonly timeoutMs: number
 }
 
-/** The listening side of the handshake: the authenticated peer and its journal instance. */
-export const accept = (conn: Framed, options: ServerOptions): Effect.Effect<{ session: Session; instance: string }, LinkError> =>
-  Effect.gen(function* () {
-    const hello = yield* decodeFrame(Wire.Hello, "hello", yield* within(options.timeoutMs, "hello", conn.next))
-    if (hello.to !== options.self) return yield* new LinkError({ reason: `a hello for ${JSON.stringify(hello.to).slice(0, 60)}, but this node is ${options.self}`, rejected: true })
-    if (hello.from === options.self || !options.isPeer(hello.from)) {
-      return yield* new LinkError({ reason: `${JSON.stringify(hello.from).slice(0, 60)} is not a configured peer`, rejected: true })
-    }
-    const serverNonce = Handshake.nonce()
-    const parties: Handshake.Session = { client: hello.from, server: options.self, clientNonce: hello.nonce, serverNonce }
-    yield* conn.write(Wire.toBytes({ k: "challenge", nonce: serverNonce, proof: Handshake.proof(options.secret, "server", parties) } satisfies Wire.Challenge))
-    const auth = yield* decodeFrame(Wire.Auth, "auth", yield* within(options.timeoutMs, "auth", conn.next))
-    if (!Handshake.verify(options.secret, "client", parties, auth.proof)) {
-      return yield* new LinkError({ reason: `${hello.from} did not prove that it holds the cluster's secret`, rejected: true })
-    }
-    const keys = Handshake.keys(options.secret, parties)
-    const session: Session = { peer: hello.from, sealer: new Handshake.Sealer(keys.serverToClient), opener: new Handshake.Opener(keys.clientToServer) }
-    yield* conn.write(session.sealer.seal(Wire.toBytes({ k: "ready", upTo: options.heldUpTo(hello.from, hello.instance) } satisfies Wire.Ready)))
-    return { session, instance: hello.instance }
-  })
+/**
+ * The listening side of the handshake: resolves with the authenticated peer and its journal
+ * instance; rejects with a `LinkError`.
+ */
+export const accept = async (conn: Connection, options: ServerOptions): Promise<{ session: Session; instance: string }> => {
+  const hello = decodeFrame(Wire.Hello, "hello", await conn.next(options.timeoutMs, "hello"))
+  if (hello.to !== options.self) throw new LinkError({ reason: `a hello for ${JSON.stringify(hello.to).slice(0, 60)}, but this node is ${options.self}`, rejected: true })
+  if (hello.from === options.self || !options.isPeer(hello.from)) {
+    throw new LinkError({ reason: `${JSON.stringify(hello.from).slice(0, 60)} is not a configured peer`, rejected: true })
+  }
+  const serverNonce = Handshake.nonce()
+  const parties: Handshake.Session = { client: hello.from, server: options.self, clientNonce: hello.nonce, serverNonce }
+  conn.write(Wire.toBytes({ k: "challenge", nonce: serverNonce, proof: Handshake.proof(options.secret, "server", parties) } satisfies Wire.Challenge))
+  const auth = decodeFrame(Wire.Auth, "auth", await conn.next(options.timeoutMs, "auth"))
+  if (!Handshake.verify(options.secret, "client", parties, auth.proof)) {
+    throw new LinkError({ reason: `${hello.from} did not prove that it holds the cluster's secret`, rejected: true })
+  }
+  const keys = Handshake.keys(options.secret, parties)
+  const session: Session = { peer: hello.from, sealer: new Handshake.Sealer(keys.serverToClient), opener: new Handshake.Opener(keys.clientToServer) }
+  conn.write(session.sealer.seal(Wire.toBytes({ k: "ready", upTo: options.heldUpTo(hello.from, hello.instance) } satisfies Wire.Ready)))
+  return { session, instance: hello.instance }
+}

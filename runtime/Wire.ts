@@ -5,6 +5,10 @@
  * received message is accepted only if its tag is one the receiving role receives, its sender
  * plays the role that sends that tag, and its payload decodes.
  *
+ * The messages a node releases at once travel as one frame whose body is a JSON array of them (a
+ * batch): one frame, one MAC and one socket write for the lot, and each message in it is still
+ * checked, accepted or rejected on its own.
+ *
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
@@ -48,7 +52,6 @@ export interface Ack {
   readonly upTo: number
 }
 
-const encoder = new TextEncoder()
 const decoder = new TextDecoder("utf-8", { fatal: true })
 
 /**
@@ -57,7 +60,15 @@ const decoder = new TextDecoder("utf-8", { fatal: true })
  * @example
  * new TextDecoder().decode(toBytes({ k: "ack", upTo: 3 })) // => '{"k":"ack","upTo":3}'
  */
-export const toBytes = (body: unknown): Uint8Array => encoder.encode(JSON.stringify(body))
+export const toBytes = (body: unknown): Uint8Array => Buffer.from(JSON.stringify(body))
+
+/**
+ * The bytes of a batch: the JSON texts of messages, as one JSON array.
+ *
+ * @example
+ * new TextDecoder().decode(batchBytes(['{"k":"ack","upTo":1}', "2"])) // => '[{"k":"ack","upTo":1},2]'
+ */
+export const batchBytes = (texts: ReadonlyArray<string>): Uint8Array => Buffer.from(`[${texts.join(",")}]`)
 
 /**
  * The JSON value of a frame body, or a reason why it is not one.
@@ -93,6 +104,20 @@ export const dataFrame = (value: unknown): Msg | Ack | string => {
   if (typeof value.tag !== "string") return "a msg's tag must be a string"
   if (!Object.hasOwn(value, "payload")) return "a msg has no payload"
   return { k: "msg", seq: value.seq as number, tag: value.tag, payload: value.payload }
+}
+
+/**
+ * The data frames of a body: each element of a batch, or the body itself; an element that is not
+ * a `msg` or an `ack` is the reason why, and an empty batch is one reason.
+ *
+ * @example
+ * dataFrames([{ k: "ack", upTo: 2 }, 7]) // => [{ k: "ack", upTo: 2 }, "the frame is not a JSON object"]
+ * dataFrames({ k: "ack", upTo: 2 }) // => [{ k: "ack", upTo: 2 }]
+ */
+export const dataFrames = (value: unknown): Array<Msg | Ack | string> => {
+  if (!Array.isArray(value)) return [dataFrame(value)]
+  if (value.length === 0) return ["an empty batch"]
+  return value.map(dataFrame)
 }
 
 /** A received message that was accepted (its payload decoded) or the reason it was rejected. */

@@ -1,0 +1,162 @@
+/**
+ * One node's durability rules, seen from its program and its peer, with the journal's flush held
+ * back or failed on purpose: a program's send returns once the step is journaled, without waiting
+ * for the sync, while its message leaves only after that sync; the receiver acknowledges a burst
+ * of messages in one frame; and a journal that cannot be synced stops the node with a clear
+ * error instead of leaving a program waiting forever.
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as fs from "node:fs"
+import * as net from "node:net"
+import * as path from "node:path"
+import { afterEach, assert, describe, it } from "vitest"
+import * as Program from "../../core/Program.ts"
+import * as Protocol from "../../core/Protocol.ts"
+import * as System from "../../core/System.ts"
+import * as Cluster from "../../runtime/Cluster.ts"
+import type { Flush } from "../../runtime/Journal.ts"
+import * as Node from "../../runtime/Node.ts"
+import { scratch } from "../cli/Harness.ts"
+import { freePorts } from "./Processes.ts"
+
+const dir = scratch("protoweave-node-")
+const secret = new TextEncoder().encode("node-test-secret-0123456789")
+const launched: Array<Node.Launched> = []
+afterEach(async () => {
+  for (const node of launched.splice(0)) await node.stop()
+})
+
+/** A writer numbers its notes from 0; a reader takes them in order. */
+const Notes = Protocol.signature({
+  label: "notes",
+  roles: { writer: Schema.Struct({ written: Schema.Int }), reader: Schema.Struct({ read: Schema.Int }) },
+  initial: { writer: { written: 0 }, reader: { read: 0 } },
+  messages: { note: Schema.Struct({ n: Schema.Int }) }
+})
+const protocol = Notes.protocol({
+  sends: { write: Notes.send({ tag: "note", from: "writer", to: "reader", guard: (s, _to, m) => m.n === s.written, step: (s) => ({ written: s.written + 1 }) }) },
+  receives: { read: Notes.receive({ tag: "note", by: "reader", step: (s) => ({ read: s.read + 1 }) }) }
+})
+
+/** The writer sends `sends` notes at once when `go` resolves, then calls `returned`; the reader waits for `reads` notes. */
+const system = (sends: number, reads: number, go: Promise<void>, returned: () => void) =>
+  System.make({
+    protocol,
+    nodes: { writer: ["w"], reader: ["r"] },
+    programs: {
+      w: Program.make(protocol, "writer", (node) =>
+        Effect.gen(function* () {
+          yield* Effect.promise(() => go)
+          for (let n = 0; n < sends; n++) yield* node.send("note", node.nodes.reader[0]!, { n })
+          returned()
+          return sends
+        })
+      ),
+      r: Program.make(protocol, "reader", (node) =>
+        Effect.gen(function* () {
+          for (let n = 0; n < reads; n++) yield* node.receive({ tags: ["note"] })
+          return reads
+        })
+      )
+    },
+    properties: []
+  })
+
+/** A flush that can be held back (the flushes asked for meanwhile wait in `held`) or made to fail. */
+const controlledFlush = () => {
+  const control = { hold: false, fail: undefined as Error | undefined, held: [] as Array<() => void> }
+  const flush: Flush = (fd, done) => {
+    if (control.fail !== undefined) return done(control.fail)
+    if (control.hold) return void control.held.push(() => fs.fdatasync(fd, done))
+    fs.fdatasync(fd, done)
+  }
+  return { control, flush }
+}
+
+const waitUntil = async (condition: () => boolean, what: string, timeoutMs = 20_000) => {
+  const until = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+const clusterOf = async () => {
+  const ports = await freePorts(2)
+  return { ports, cluster: Cluster.parse(`node w writer 127.0.0.1:${ports[0]}\nnode r reader 127.0.0.1:${ports[1]}\n`, "notes.cluster") }
+}
+
+describe("a node", () => {
+  it("returns from a send before the sync, sends nothing before it, and acknowledges a burst in one frame", async () => {
+    const { cluster } = await clusterOf()
+    const data = path.join(dir, "group-commit")
+    let go!: () => void
+    const started = new Promise<void>((resolve) => (go = resolve))
+    let returned = false
+    const sys = system(50, 50, started, () => void (returned = true))
+    const { control, flush } = controlledFlush()
+    const reader = await Node.launch({ system: sys, cluster, self: "r", secret, dataDir: data, ackDelayMs: 200 })
+    launched.push(reader)
+    const writer = await Node.launch({ system: sys, cluster, self: "w", secret, dataDir: data, flush })
+    launched.push(writer)
+
+    // Every flush of the writer's journal is held from here on: its 50 sends must still return.
+    control.hold = true
+    go()
+    await waitUntil(() => returned, "the writer's sends to return while its journal's flush is held")
+    assert.strictEqual(writer.node.stats.sent, 50)
+    assert.isAbove(control.held.length, 0, "a sync was asked for and is waiting")
+    await waitUntil(() => writer.node.stats.connections === 0 && reader.node.stats.connections === 1, "the writer's link to the reader")
+    await new Promise((r) => setTimeout(r, 300))
+    assert.strictEqual(reader.node.stats.received, 0, "no message left the writer before the sync covering it")
+
+    control.hold = false
+    for (const release of control.held.splice(0)) release()
+    const outcomes = await Promise.all([writer.finished, reader.finished])
+    assert.deepStrictEqual(outcomes, [{ outcome: "done", detail: 50 }, { outcome: "done", detail: 50 }])
+    assert.strictEqual(reader.node.stats.received, 50)
+    assert.strictEqual(writer.node.stats.acknowledged, 50)
+    // The 50 messages left in one sync's batch and arrived within the acknowledgement delay: one
+    // cumulative acknowledgement covers them all.
+    assert.strictEqual(reader.node.stats.acknowledgements, 1)
+  })
+
+  it("stops with a clear error when its journal cannot be synced, instead of leaving its program waiting", async () => {
+    const { cluster, ports } = await clusterOf()
+    const data = path.join(dir, "failed-sync")
+    const { control, flush } = controlledFlush()
+    const events: Array<Node.LogEntry> = []
+    // The reader only receives, and waits for a second note that never comes: before this rule, a
+    // failed sync of the first one left it waiting forever.
+    const sys = system(1, 2, Promise.resolve(), () => undefined)
+    const reader = await Node.launch({ system: sys, cluster, self: "r", secret, dataDir: data, flush, log: (e) => void events.push(e) })
+    launched.push(reader)
+    control.fail = Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" })
+    const writer = await Node.launch({ system: sys, cluster, self: "w", secret, dataDir: data })
+    launched.push(writer)
+
+    const failure = await reader.finished.then(
+      () => assert.fail("the reader finished although its journal failed"),
+      (e: unknown) => e
+    )
+    assert.instanceOf(failure, Node.NodeError)
+    assert.strictEqual(
+      (failure as Node.NodeError).message,
+      `the journal of r (${path.join(data, "r.journal")}) failed: EIO: i/o error, fdatasync; the node stopped, since nothing it does can be made durable any more`
+    )
+    assert.isTrue(events.some((e) => e.event === "journal-failed" && e.reason === "EIO: i/o error, fdatasync"))
+    assert.strictEqual(reader.node.stats.received, 1)
+    assert.strictEqual(reader.node.stats.acknowledgements, 0, "nothing is acknowledged that is not durable")
+    // It no longer serves: its address refuses connections.
+    const refused = await new Promise<string>((resolve) => {
+      const socket = net.createConnection({ host: "127.0.0.1", port: ports[1]! })
+      socket.once("connect", () => {
+        socket.destroy()
+        resolve("connected")
+      })
+      socket.once("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message))
+    })
+    assert.strictEqual(refused, "ECONNREFUSED")
+  })
+})
