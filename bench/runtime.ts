@@ -61,7 +61,13 @@ const protocolOf = (window: number) => PingPong.protocol({
 })
 
 const body = "x".repeat(64)
-const warmup = 300
+/**
+ * Round trips run before measuring, on both sides. Each side's server is a fresh process, and
+ * V8's optimizing compiler needs thousands of messages before a runtime node runs at its steady
+ * speed (measured: about 3,000 msgs/s over the first 1,000 round trips, 15,000 and more after
+ * 10,000), so a short warm-up measures mostly the compiler.
+ */
+const warmup = 5000
 
 /** Each round trip's latency and the moment it completed, in ms. */
 interface Samples {
