@@ -65,7 +65,8 @@ export const bundled: ReadonlyArray<ExportSpec> = [
     protocolFile: "protocols/TwoPhaseCommit/Protocol.ts",
     propertiesFile: "protocols/TwoPhaseCommit/index.ts",
     properties: TwoPhaseCommit.properties(TwoPhaseCommit.protocol),
-    parameters: { commitOnAnyYes: { value: false } }
+    parameters: { commitOnAnyYes: { value: false } },
+    topology: "oneCoordinator"
   }
 ]
 

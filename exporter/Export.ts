@@ -37,6 +37,12 @@ export interface ExportSpec {
   readonly properties: ReadonlyArray<Property>
   /** The values of the parameters of the protocol's constructor that its functions read. */
   readonly parameters: { readonly [name: string]: Parameter }
+  /**
+   * A top-level predicate of `propertiesFile`, `(nodes: NodesOf<...>) => boolean`, that every
+   * topology of the protocol satisfies (Two-Phase Commit's single coordinator). It is translated
+   * like any helper and conjoined with distinct roles in `wf`, so obligations may assume it.
+   */
+  readonly topology?: string
 }
 
 /** One proof obligation: its name, its statement, and what it is about. */
@@ -308,6 +314,15 @@ export const exportProtocol = (root: string, spec: ExportSpec): Exported => {
     translateInvariant(source, property.name, `Invariant \`${property.name}\``)
   }
 
+  // The topology predicate: a helper of the properties' file taking the node lists.
+  function topologyPredicate(name: string): string {
+    const callee = resolve(name, propertiesSource.ast, propertiesSource)
+    if (callee === undefined || "code" in callee || callee.params.length !== 1 || callee.params[0]!.kind !== "topology" || callee.result.kind !== "bool") {
+      throw new ExportError(spec.propertiesFile, `the topology predicate ${name}`, "it must be a top-level const (nodes: NodesOf<...>) => boolean")
+    }
+    return callee.lean
+  }
+
   // Types, with one tester, accessor and updater per union field, and default values.
   const typeDefs: Array<string> = []
   for (const t of types.declared) {
@@ -339,7 +354,12 @@ export const exportProtocol = (root: string, spec: ExportSpec): Exported => {
     `  sends := [${p.sends.map((t) => t.name).join(", ")}]`,
     `  receives := [${p.receives.map((t) => t.name).join(", ")}]`
   ].join("\n")
-  const wf = `/-- Well-formed topologies: no node plays two roles. -/\ndef wf (topo : Topology) : Prop :=\n  (${roleNames.map((r) => `topo.${ident(r)}`).join(" ++ ")}).Nodup`
+  const topology = spec.topology === undefined ? undefined : topologyPredicate(spec.topology)
+  const distinct = `(${roleNames.map((r) => `topo.${ident(r)}`).join(" ++ ")}).Nodup`
+  const wf =
+    topology === undefined
+      ? `/-- Well-formed topologies: no node plays two roles. -/\ndef wf (topo : Topology) : Prop :=\n  ${distinct}`
+      : `/-- Well-formed topologies: no node plays two roles, and \`${spec.topology}\` holds. -/\ndef wf (topo : Topology) : Prop :=\n  ${distinct} ∧ ${topology} topo = true`
   const assumed = `/-- What every obligation may assume: coherence and every invariant (the strengthened invariant). -/\ndef assumed (nodes : Topology) (s : Statelet Locals Msg) : Prop :=\n  ${invariants.length === 0 ? "True" : invariants.map((i) => `${i} nodes s = true`).join(" ∧ ")}`
   definitions.push("initLocals", "protocol", "wf", "assumed")
 

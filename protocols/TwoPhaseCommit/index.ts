@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import { match, P } from "ts-pattern"
 import type { Model } from "../../core/Model.ts"
 import type * as Program from "../../core/Program.ts"
 import * as Property from "../../core/Property.ts"
@@ -36,6 +37,114 @@ const logsOf = (s: Statelet<Shape>, nodes: NodesOf<Shape>): ReadonlyArray<Readon
 const idleWith = (cn: TwoPhaseCommitProtocol.CoordinatorState, pt: TwoPhaseCommitProtocol.ParticipantState): boolean =>
   pt.phase.tag === "init" && pt.era === cn.era && sameLog(pt.log, cn.log)
 
+type Coordinator = TwoPhaseCommitProtocol.CoordinatorState
+type Participant = TwoPhaseCommitProtocol.ParticipantState
+
+/**
+ * The topologies Two-Phase Commit is meant for: one coordinator (Disel's `cn`), any number of
+ * participants. With two coordinators a participant can vote on one's prepare and log the other's
+ * data, so log agreement only holds here; the Lean export adds this to its well-formed topologies.
+ */
+export const oneCoordinator = (nodes: NodesOf<Shape>): boolean => nodes.coordinator.length === 1
+
+/** The participant is in the coordinator's era with the coordinator's log (it has not decided the era yet). */
+const inEra = (cn: Coordinator, pt: Participant): boolean => pt.era === cn.era && sameLog(pt.log, cn.log)
+
+/** The participant is in the coordinator's era and has logged its decision `{ commit, data }`. */
+const decided = (cn: Coordinator, commit: boolean, data: number, pt: Participant): boolean =>
+  pt.era === cn.era && sameLog(pt.log, [...cn.log, { commit, data }])
+
+/** The participant has logged the era's decision `{ commit, data }`, acknowledged it, and is idle in the next era. */
+const movedOn = (cn: Coordinator, commit: boolean, data: number, pt: Participant): boolean =>
+  pt.era === cn.era + 1 && pt.phase.tag === "init" && sameLog(pt.log, [...cn.log, { commit, data }])
+
+/**
+ * Where a participant can be in each phase of the coordinator's era (Disel's per-phase
+ * `pt_state` descriptions): idle before the first prepare; between idle and voted, on the era's
+ * data, until every vote is in; after a commit, voted yes, committed, or moved on with the commit
+ * logged; after an abort, voted, aborted, or moved on with the abort logged.
+ */
+const participantFits = (cn: Coordinator, pt: Participant): boolean =>
+  match<TwoPhaseCommitProtocol.CoordinatorPhase, boolean>(cn.phase)
+    .with({ tag: "init" }, () => pt.phase.tag === "init" && inEra(cn, pt))
+    .with({ tag: P.union("sentPrepare", "waitVotes") }, (p) =>
+      inEra(cn, pt) &&
+      (pt.phase.tag === "init" ||
+        ((pt.phase.tag === "gotPrepare" || pt.phase.tag === "votedYes" || pt.phase.tag === "votedNo") && pt.phase.data === p.data))
+    )
+    .with({ tag: P.union("sentCommit", "waitAckCommit") }, (p) =>
+      (pt.phase.tag === "votedYes" && pt.phase.data === p.data && inEra(cn, pt)) ||
+      (pt.phase.tag === "committed" && pt.phase.data === p.data && decided(cn, true, p.data, pt)) ||
+      movedOn(cn, true, p.data, pt)
+    )
+    .with({ tag: P.union("sentAbort", "waitAckAbort") }, (p) =>
+      ((pt.phase.tag === "votedYes" || pt.phase.tag === "votedNo") && pt.phase.data === p.data && inEra(cn, pt)) ||
+      (pt.phase.tag === "aborted" && pt.phase.data === p.data && decided(cn, false, p.data, pt)) ||
+      movedOn(cn, false, p.data, pt)
+    )
+    .exhaustive()
+
+/** Every vote the coordinator has counted is the vote its participant cast. */
+const votesFit = (s: Statelet<Shape>, nodes: NodesOf<Shape>, cn: Coordinator): boolean =>
+  match<TwoPhaseCommitProtocol.CoordinatorPhase, boolean>(cn.phase)
+    .with({ tag: "waitVotes" }, (p) =>
+      p.votes.every(
+        (v) =>
+          !(nodes.participant as ReadonlyArray<string>).includes(v.node) ||
+          (v.yes ? s.locals.participant[v.node]!.phase.tag === "votedYes" : s.locals.participant[v.node]!.phase.tag === "votedNo")
+      )
+    )
+    .with({ tag: P.union("init", "sentPrepare", "sentCommit", "sentAbort", "waitAckCommit", "waitAckAbort") }, () => true)
+    .exhaustive()
+
+/** Every participant whose acknowledgement the coordinator has counted has moved on with the decision logged. */
+const ackedFit = (s: Statelet<Shape>, nodes: NodesOf<Shape>, cn: Coordinator): boolean =>
+  match<TwoPhaseCommitProtocol.CoordinatorPhase, boolean>(cn.phase)
+    .with({ tag: "waitAckCommit" }, (p) =>
+      p.acked.every((n) => !(nodes.participant as ReadonlyArray<string>).includes(n) || movedOn(cn, true, p.data, s.locals.participant[n]!))
+    )
+    .with({ tag: "waitAckAbort" }, (p) =>
+      p.acked.every((n) => !(nodes.participant as ReadonlyArray<string>).includes(n) || movedOn(cn, false, p.data, s.locals.participant[n]!))
+    )
+    .with({ tag: P.union("init", "sentPrepare", "waitVotes", "sentCommit", "sentAbort") }, () => true)
+    .exhaustive()
+
+/**
+ * No message is from a later era than the coordinator's, and the messages of its era fit its
+ * phase: none before the first prepare; prepares carry the era's data; a vote comes from a
+ * participant that cast it (while votes are collected); commits and commit acknowledgements only
+ * after a commit, with no `no` vote in the era; aborts and abort acknowledgements only after an
+ * abort; an acknowledgement comes from a participant that moved on. Older messages are ignored by
+ * every step, whatever they say.
+ */
+const soupFits = (s: Statelet<Shape>, nodes: NodesOf<Shape>, cn: Coordinator): boolean =>
+  s.soup.every(
+    (m) =>
+      m.payload.era < cn.era ||
+      (m.payload.era === cn.era &&
+        match<TwoPhaseCommitProtocol.CoordinatorPhase, boolean>(cn.phase)
+          .with({ tag: "init" }, () => false)
+          .with({ tag: P.union("sentPrepare", "waitVotes") }, (p) =>
+            (m.tag === "prepare" && m.payload.data === p.data) ||
+            (m.tag === "yes" && (nodes.participant as ReadonlyArray<string>).includes(m.from) && s.locals.participant[m.from]!.phase.tag === "votedYes") ||
+            (m.tag === "no" && (nodes.participant as ReadonlyArray<string>).includes(m.from) && s.locals.participant[m.from]!.phase.tag === "votedNo")
+          )
+          .with({ tag: P.union("sentCommit", "waitAckCommit") }, (p) =>
+            (m.tag === "prepare" && m.payload.data === p.data) ||
+            m.tag === "yes" ||
+            m.tag === "commit" ||
+            (m.tag === "ackCommit" && (!(nodes.participant as ReadonlyArray<string>).includes(m.from) || movedOn(cn, true, p.data, s.locals.participant[m.from]!)))
+          )
+          .with({ tag: P.union("sentAbort", "waitAckAbort") }, (p) =>
+            (m.tag === "prepare" && m.payload.data === p.data) ||
+            m.tag === "yes" ||
+            m.tag === "no" ||
+            m.tag === "abort" ||
+            (m.tag === "ackAbort" && (!(nodes.participant as ReadonlyArray<string>).includes(m.from) || movedOn(cn, false, p.data, s.locals.participant[m.from]!)))
+          )
+          .exhaustive())
+  )
+
 /**
  * The properties of a Two-Phase Commit system. A log's entry `i` is the decision of era `i`: every
  * node appends exactly one entry per era, before it leaves that era.
@@ -61,6 +170,26 @@ export const properties = (p: TwoPhaseCommitProtocol.TwoPhaseCommitProtocol) => 
         s.locals.coordinator[c]!.phase.tag !== "init" ||
         nodes.participant.every((q) => idleWith(s.locals.coordinator[c]!, s.locals.participant[q]!))
     )
+  ),
+  /**
+   * The strengthened invariant that makes log agreement inductive (Disel's
+   * `TwoPhaseInductiveInv.v`): the coordinator has logged one decision per past era; every
+   * participant's state, every counted vote and acknowledgement, and every message of the current
+   * era fit the coordinator's phase. Each participant's log is then the coordinator's, or the
+   * coordinator's with the current era's decision appended, which gives `logAgreement` and
+   * `coordinatorAgreement`.
+   */
+  Property.always(p, "tpcInv", (s, nodes) =>
+    nodes.coordinator.every((c) => {
+      const cn = s.locals.coordinator[c]!
+      return (
+        cn.log.length === cn.era &&
+        nodes.participant.every((q) => participantFits(cn, s.locals.participant[q]!)) &&
+        votesFit(s, nodes, cn) &&
+        ackedFit(s, nodes, cn) &&
+        soupFits(s, nodes, cn)
+      )
+    })
   ),
   /** Non-vacuity: some round commits. */
   Property.sometimes(p, "roundCommits", (s, nodes) => logsOf(s, nodes).some((log) => log.some((e) => e.commit))),
@@ -101,7 +230,10 @@ const build = (
     c: Programs.coordinator(p, { rounds, dataOf, commitOnAnyYes })
   }
   for (const q of participants) programs[q] = Programs.participant(p, rounds, vote)
-  return System.make({ protocol: p, nodes: { coordinator: ["c"], participant: participants }, programs, properties: properties(p) })
+  // `tpcInv` describes the correct protocol's states, which the broken variant leaves at its first
+  // commit despite a no vote; that variant is meant to be caught by `commitValidity`.
+  const checked = commitOnAnyYes ? properties(p).filter((x) => x.name !== "tpcInv") : properties(p)
+  return System.make({ protocol: p, nodes: { coordinator: ["c"], participant: participants }, programs, properties: checked })
 }
 
 /**

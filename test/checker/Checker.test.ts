@@ -129,7 +129,7 @@ describe("Checker: symmetry reduction", () => {
 describe("Checker: bounds, options and errors", () => {
   it("refuses to forget consumed messages when a property reads them", () => {
     const model: Model = { ...TwoPhaseCommit.model({ participants: 2, rounds: 2 }), soup: "active" }
-    assert.throws(() => Checker.check(model), ModelError, /property "commitValidity" reads consumed messages/)
+    assert.throws(() => Checker.check(model), ModelError, /property "tpcInv" reads consumed messages/)
   })
 
   it("stops at the state and depth bounds, and when interrupted, saying so", () => {

@@ -24,6 +24,6 @@ describe("protoweave induct", () => {
   })
 
   it("refuses an invariant the protocol does not have, naming those it has", () => {
-    assertUsageError(protoweave("induct", "two-phase-commit", "--invariant", "nope"), 'two-phase-commit has no invariant "nope" (it has: logAgreement, commitValidity, coordinatorAgreement)')
+    assertUsageError(protoweave("induct", "two-phase-commit", "--invariant", "nope"), 'two-phase-commit has no invariant "nope" (it has: logAgreement, commitValidity, coordinatorAgreement, tpcInv)')
   })
 })

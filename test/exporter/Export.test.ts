@@ -58,6 +58,27 @@ describe("the exporter", () => {
     assert.include(exportProtocol(root, broken).lean, "def checkResponses : Bool := false")
   })
 
+  it("adds a protocol's topology predicate to its well-formed topologies (Two-Phase Commit's one coordinator)", () => {
+    const tpc = bundled.find((s) => s.family === "two-phase-commit")!
+    const lean = exportProtocol(root, tpc).lean
+    assert.include(lean, "def oneCoordinator (nodes : Topology) : Bool :=\n  nodes.coordinator.length == 1")
+    assert.include(lean, "def wf (topo : Topology) : Prop :=\n  (topo.coordinator ++ topo.participant).Nodup ∧ oneCoordinator topo = true")
+    assert.include(exportProtocol(root, calculator).lean, "def wf (topo : Topology) : Prop :=\n  (topo.client ++ topo.server).Nodup\n")
+  })
+
+  it("refuses a topology predicate that is not a top-level helper of the node lists", () => {
+    const tpc = bundled.find((s) => s.family === "two-phase-commit")!
+    for (const name of ["noSuchHelper", "sameEntry"]) {
+      try {
+        exportProtocol(root, { ...tpc, topology: name })
+        assert.fail(`${name} was accepted as a topology predicate`)
+      } catch (e) {
+        assert.instanceOf(e, ExportError)
+        assert.include((e as ExportError).message, `the topology predicate ${name}`)
+      }
+    }
+  })
+
   it("refuses a protocol outside the fragment, with the construct and its file:line:column", () => {
     const spec: ExportSpec = {
       name: "Looping",

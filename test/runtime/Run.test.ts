@@ -26,7 +26,7 @@ describe("protoweave run", () => {
     assert.match(result.stderr, /^progress: [\d.]+s {2}started 5\/5 {2}sent 48 {2}delivered 48 {2}rejected 0 {2}finished 5\/5/m)
     const decided = "[{commit:true,data:100},{commit:false,data:101},{commit:true,data:102}]"
     for (const id of ["c", "p1", "p2", "p3", "p4"]) assert.include(result.stdout, `${id} finished: done ${decided}`)
-    assert.match(result.stdout, /replayed in the simulator: identical, 3 invariants hold at every step; status completed/)
+    assert.match(result.stdout, /replayed in the simulator: identical, 4 invariants hold at every step; status completed/)
 
     const trace = Trace.fromNdjson(fs.readFileSync(traceFile, "utf8"), traceFile)
     assert.strictEqual(trace.end.status, "completed")

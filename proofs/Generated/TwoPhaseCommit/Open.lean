@@ -21,10 +21,10 @@ until then they are open. -/
 /-- `sendPrepare` preserves `logAgreement` (assuming coherence and every invariant). -/
 def logAgreement_preserved_by_sendPrepare : Prop := PreservedBySend wf assumed logAgreement sendPrepare
 
-/-- `sendYes` preserves `logAgreement` (assuming coherence and every invariant). -/
+/-- `sendYes` preserves `logAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def logAgreement_preserved_by_sendYes : Prop := PreservedBySend wf assumed logAgreement sendYes
 
-/-- `sendNo` preserves `logAgreement` (assuming coherence and every invariant). -/
+/-- `sendNo` preserves `logAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def logAgreement_preserved_by_sendNo : Prop := PreservedBySend wf assumed logAgreement sendNo
 
 /-- `sendCommit` preserves `logAgreement` (assuming coherence and every invariant). -/
@@ -33,19 +33,19 @@ def logAgreement_preserved_by_sendCommit : Prop := PreservedBySend wf assumed lo
 /-- `sendAbort` preserves `logAgreement` (assuming coherence and every invariant). -/
 def logAgreement_preserved_by_sendAbort : Prop := PreservedBySend wf assumed logAgreement sendAbort
 
-/-- `sendAckCommit` preserves `logAgreement` (assuming coherence and every invariant). -/
+/-- `sendAckCommit` preserves `logAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def logAgreement_preserved_by_sendAckCommit : Prop := PreservedBySend wf assumed logAgreement sendAckCommit
 
-/-- `sendAckAbort` preserves `logAgreement` (assuming coherence and every invariant). -/
+/-- `sendAckAbort` preserves `logAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def logAgreement_preserved_by_sendAckAbort : Prop := PreservedBySend wf assumed logAgreement sendAckAbort
 
-/-- `receivePrepare` preserves `logAgreement` (assuming coherence and every invariant). -/
+/-- `receivePrepare` preserves `logAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def logAgreement_preserved_by_receivePrepare : Prop := PreservedByReceive wf assumed logAgreement receivePrepare
 
-/-- `receiveCommit` preserves `logAgreement` (assuming coherence and every invariant). -/
+/-- `receiveCommit` preserves `logAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def logAgreement_preserved_by_receiveCommit : Prop := PreservedByReceive wf assumed logAgreement receiveCommit
 
-/-- `receiveAbort` preserves `logAgreement` (assuming coherence and every invariant). -/
+/-- `receiveAbort` preserves `logAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def logAgreement_preserved_by_receiveAbort : Prop := PreservedByReceive wf assumed logAgreement receiveAbort
 
 /-- `receiveYes` preserves `logAgreement` (assuming coherence and every invariant). -/
@@ -63,7 +63,7 @@ def logAgreement_preserved_by_receiveAckAbort : Prop := PreservedByReceive wf as
 /-- `sendPrepare` preserves `commitValidity` (assuming coherence and every invariant). -/
 def commitValidity_preserved_by_sendPrepare : Prop := PreservedBySend wf assumed commitValidity sendPrepare
 
-/-- `sendYes` preserves `commitValidity` (assuming coherence and every invariant). -/
+/-- `sendYes` preserves `commitValidity` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def commitValidity_preserved_by_sendYes : Prop := PreservedBySend wf assumed commitValidity sendYes
 
 /-- `sendNo` preserves `commitValidity` (assuming coherence and every invariant). -/
@@ -75,19 +75,19 @@ def commitValidity_preserved_by_sendCommit : Prop := PreservedBySend wf assumed 
 /-- `sendAbort` preserves `commitValidity` (assuming coherence and every invariant). -/
 def commitValidity_preserved_by_sendAbort : Prop := PreservedBySend wf assumed commitValidity sendAbort
 
-/-- `sendAckCommit` preserves `commitValidity` (assuming coherence and every invariant). -/
+/-- `sendAckCommit` preserves `commitValidity` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def commitValidity_preserved_by_sendAckCommit : Prop := PreservedBySend wf assumed commitValidity sendAckCommit
 
-/-- `sendAckAbort` preserves `commitValidity` (assuming coherence and every invariant). -/
+/-- `sendAckAbort` preserves `commitValidity` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def commitValidity_preserved_by_sendAckAbort : Prop := PreservedBySend wf assumed commitValidity sendAckAbort
 
-/-- `receivePrepare` preserves `commitValidity` (assuming coherence and every invariant). -/
+/-- `receivePrepare` preserves `commitValidity` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def commitValidity_preserved_by_receivePrepare : Prop := PreservedByReceive wf assumed commitValidity receivePrepare
 
-/-- `receiveCommit` preserves `commitValidity` (assuming coherence and every invariant). -/
+/-- `receiveCommit` preserves `commitValidity` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def commitValidity_preserved_by_receiveCommit : Prop := PreservedByReceive wf assumed commitValidity receiveCommit
 
-/-- `receiveAbort` preserves `commitValidity` (assuming coherence and every invariant). -/
+/-- `receiveAbort` preserves `commitValidity` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def commitValidity_preserved_by_receiveAbort : Prop := PreservedByReceive wf assumed commitValidity receiveAbort
 
 /-- `receiveYes` preserves `commitValidity` (assuming coherence and every invariant). -/
@@ -105,10 +105,10 @@ def commitValidity_preserved_by_receiveAckAbort : Prop := PreservedByReceive wf 
 /-- `sendPrepare` preserves `coordinatorAgreement` (assuming coherence and every invariant). -/
 def coordinatorAgreement_preserved_by_sendPrepare : Prop := PreservedBySend wf assumed coordinatorAgreement sendPrepare
 
-/-- `sendYes` preserves `coordinatorAgreement` (assuming coherence and every invariant). -/
+/-- `sendYes` preserves `coordinatorAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def coordinatorAgreement_preserved_by_sendYes : Prop := PreservedBySend wf assumed coordinatorAgreement sendYes
 
-/-- `sendNo` preserves `coordinatorAgreement` (assuming coherence and every invariant). -/
+/-- `sendNo` preserves `coordinatorAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def coordinatorAgreement_preserved_by_sendNo : Prop := PreservedBySend wf assumed coordinatorAgreement sendNo
 
 /-- `sendCommit` preserves `coordinatorAgreement` (assuming coherence and every invariant). -/
@@ -117,19 +117,19 @@ def coordinatorAgreement_preserved_by_sendCommit : Prop := PreservedBySend wf as
 /-- `sendAbort` preserves `coordinatorAgreement` (assuming coherence and every invariant). -/
 def coordinatorAgreement_preserved_by_sendAbort : Prop := PreservedBySend wf assumed coordinatorAgreement sendAbort
 
-/-- `sendAckCommit` preserves `coordinatorAgreement` (assuming coherence and every invariant). -/
+/-- `sendAckCommit` preserves `coordinatorAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def coordinatorAgreement_preserved_by_sendAckCommit : Prop := PreservedBySend wf assumed coordinatorAgreement sendAckCommit
 
-/-- `sendAckAbort` preserves `coordinatorAgreement` (assuming coherence and every invariant). -/
+/-- `sendAckAbort` preserves `coordinatorAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def coordinatorAgreement_preserved_by_sendAckAbort : Prop := PreservedBySend wf assumed coordinatorAgreement sendAckAbort
 
-/-- `receivePrepare` preserves `coordinatorAgreement` (assuming coherence and every invariant). -/
+/-- `receivePrepare` preserves `coordinatorAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def coordinatorAgreement_preserved_by_receivePrepare : Prop := PreservedByReceive wf assumed coordinatorAgreement receivePrepare
 
-/-- `receiveCommit` preserves `coordinatorAgreement` (assuming coherence and every invariant). -/
+/-- `receiveCommit` preserves `coordinatorAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def coordinatorAgreement_preserved_by_receiveCommit : Prop := PreservedByReceive wf assumed coordinatorAgreement receiveCommit
 
-/-- `receiveAbort` preserves `coordinatorAgreement` (assuming coherence and every invariant). -/
+/-- `receiveAbort` preserves `coordinatorAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def coordinatorAgreement_preserved_by_receiveAbort : Prop := PreservedByReceive wf assumed coordinatorAgreement receiveAbort
 
 /-- `receiveYes` preserves `coordinatorAgreement` (assuming coherence and every invariant). -/
@@ -143,6 +143,48 @@ def coordinatorAgreement_preserved_by_receiveAckCommit : Prop := PreservedByRece
 
 /-- `receiveAckAbort` preserves `coordinatorAgreement` (assuming coherence and every invariant). -/
 def coordinatorAgreement_preserved_by_receiveAckAbort : Prop := PreservedByReceive wf assumed coordinatorAgreement receiveAckAbort
+
+/-- `sendPrepare` preserves `tpcInv` (assuming coherence and every invariant). -/
+def tpcInv_preserved_by_sendPrepare : Prop := PreservedBySend wf assumed tpcInv sendPrepare
+
+/-- `sendYes` preserves `tpcInv` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
+def tpcInv_preserved_by_sendYes : Prop := PreservedBySend wf assumed tpcInv sendYes
+
+/-- `sendNo` preserves `tpcInv` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
+def tpcInv_preserved_by_sendNo : Prop := PreservedBySend wf assumed tpcInv sendNo
+
+/-- `sendCommit` preserves `tpcInv` (assuming coherence and every invariant). -/
+def tpcInv_preserved_by_sendCommit : Prop := PreservedBySend wf assumed tpcInv sendCommit
+
+/-- `sendAbort` preserves `tpcInv` (assuming coherence and every invariant). -/
+def tpcInv_preserved_by_sendAbort : Prop := PreservedBySend wf assumed tpcInv sendAbort
+
+/-- `sendAckCommit` preserves `tpcInv` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
+def tpcInv_preserved_by_sendAckCommit : Prop := PreservedBySend wf assumed tpcInv sendAckCommit
+
+/-- `sendAckAbort` preserves `tpcInv` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
+def tpcInv_preserved_by_sendAckAbort : Prop := PreservedBySend wf assumed tpcInv sendAckAbort
+
+/-- `receivePrepare` preserves `tpcInv` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
+def tpcInv_preserved_by_receivePrepare : Prop := PreservedByReceive wf assumed tpcInv receivePrepare
+
+/-- `receiveCommit` preserves `tpcInv` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
+def tpcInv_preserved_by_receiveCommit : Prop := PreservedByReceive wf assumed tpcInv receiveCommit
+
+/-- `receiveAbort` preserves `tpcInv` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
+def tpcInv_preserved_by_receiveAbort : Prop := PreservedByReceive wf assumed tpcInv receiveAbort
+
+/-- `receiveYes` preserves `tpcInv` (assuming coherence and every invariant). -/
+def tpcInv_preserved_by_receiveYes : Prop := PreservedByReceive wf assumed tpcInv receiveYes
+
+/-- `receiveNo` preserves `tpcInv` (assuming coherence and every invariant). -/
+def tpcInv_preserved_by_receiveNo : Prop := PreservedByReceive wf assumed tpcInv receiveNo
+
+/-- `receiveAckCommit` preserves `tpcInv` (assuming coherence and every invariant). -/
+def tpcInv_preserved_by_receiveAckCommit : Prop := PreservedByReceive wf assumed tpcInv receiveAckCommit
+
+/-- `receiveAckAbort` preserves `tpcInv` (assuming coherence and every invariant). -/
+def tpcInv_preserved_by_receiveAckAbort : Prop := PreservedByReceive wf assumed tpcInv receiveAckAbort
 
 end TwoPhaseCommit.Open
 
