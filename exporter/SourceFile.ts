@@ -191,7 +191,7 @@ export const topLevelFunctions = (source: SourceFile): ReadonlyMap<string, TopLe
  * The top-level type aliases of `source`, by name.
  *
  * @example
- * [...typeAliases(parse(".", "protocols/TwoPhaseCommit/index.ts")).keys()] // => ["Shape", "Entry"]
+ * [...typeAliases(parse(".", "protocols/TwoPhaseCommit/index.ts")).keys()] // => ["Shape", "Entry", "Coordinator", "Participant"]
  */
 export const typeAliases = (source: SourceFile): ReadonlyMap<string, ts.TypeNode> => {
   const found = new Map<string, ts.TypeNode>()
