@@ -198,7 +198,8 @@ export class CollapsedSpace {
   private readonly faults: Step.FaultModel
   private readonly maxCrashed: number
   private readonly maxDuplicates: number
-  private readonly canonical: ((s: Statelet) => Symmetry.Canonical) | undefined
+  /** Whether successors are replaced by their representatives (the model declares symmetric nodes and the search uses them). */
+  private readonly symmetric: boolean
   private readonly writer = new Codec.Writer()
   private readonly again = new Codec.Writer()
   private envelopes: Array<Array<unknown>> = []
@@ -252,8 +253,8 @@ export class CollapsedSpace {
     this.sendIndex = this.names.map(() => new Int32Array(16))
     this.recoverMemo = this.roles.map(() => new Int32Array(16))
     this.slotHashes = this.names.map(() => new Int32Array(64))
-    this.canonical = symmetry && (model.symmetric ?? []).length > 0 ? Symmetry.make(model) : undefined
-    this.groups = this.canonical === undefined ? [] : Symmetry.groups(model).map((g) => ({ ...g, slots: Int32Array.from(g.ids, (n) => this.nodeIndex.get(n)!) }))
+    this.symmetric = symmetry && (model.symmetric ?? []).length > 0
+    this.groups = !this.symmetric ? [] : Symmetry.groups(model).map((g) => ({ ...g, slots: Int32Array.from(g.ids, (n) => this.nodeIndex.get(n)!) }))
     this.order = this.nodeIndex
     this.maskedLocals = this.groups.map(() => [])
     this.entrySignatures = this.groups.map(() => [])
@@ -262,10 +263,11 @@ export class CollapsedSpace {
 
   /** The initial state (its representative, under symmetry). */
   start(): Start {
-    const c = this.canonical?.(this.semantics.initial)
-    const vector = this.vectorOf(c?.state ?? this.semantics.initial)
+    const raw = this.vectorOf(this.semantics.initial)
+    const representative = this.symmetric ? this.canonicalize(raw) : raw
+    const vector = representative.slice(0, this.size(representative))
     const [hi, lo] = this.fingerprint(vector)
-    return { vector, hi, lo, renaming: c?.renaming ?? new Map() }
+    return { vector, hi, lo, renaming: this.symmetric ? this.canonicalRenaming : new Map() }
   }
 
   /** The vector of a statelet, interning its local states and messages. */
@@ -446,7 +448,7 @@ export class CollapsedSpace {
   }
 
   private emit(v: Int32Array, hi: number, lo: number, progress: boolean, visit: Visit): void {
-    if (this.canonical === undefined) return visit(hi | 0, lo | 0, progress)
+    if (!this.symmetric) return visit(hi | 0, lo | 0, progress)
     // Under symmetry the successor's representative may be a different vector: then it is built and
     // fingerprinted in full.
     const raw = this.build(v)
@@ -586,7 +588,7 @@ export class CollapsedSpace {
    * the next call, and may be longer than the vector: see `size`.
    */
   successor(v: Int32Array): Int32Array {
-    return this.canonical === undefined ? this.build(v) : this.canonicalVector!
+    return !this.symmetric ? this.build(v) : this.canonicalVector!
   }
 
   /** The renaming that made the visited successor its representative (empty without symmetry). */
