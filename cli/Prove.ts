@@ -19,7 +19,7 @@ import * as Checker from "../checker/Checker.ts"
 import type { Protocol } from "../core/Protocol.ts"
 import type { ExportSpec } from "../exporter/Export.ts"
 import { exportProtocol } from "../exporter/Export.ts"
-import { differential, type Sample } from "../exporter/Differential.ts"
+import { differential, type Sample, type WorldSample, worldDifferential } from "../exporter/Differential.ts"
 import { ExportError } from "../exporter/ExportError.ts"
 import * as LeanToolchain from "../exporter/LeanToolchain.ts"
 import * as Prove from "../exporter/Prove.ts"
@@ -27,6 +27,11 @@ import * as Calculator from "../protocols/Calculator/index.ts"
 import * as CalculatorProtocol from "../protocols/Calculator/Protocol.ts"
 import * as TwoPhaseCommit from "../protocols/TwoPhaseCommit/index.ts"
 import * as TwoPhaseCommitProtocol from "../protocols/TwoPhaseCommit/Protocol.ts"
+import * as QueryTpc from "../protocols/QueryTpc/index.ts"
+import * as QueryTpcProtocol from "../protocols/QueryTpc/Protocol.ts"
+import type * as World from "../core/World.ts"
+import { coreTypes, exportWorld, type WorldExportSpec } from "../exporter/ExportWorld.ts"
+import type * as System from "../core/System.ts"
 import * as Protocols from "../protocols/index.ts"
 import * as FaultPlan from "../simulator/FaultPlan.ts"
 import * as Simulator from "../simulator/Simulator.ts"
@@ -70,10 +75,38 @@ export const bundled: ReadonlyArray<ExportSpec> = [
   }
 ]
 
+/**
+ * The worlds `prove` exports: each over the export of its core protocol, which a run proves too.
+ *
+ * @example
+ * bundledWorlds.map((s) => `${s.family} over ${s.coreFamily}`) // => ["query-tpc over two-phase-commit"]
+ */
+export const bundledWorlds: ReadonlyArray<WorldExportSpec> = [
+  {
+    name: "QueryTpc",
+    family: "query-tpc",
+    coreFamily: "two-phase-commit",
+    world: QueryTpc.world as unknown as World.World,
+    client: {
+      protocol: QueryTpc.query as unknown as Protocol,
+      schemas: QueryTpcProtocol,
+      protocolFile: "protocols/QueryTpc/Protocol.ts",
+      propertiesFile: "protocols/QueryTpc/Protocol.ts",
+      properties: [],
+      parameters: {}
+    },
+    hooksFile: "protocols/QueryTpc/Protocol.ts",
+    propertiesFile: "protocols/QueryTpc/index.ts",
+    properties: QueryTpc.properties(QueryTpc.world),
+    topology: "answerersParticipate"
+  }
+]
+
 /** The sizes the differential check and the counterexample search use: small, so Lean stays fast. */
 const sizes: { readonly [family: string]: { readonly [name: string]: number } } = {
   calculator: { clients: 2, servers: 1, requests: 2 },
-  "two-phase-commit": { participants: 2, rounds: 2 }
+  "two-phase-commit": { participants: 2, rounds: 2 },
+  "query-tpc": { participants: 1, rounds: 1 }
 }
 
 /**
@@ -90,6 +123,22 @@ export const samples = (family: string, seeds: ReadonlyArray<number> = [1, 2], d
       return { label: `seed ${seed}, ${result.events.length} steps`, statelet: result.statelet, nodes, all: system.topology.all }
     })
   )
+}
+
+/** States sampled as `samples` does, of a world: each with its protocols' parts. */
+export const worldSamples = (spec: WorldExportSpec, seeds?: ReadonlyArray<number>, depths?: ReadonlyArray<number>): ReadonlyArray<WorldSample> => {
+  const system = Protocols.find(spec.family)!.make(sizes[spec.family] ?? {}) as System.System & { readonly instance: World.Instance }
+  const { instance } = system
+  const [core, client] = spec.world.protocols.map((p) => p.label) as [string, string]
+  return samples(spec.family, seeds, depths).map((s) => {
+    const part = (label: string): Sample => ({ label: s.label, statelet: instance.project(s.statelet, label), nodes: instance.placement[label] as Sample["nodes"], all: s.all })
+    return {
+      core: part(core),
+      client: part(client),
+      statelets: { [core]: instance.project(s.statelet, core), [client]: instance.project(s.statelet, client) },
+      nodes: instance.placement
+    }
+  })
 }
 
 /**
@@ -137,25 +186,43 @@ const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e))
 export const prove = (input: ProveInput): Effect.Effect<void, UsageError | ViolationFound> =>
   Effect.gen(function* () {
     if (input.all && input.protocols.length > 0) return yield* Effect.fail(new UsageError({ message: "give protocols or --all, not both" }))
+    const families = [...bundled.map((s) => s.family), ...bundledWorlds.map((s) => s.family)]
     if (!input.all && input.protocols.length === 0) {
-      return yield* Effect.fail(new UsageError({ message: `name a protocol to prove (${bundled.map((s) => s.family).join(", ")}) or give --all` }))
+      return yield* Effect.fail(new UsageError({ message: `name a protocol to prove (${families.join(", ")}) or give --all` }))
     }
-    const specs = input.all
-      ? bundled
-      : yield* Effect.forEach(input.protocols, (name) => {
-          const spec = bundled.find((s) => s.family === name)
-          return spec === undefined
-            ? Effect.fail(new UsageError({ message: `no Lean export for "${name}" (these have one: ${bundled.map((s) => s.family).join(", ")})` }))
-            : Effect.succeed(spec)
-        })
+    const unknown = input.protocols.filter((name) => !families.includes(name))
+    if (unknown.length > 0) {
+      return yield* Effect.fail(new UsageError({ message: `no Lean export for "${unknown[0]}" (these have one: ${families.join(", ")})` }))
+    }
+    const chosen = input.all ? families : input.protocols
+    const worlds = bundledWorlds.filter((w) => chosen.includes(w.family))
+    // A world needs its core's export in the same run; a core nobody asked for is checked as it is on disk.
+    const protocols = bundled.filter((s) => chosen.includes(s.family) || worlds.some((w) => w.coreFamily === s.family))
     const inputs = yield* Effect.try({
-      try: () =>
-        specs.map((spec) => {
-          const exported = exportProtocol(root, spec)
-          const model = Protocols.find(spec.family)?.model?.(sizes[spec.family] ?? {})
-          const check = differential(exported, samples(spec.family), model?.payloads ?? {})
-          return { exported, differential: check.lean, differentialChecks: check.checks, counterexamples: counterexamples(spec.family) }
-        }),
+      try: () => {
+        const exported = new Map(protocols.map((spec) => [spec.family, exportProtocol(root, spec)]))
+        return [
+          ...protocols.map((spec): Prove.ProtocolInput => {
+            const e = exported.get(spec.family)!
+            if (!chosen.includes(spec.family)) return { exported: e, differential: "", differentialChecks: 0, counterexamples: new Map(), dependency: true }
+            const model = Protocols.find(spec.family)?.model?.(sizes[spec.family] ?? {})
+            const check = differential(e, samples(spec.family), model?.payloads ?? {})
+            return { exported: e, differential: check.lean, differentialChecks: check.checks, counterexamples: counterexamples(spec.family) }
+          }),
+          ...worlds.map((spec): Prove.ProtocolInput => {
+            const core = exported.get(spec.coreFamily)!
+            const e = exportWorld(root, spec, core)
+            const clientLabel = spec.client.protocol.label
+            const model = Protocols.find(spec.family)?.model?.(sizes[spec.family] ?? {})
+            const payloads = Object.fromEntries(
+              Object.entries(model?.payloads ?? {}).filter(([tag]) => tag.startsWith(`${clientLabel}.`)).map(([tag, values]) => [tag.slice(clientLabel.length + 1), values])
+            )
+            const invariants = new Map(spec.properties.filter((p) => e.invariants.includes(p.name)).map((p) => [p.name, p.holds as (s: unknown, n: unknown) => boolean]))
+            const check = worldDifferential(e, coreTypes(core), invariants, worldSamples(spec), payloads)
+            return { exported: e, differential: check.lean, differentialChecks: check.checks, counterexamples: counterexamples(spec.family) }
+          })
+        ]
+      },
       catch: (e) => new UsageError({ message: e instanceof ExportError ? e.message : `cannot export: ${messageOf(e)}` })
     })
     const toolchain = yield* Effect.try({

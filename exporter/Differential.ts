@@ -10,7 +10,7 @@
 import type { NodesOf, Protocol } from "../core/Protocol.ts"
 import type { Property } from "../core/Property.ts"
 import type { Statelet } from "../core/Statelet.ts"
-import { banner, type Exported } from "./Export.ts"
+import { banner, type Exported, type ExportedTypes } from "./Export.ts"
 import type { LeanType } from "./LeanType.ts"
 import { renderValue } from "./LeanValue.ts"
 import { ident } from "./Translate.ts"
@@ -30,6 +30,36 @@ export interface DifferentialCheck {
 }
 
 /**
+ * A sampled statelet and its topology as Lean definitions `<prefix>sample<k>` and
+ * `<prefix>topology<k>`, of the protocol whose types are `types`, declared in namespace `ns`
+ * (`undefined`: the module's own).
+ */
+const sampleDefinitions = (types: ExportedTypes, sample: Sample, k: number, prefix: string, ns: string | undefined): ReadonlyArray<string> => {
+  const { roles, msg } = types
+  const q = ns === undefined ? "" : `${ns}.`
+  const roleNames = [...roles.keys()]
+  const index = (id: string) => sample.all.indexOf(id)
+  const value = (v: unknown, t: LeanType, where: string) => renderValue(v, t, index, `${sample.label}: ${where}`)
+  const nodes = sample.nodes as { readonly [role: string]: ReadonlyArray<string> }
+  const topo = `({ ${roleNames.map((r) => `${ident(r)} := ${value(nodes[r] ?? [], { kind: "list", of: { kind: "node" } }, r)}`).join(", ")} } : ${q}Topology)`
+  const locals = sample.statelet.locals as { readonly [role: string]: { readonly [node: string]: unknown } }
+  const roleMap = (role: string) => {
+    const ids = nodes[role] ?? []
+    return `fun n => ${ids.map((id) => `if n = ${index(id)} then ${value(locals[role]![id], roles.get(role)!, `${role} ${id}`)} else `).join("")}default`
+  }
+  const soup = sample.statelet.soup.map(
+    (m) => `{ id := ${m.id}, src := ${index(m.from)}, dst := ${index(m.to)}, msg := ${value({ tag: m.tag, payload: m.payload }, msg, `message ${m.id}`)}, active := ${m.active} }`
+  )
+  const statelet = `({ locals := { ${roleNames.map((r) => `${ident(r)} := ${roleMap(r)}`).join(", ")} }, soup := ${soup.length === 0 ? "[]" : `[${soup.join(", ")}]`} } : Statelet ${q}Locals ${q}Msg)`
+  return [
+    `/-- Sample ${k + 1}${prefix === "" ? "" : ` (${prefix})`}: ${sample.label}. -/`,
+    `def ${prefix}sample${k + 1} : Statelet ${q}Locals ${q}Msg := ${statelet}`,
+    `def ${prefix}topology${k + 1} : ${q}Topology := ${topo}`,
+    ""
+  ]
+}
+
+/**
  * Builds the differential check of `exported` on `samples`: every invariant on every sample, and
  * up to `perSample` transition evaluations per sample (sends of the `payloads` candidates and of
  * the payloads already in the soup to every receiver, and receives of the sample's active messages).
@@ -40,6 +70,52 @@ export const differential = (
   payloads: { readonly [tag: string]: ReadonlyArray<unknown> },
   perSample = 24
 ): DifferentialCheck => {
+  const { lines, checks } = protocolLines(exported, samples, payloads, perSample)
+  return { checks, lean: module(exported, lines) }
+}
+
+/** A sampled state of a world: the sample of each protocol, core first. */
+export interface WorldSample {
+  readonly core: Sample
+  readonly client: Sample
+  /** The world's statelets and node lists, by label, as the world's properties read them. */
+  readonly statelets: unknown
+  readonly nodes: unknown
+}
+
+/**
+ * The differential check of a world's export: its client protocol's as `differential` checks a
+ * protocol (guards, filters, steps and its own invariants on the client's part of each sample),
+ * and every world invariant on every sample, over both statelets.
+ */
+export const worldDifferential = (
+  exported: Exported,
+  core: ExportedTypes & { readonly ns: string },
+  invariants: ReadonlyMap<string, (statelets: unknown, nodes: unknown) => boolean>,
+  samples: ReadonlyArray<WorldSample>,
+  payloads: { readonly [tag: string]: ReadonlyArray<unknown> },
+  perSample = 24
+): DifferentialCheck => {
+  const client = protocolLines(exported, samples.map((s) => s.client), payloads, perSample)
+  const lines = [...client.lines]
+  let checks = client.checks
+  samples.forEach((sample, k) => {
+    lines.push(...sampleDefinitions(core, sample.core, k, "core", core.ns))
+    for (const [name, holds] of invariants) {
+      lines.push(`-- sample ${k + 1}: world invariant ${name}`, `example : ${name} (coretopology${k + 1}, topology${k + 1}) (coresample${k + 1}, sample${k + 1}) = ${holds(sample.statelets, sample.nodes)} := by decide`)
+      checks++
+    }
+    lines.push("")
+  })
+  return { checks, lean: module(exported, lines) }
+}
+
+const protocolLines = (
+  exported: Exported,
+  samples: ReadonlyArray<Sample>,
+  payloads: { readonly [tag: string]: ReadonlyArray<unknown> },
+  perSample: number
+): { readonly lines: ReadonlyArray<string>; readonly checks: number } => {
   const p: Protocol = exported.spec.protocol
   const { roles, msg } = exported.types
   const invariants = new Map<string, Property["holds"]>()
@@ -47,24 +123,13 @@ export const differential = (
   for (const property of exported.spec.properties) if (property.kind === "always") invariants.set(property.name, property.holds)
   const lines: Array<string> = []
   let checks = 0
-  const roleNames = [...roles.keys()]
   samples.forEach((sample, k) => {
     const index = (id: string) => sample.all.indexOf(id)
     const value = (v: unknown, t: LeanType, where: string) => renderValue(v, t, index, `${sample.label}: ${where}`)
     const nodes = sample.nodes as { readonly [role: string]: ReadonlyArray<string> }
-    const topo = `({ ${roleNames.map((r) => `${ident(r)} := ${value(nodes[r] ?? [], { kind: "list", of: { kind: "node" } }, r)}`).join(", ")} } : Topology)`
     const locals = sample.statelet.locals as { readonly [role: string]: { readonly [node: string]: unknown } }
     const localOf = (role: string, id: string) => value(locals[role]![id], roles.get(role)!, `${role} ${id}`)
-    const roleMap = (role: string) => {
-      const ids = nodes[role] ?? []
-      return `fun n => ${ids.map((id) => `if n = ${index(id)} then ${localOf(role, id)} else `).join("")}default`
-    }
-    const soup = sample.statelet.soup.map(
-      (m) =>
-        `{ id := ${m.id}, src := ${index(m.from)}, dst := ${index(m.to)}, msg := ${value({ tag: m.tag, payload: m.payload }, msg, `message ${m.id}`)}, active := ${m.active} }`
-    )
-    const statelet = `({ locals := { ${roleNames.map((r) => `${ident(r)} := ${roleMap(r)}`).join(", ")} }, soup := ${soup.length === 0 ? "[]" : `[${soup.join(", ")}]`} } : Statelet Locals Msg)`
-    lines.push(`/-- Sample ${k + 1}: ${sample.label}. -/`, `def sample${k + 1} : Statelet Locals Msg := ${statelet}`, `def topology${k + 1} : Topology := ${topo}`, "")
+    lines.push(...sampleDefinitions(exported.types, sample, k, "", undefined))
     for (const [name, holds] of invariants) {
       const expected = holds(sample.statelet as never, sample.nodes as never)
       lines.push(`-- sample ${k + 1}: ${name}`, `example : ${name} topology${k + 1} sample${k + 1} = ${expected} := by decide`)
@@ -119,24 +184,25 @@ export const differential = (
       })
     lines.push("")
   })
+  return { lines, checks }
+}
+
+const module = (exported: Exported, lines: ReadonlyArray<string>): string => {
   const name = exported.spec.name
-  return {
-    checks,
-    lean: [
-      banner([exported.spec.protocolFile, "samples from the simulator"], exported.spec.family).replace("GENERATED", "GENERATED for one run"),
-      `import Generated.${name}.Spec`,
-      "",
-      "noncomputable section",
-      "",
-      `namespace ${name}`,
-      "",
-      "open Protoweave",
-      "",
-      ...lines,
-      `end ${name}`,
-      "",
-      "end",
-      ""
-    ].join("\n")
-  }
+  return [
+    banner([exported.spec.protocolFile, "samples from the simulator"], exported.spec.family).replace("GENERATED", "GENERATED for one run"),
+    `import Generated.${name}.Spec`,
+    "",
+    "noncomputable section",
+    "",
+    `namespace ${name}`,
+    "",
+    "open Protoweave",
+    "",
+    ...lines,
+    `end ${name}`,
+    "",
+    "end",
+    ""
+  ].join("\n")
 }

@@ -13,7 +13,7 @@ import ts from "typescript"
 import type { Property } from "../core/Property.ts"
 import type { Protocol } from "../core/Protocol.ts"
 import { ExportError } from "./ExportError.ts"
-import { bool, capitalize, type Field, int, type LeanType, node, render, TypeTable } from "./LeanType.ts"
+import { bool, capitalize, type Field, int, type LeanType, node, render, same, TypeTable } from "./LeanType.ts"
 import { renderValue } from "./LeanValue.ts"
 import * as SourceFile from "./SourceFile.ts"
 import { type Callee, type Context, ident, Translator, type Value } from "./Translate.ts"
@@ -71,6 +71,8 @@ export interface Exported {
   /** Every generated definition, for the `simp` set of the tactic ladder. */
   readonly definitions: ReadonlyArray<string>
   readonly types: ExportedTypes
+  /** The Lean types of its schemas: a world over this protocol shares them. */
+  readonly table: TypeTable
 }
 
 /** The command that regenerates a protocol's files, for the banner. */
@@ -105,12 +107,83 @@ const TRANSITION_PARAMS = {
  * exported.obligations[0]!.name // => "coherence_init"
  */
 export const exportProtocol = (root: string, spec: ExportSpec): Exported => {
+  const parts = protocolParts(root, spec)
+  const lean = [
+    banner([`${spec.protocolFile} (protocol "${spec.protocol.label}")`, `${spec.propertiesFile} (invariants)`], spec.family),
+    "import Protoweave",
+    "",
+    ...namespaceOpening(spec.name),
+    ...parts.declarations.flatMap((d) => [d, ""]),
+    ...namespaceClosing(spec.name)
+  ].join("\n")
+  return {
+    spec,
+    lean,
+    invariants: parts.invariants,
+    obligations: parts.obligations,
+    definitions: parts.definitions,
+    types: { roles: parts.roles, msg: parts.msg },
+    table: parts.table
+  }
+}
+
+/** The lines that open a generated file's namespace. */
+export const namespaceOpening = (name: string): ReadonlyArray<string> => [
+  "noncomputable section",
+  "set_option linter.unusedVariables false",
+  "",
+  `namespace ${name}`,
+  "",
+  "open Protoweave",
+  ""
+]
+
+/** The lines that close it. */
+export const namespaceClosing = (name: string): ReadonlyArray<string> => [`end ${name}`, "", "end", ""]
+
+/** A protocol's export before it becomes a file: what a world's export extends. */
+export interface ProtocolParts {
+  /** Every Lean declaration, in order, as the protocol's export has them (helpers translated later: `laterHelpers`). */
+  readonly declarations: ReadonlyArray<string>
+  readonly invariants: ReadonlyArray<string>
+  readonly obligations: ReadonlyArray<Obligation>
+  /** Every generated definition, including helpers translated later. */
+  readonly definitions: ReadonlyArray<string>
+  readonly roles: ReadonlyMap<string, LeanType>
+  readonly msg: LeanType & { readonly kind: "union" }
+  readonly table: TypeTable
+  /** Translates a function of `source` with the given parameter and result types. */
+  readonly translate: (
+    located: SourceFile.Located,
+    params: ReadonlyArray<{ readonly fallback: string; readonly type: LeanType }>,
+    result: LeanType
+  ) => { readonly params: ReadonlyArray<{ readonly name: string; readonly type: LeanType }>; readonly body: Value }
+  /** The Lean name of a top-level helper of `file` taking one `expected` parameter and returning a `Bool`. */
+  readonly predicate: (name: string, file: string, expected: LeanType) => string
+  /** The helpers translated after `declarations` was built, in order. */
+  readonly laterHelpers: ReadonlyArray<string>
+}
+
+/** What a protocol exported inside a world needs: the core's export, whose types it shares. */
+export interface Within {
+  readonly core: Exported
+  /** Type names of the world's sources that are not schemas (`WorldNodes`). */
+  readonly typeNames: ReadonlyMap<string, LeanType>
+  readonly memo: Map<LeanType, LeanType>
+}
+
+/**
+ * A protocol's declarations, obligations and translator. Inside a world (`within`), the core's
+ * types are known by their qualified names and not declared again.
+ */
+export const protocolParts = (root: string, spec: ExportSpec, within?: Within): ProtocolParts => {
   const p = spec.protocol
   const names = new Map<SchemaAST.AST, string>()
   for (const [name, value] of Object.entries(spec.schemas)) {
     if ((typeof value === "object" || typeof value === "function") && value !== null && "ast" in value) names.set((value as Schema.Top).ast, name)
   }
   const types = new TypeTable(names)
+  if (within !== undefined) types.adopt(within.core.table, within.core.spec.name, within.memo)
   const roles = new Map<string, LeanType>()
   for (const [role, declaration] of Object.entries(p.roles)) roles.set(role, types.of(declaration.state, `${capitalize(role)}State`))
   const msgVariants = Object.entries(p.messages).map(([tag, declaration]) => {
@@ -145,6 +218,8 @@ export const exportProtocol = (root: string, spec: ExportSpec): Exported => {
       if ((name === "ReadonlyArray" || name === "Array") && t.typeArguments?.length === 1) return { kind: "list", of: typeOf(t.typeArguments[0]!, source) }
       if (name === "Statelet") return { kind: "statelet" }
       if (name === "NodesOf") return { kind: "topology" }
+      const extra = within?.typeNames.get(name)
+      if (extra !== undefined) return extra
       const named = types.named(name)
       if (named !== undefined) return named
       const alias = aliasesOf.get(source.file)?.get(name)
@@ -197,12 +272,8 @@ export const exportProtocol = (root: string, spec: ExportSpec): Exported => {
       definitions.push(key)
       found = { code: key, type: t, atomic: true }
     } else if (parameter !== undefined) {
-      const file = sources.get(parameter.file) ?? SourceFile.parse(root, parameter.file)
-      sources.set(file.file, file)
-      const fns = helpersOf.get(file.file) ?? SourceFile.topLevelFunctions(file)
-      helpersOf.set(file.file, fns)
-      aliasesOf.set(file.file, aliasesOf.get(file.file) ?? SourceFile.typeAliases(file))
-      const fn = fns.get(name)
+      const file = sources.get(parameter.file) ?? register(SourceFile.parse(root, parameter.file))
+      const fn = helpersOf.get(file.file)!.get(name)
       if (fn === undefined) throw new ExportError(parameter.file, `the parameter ${name}`, "no top-level const of that name")
       found = translateTopLevel(fn, key)
     } else {
@@ -314,11 +385,21 @@ export const exportProtocol = (root: string, spec: ExportSpec): Exported => {
     translateInvariant(source, property.name, `Invariant \`${property.name}\``)
   }
 
-  // The topology predicate: a helper of the properties' file taking the node lists.
-  function topologyPredicate(name: string): string {
-    const callee = resolve(name, propertiesSource.ast, propertiesSource)
-    if (callee === undefined || "code" in callee || callee.params.length !== 1 || callee.params[0]!.kind !== "topology" || callee.result.kind !== "bool") {
-      throw new ExportError(spec.propertiesFile, `the topology predicate ${name}`, "it must be a top-level const (nodes: NodesOf<...>) => boolean")
+  // Sources read after the protocol's own: a parameter's file, a world's hooks and properties.
+  function register(source: SourceFile.SourceFile): SourceFile.SourceFile {
+    const known = sources.get(source.file)
+    if (known !== undefined) return known
+    sources.set(source.file, source)
+    helpersOf.set(source.file, SourceFile.topLevelFunctions(source))
+    aliasesOf.set(source.file, SourceFile.typeAliases(source))
+    return source
+  }
+  // A topology predicate: a helper of a source file taking the node lists.
+  function predicate(name: string, file: string, expected: LeanType): string {
+    const source = sources.get(file) ?? register(SourceFile.parse(root, file))
+    const callee = resolve(name, source.ast, source)
+    if (callee === undefined || "code" in callee || callee.params.length !== 1 || !same(callee.params[0]!, expected) || callee.result.kind !== "bool") {
+      throw new ExportError(file, `the topology predicate ${name}`, `it must be a top-level const (nodes: ${expected.kind === "topology" ? "NodesOf<...>" : "WorldNodes<...>"}) => boolean`)
     }
     return callee.lean
   }
@@ -354,7 +435,7 @@ export const exportProtocol = (root: string, spec: ExportSpec): Exported => {
     `  sends := [${p.sends.map((t) => t.name).join(", ")}]`,
     `  receives := [${p.receives.map((t) => t.name).join(", ")}]`
   ].join("\n")
-  const topology = spec.topology === undefined ? undefined : topologyPredicate(spec.topology)
+  const topology = spec.topology === undefined ? undefined : predicate(spec.topology, spec.propertiesFile, { kind: "topology" })
   const distinct = `(${roleNames.map((r) => `topo.${ident(r)}`).join(" ++ ")}).Nodup`
   const wf =
     topology === undefined
@@ -369,24 +450,27 @@ export const exportProtocol = (root: string, spec: ExportSpec): Exported => {
     ...p.receives.map((t) => ({ name: `${inv}_preserved_by_${t.name}`, statement: `PreservedByReceive wf assumed ${inv} ${t.name}`, invariant: inv, transition: t.name }))
   ])
 
-  const lean = [
-    banner([`${spec.protocolFile} (protocol "${p.label}")`, `${spec.propertiesFile} (invariants)`], spec.family),
-    "import Protoweave",
-    "",
-    "noncomputable section",
-    "set_option linter.unusedVariables false",
-    "",
-    `namespace ${spec.name}`,
-    "",
-    "open Protoweave",
-    "",
-    ...[...typeDefs, topo, ctx, locals, ...helperDefs, ...transitionDefs, ...wrappers, ...invariantDefs, init, protocolDef, wf, assumed].flatMap((d) => [d, ""]),
-    `end ${spec.name}`,
-    "",
-    "end",
-    ""
-  ].join("\n")
-  return { spec, lean, invariants, obligations, definitions: [...typeDefinitions(types, msg), ...definitions], types: { roles, msg } }
+  const declarations = [...typeDefs, topo, ctx, locals, ...helperDefs, ...transitionDefs, ...wrappers, ...invariantDefs, init, protocolDef, wf, assumed]
+  const built = helperDefs.length
+  return {
+    declarations,
+    invariants,
+    obligations,
+    get definitions() {
+      return [...typeDefinitions(types, msg), ...definitions]
+    },
+    roles,
+    msg,
+    table: types,
+    translate: (located, params, result) => {
+      register(located.source)
+      return translator(located.source).function(located.fn, params, result)
+    },
+    predicate,
+    get laterHelpers() {
+      return helperDefs.slice(built)
+    }
+  }
 }
 
 const typeDefinitions = (types: TypeTable, msg: LeanType & { readonly kind: "union" }): ReadonlyArray<string> =>

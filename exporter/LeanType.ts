@@ -25,7 +25,27 @@ export interface Variant {
   readonly payload?: LeanType
 }
 
-/** A type of the translated fragment. */
+/**
+ * Another protocol's statelets, local states, envelopes and node lists, in a world's export: the
+ * Lean namespace of its generated spec, its roles' local-state types and its message type.
+ */
+export interface ProtocolRef {
+  readonly ns: string
+  readonly roles: ReadonlyMap<string, LeanType>
+  readonly msg: LeanType & { readonly kind: "union" }
+}
+
+/** A protocol of a world, by label: its statelet and its node lists. */
+export interface WorldPart {
+  readonly label: string
+  readonly proto: ProtocolRef | undefined
+}
+
+/**
+ * A type of the translated fragment. Statelets, local states, envelopes and topologies are the
+ * exported protocol's own unless `proto` names another; a world's state and topology have one
+ * part per protocol (core first).
+ */
 export type LeanType =
   | { readonly kind: "int" }
   | { readonly kind: "nat" }
@@ -34,11 +54,13 @@ export type LeanType =
   | { readonly kind: "list"; readonly of: LeanType }
   | { readonly kind: "struct"; readonly name: string; readonly fields: ReadonlyArray<Field> }
   | { readonly kind: "union"; readonly name: string; readonly variants: ReadonlyArray<Variant> }
-  | { readonly kind: "envelope" }
-  | { readonly kind: "statelet" }
-  | { readonly kind: "locals" }
+  | { readonly kind: "envelope"; readonly proto?: ProtocolRef }
+  | { readonly kind: "statelet"; readonly proto?: ProtocolRef }
+  | { readonly kind: "locals"; readonly proto?: ProtocolRef }
   | { readonly kind: "roleMap"; readonly role: string; readonly of: LeanType }
-  | { readonly kind: "topology" }
+  | { readonly kind: "topology"; readonly proto?: ProtocolRef }
+  | { readonly kind: "world"; readonly parts: ReadonlyArray<WorldPart> }
+  | { readonly kind: "worldTopology"; readonly parts: ReadonlyArray<WorldPart> }
   | { readonly kind: "ctx" }
   | { readonly kind: "pair"; readonly first: LeanType; readonly second: LeanType }
 
@@ -75,21 +97,27 @@ export const render = (t: LeanType): string => {
     case "union":
       return t.name
     case "envelope":
-      return "Envelope Msg"
+      return `Envelope ${qualifier(t.proto)}Msg`
     case "statelet":
-      return "Statelet Locals Msg"
+      return `Statelet ${qualifier(t.proto)}Locals ${qualifier(t.proto)}Msg`
     case "locals":
-      return "Locals"
+      return `${qualifier(t.proto)}Locals`
     case "roleMap":
       return `Node → ${render(t.of)}`
     case "topology":
-      return "Topology"
+      return `${qualifier(t.proto)}Topology`
+    case "world":
+      return `WorldState ${t.parts.map((p) => `${qualifier(p.proto)}Locals ${qualifier(p.proto)}Msg`).join(" ")}`
+    case "worldTopology":
+      return t.parts.map((p) => `${qualifier(p.proto)}Topology`).join(" × ")
     case "ctx":
       return "Ctx"
     case "pair":
       return `${render(t.first)} × ${render(t.second)}`
   }
 }
+
+const qualifier = (proto: ProtocolRef | undefined): string => (proto === undefined ? "" : `${proto.ns}.`)
 
 /**
  * Do two types agree? Structures and unions by name.
@@ -110,14 +138,43 @@ export const same = (a: LeanType, b: LeanType): boolean => {
     case "pair":
       return same(a.first, (b as typeof a).first) && same(a.second, (b as typeof a).second)
     default:
-      return true
+      return render(a) === render(b)
   }
+}
+
+/**
+ * A protocol's type as another namespace sees it: its structures and unions prefixed by `ns`.
+ * `memo` keeps one copy per type, so that a world's export shares them.
+ *
+ * @example
+ * render(qualify({ kind: "list", of: { kind: "struct", name: "LogEntry", fields: [] } }, "TwoPhaseCommit")) // => "List TwoPhaseCommit.LogEntry"
+ */
+export const qualify = (t: LeanType, ns: string, memo: Map<LeanType, LeanType> = new Map()): LeanType => {
+  const known = memo.get(t)
+  if (known !== undefined) return known
+  const fields = (fs: ReadonlyArray<Field>) => fs.map((f) => ({ name: f.name, type: qualify(f.type, ns, memo) }))
+  const q: LeanType =
+    t.kind === "list"
+      ? { kind: "list", of: qualify(t.of, ns, memo) }
+      : t.kind === "struct"
+        ? { kind: "struct", name: `${ns}.${t.name}`, fields: fields(t.fields) }
+        : t.kind === "union"
+          ? {
+              kind: "union",
+              name: `${ns}.${t.name}`,
+              variants: t.variants.map((v) => ({ tag: v.tag, fields: fields(v.fields), ...(v.payload === undefined ? {} : { payload: qualify(v.payload, ns, memo) }) }))
+            }
+          : t
+  memo.set(t, q)
+  return q
 }
 
 /** The Lean types of a protocol's schemas, in the order they must be declared. */
 export class TypeTable {
   /** Declared structures and unions, dependencies first. */
   readonly declared: Array<LeanType & { readonly kind: "struct" | "union" }> = []
+  /** Types another protocol's export declares (`adopt`): known here, declared there. */
+  private readonly adopted: Array<LeanType> = []
   private readonly byAst = new Map<SchemaAST.AST | string, LeanType>()
   private readonly byName = new Map<string, LeanType>()
 
@@ -138,7 +195,17 @@ export class TypeTable {
 
   /** The structures whose fields include all of `fields`. */
   structsWith(fields: ReadonlyArray<string>): ReadonlyArray<LeanType> {
-    return this.declared.filter((t) => t.kind === "struct" && fields.every((f) => t.fields.some((g) => g.name === f)))
+    return [...this.declared, ...this.adopted].filter((t) => t.kind === "struct" && fields.every((f) => t.fields.some((g) => g.name === f)))
+  }
+
+  /**
+   * Knows the types of `other` (another protocol's export, in namespace `ns`) without declaring
+   * them: a schema both protocols use is the other's Lean type. Names already taken here stay.
+   */
+  adopt(other: TypeTable, ns: string, memo: Map<LeanType, LeanType>): void {
+    for (const [key, t] of other.byAst) if (!this.byAst.has(key)) this.byAst.set(key, qualify(t, ns, memo))
+    for (const [name, t] of other.byName) if (!this.byName.has(name)) this.byName.set(name, qualify(t, ns, memo))
+    for (const t of other.declared) this.adopted.push(qualify(t, ns, memo))
   }
 
   /** The Lean type of `schema`; `place` names it in errors and, unnamed, names its Lean type. */

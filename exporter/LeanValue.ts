@@ -7,6 +7,7 @@
  */
 import { ExportError } from "./ExportError.ts"
 import { type LeanType, render } from "./LeanType.ts"
+import { ident } from "./Translate.ts"
 
 /**
  * Renders `value` of type `type` as a Lean term; `nodeIndex` numbers node ids.
@@ -39,7 +40,7 @@ export const renderValue = (value: unknown, type: LeanType, nodeIndex: (id: stri
     case "struct": {
       if (typeof value !== "object" || value === null) return fail(`it is not a ${type.name}`)
       const o = value as Record<string, unknown>
-      const fields = type.fields.map((f) => `${f.name} := ${renderValue(o[f.name], f.type, nodeIndex, `${where}.${f.name}`)}`)
+      const fields = type.fields.map((f) => `${ident(f.name)} := ${renderValue(o[f.name], f.type, nodeIndex, `${where}.${f.name}`)}`)
       return fields.length === 0 ? `({} : ${type.name})` : `({ ${fields.join(", ")} } : ${type.name})`
     }
     case "union": {

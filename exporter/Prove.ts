@@ -53,6 +53,8 @@ export interface ProtocolInput {
   readonly differentialChecks: number
   /** Counterexamples from the model checker, by invariant. */
   readonly counterexamples: ReadonlyMap<string, string>
+  /** Only here because a world imports it: checked as it is on disk, never rewritten. */
+  readonly dependency?: boolean
 }
 
 /** The options of a run. */
@@ -110,10 +112,11 @@ export const prove = async (inputs: ReadonlyArray<ProtocolInput>, options: Prove
     const obligationNames = exported.obligations.map((o) => o.name)
     const handProved = new Set(handTheorems.filter((t) => obligationNames.includes(t)))
     const specOnDisk = read(path.join(options.root, generated, "Spec.lean"))
-    const stale = options.mode === "check" && specOnDisk !== exported.lean
+    const mode = input.dependency === true ? "check" : options.mode
+    const stale = mode === "check" && specOnDisk !== exported.lean
     let automaticText: string
     let openText: string
-    if (options.mode === "discharge") {
+    if (mode === "discharge") {
       automaticText = Obligations.attempts(exported, handProved)
       openText = Obligations.open(exported, obligationNames, input.counterexamples, handProved)
     } else {
@@ -121,13 +124,13 @@ export const prove = async (inputs: ReadonlyArray<ProtocolInput>, options: Prove
       openText = read(path.join(options.root, generated, "Open.lean")) ?? Obligations.open(exported, [], new Map())
     }
     sources.push(
-      { file: `${generated}/Spec.lean`, module: `Generated.${name}.Spec`, text: options.mode === "check" && specOnDisk !== undefined ? specOnDisk : exported.lean },
+      { file: `${generated}/Spec.lean`, module: `Generated.${name}.Spec`, text: mode === "check" && specOnDisk !== undefined ? specOnDisk : exported.lean },
       { file: `${generated}/Automatic.lean`, module: `Generated.${name}.Automatic`, text: automaticText },
       { file: `${generated}/Open.lean`, module: `Generated.${name}.Open`, text: openText },
       { file: `differential/${name}.lean`, module: `Differential.${name}`, text: input.differential }
     )
     if (hand !== undefined) sources.push({ file: handFile, module: `Proofs.${name}`, text: hand })
-    return { input, name, generated, handFile, hand, handTheorems, handProved, automaticText, openText, stale }
+    return { input, mode, name, generated, handFile, hand, handTheorems, handProved, automaticText, openText, stale }
   })
 
   const bundled: Bundle = bundle(sources)
@@ -168,7 +171,7 @@ export const prove = async (inputs: ReadonlyArray<ProtocolInput>, options: Prove
         continue
       }
       const error = errorOf(autoErrors, autoLines, o.name)
-      if (options.mode === "discharge") {
+      if (plan.mode === "discharge") {
         const rung = proved.get(o.name)
         if (error === undefined && rung !== undefined) {
           provedHere.set(o.name, rung)
@@ -193,7 +196,7 @@ export const prove = async (inputs: ReadonlyArray<ProtocolInput>, options: Prove
     if (plan.stale) {
       results.push({ protocol: exported.spec.name, name: "Spec.lean", status: "failed", by: `stale: ${plan.generated}/Spec.lean differs from what the exporter generates; run npx protoweave prove ${exported.spec.family}` })
     }
-    if (options.mode === "discharge") {
+    if (plan.mode === "discharge") {
       const out = path.join(options.root, plan.generated)
       fs.mkdirSync(out, { recursive: true })
       const files: ReadonlyArray<[string, string]> = [

@@ -142,6 +142,26 @@ export const coherence = (source: SourceFile): Located | undefined => {
 }
 
 /**
+ * The `holds` function of every `SendHook.make({ name: "...", ..., holds })` in `source`, by name.
+ *
+ * @example
+ * [...hooks(parse(".", "protocols/QueryTpc/Protocol.ts")).keys()] // => ["answerWithOwnLog"]
+ */
+export const hooks = (source: SourceFile): ReadonlyMap<string, Located> => {
+  const found = new Map<string, Located>()
+  walk(source.ast, (node) => {
+    if (!ts.isCallExpression(node) || !ts.isPropertyAccessExpression(node.expression) || node.expression.name.text !== "make") return
+    const spec = node.arguments[0]
+    if (spec === undefined || !ts.isObjectLiteralExpression(spec)) return
+    const name = propertyOf(spec, "name")
+    const holds = propertyOf(spec, "holds")
+    if (name === undefined || !ts.isStringLiteral(name) || holds === undefined) return
+    found.set(name.text, { source, fn: asFunction(source, holds, `the condition of the hook "${name.text}"`, spec) })
+  })
+  return found
+}
+
+/**
  * Every `always(protocol, "name", fn)` property declared in `source`, by name.
  *
  * @example

@@ -277,26 +277,37 @@ export class Translator {
       case "list":
         if (name === "length") return field("length", nat)
         break
-      case "envelope":
-        if (name === "tag") return atom(`${paren(o)}.msg`, { kind: "tag", union: this.ctx.msg })
-        if (name === "payload") return field("msg", this.ctx.msg)
+      case "envelope": {
+        const msg = t.proto?.msg ?? this.ctx.msg
+        if (name === "tag") return atom(`${paren(o)}.msg`, { kind: "tag", union: msg })
+        if (name === "payload") return field("msg", msg)
         if (name === "from") return field("src", node)
         if (name === "to") return field("dst", node)
         if (name === "active") return field("active", bool)
         if (name === "id") return field("id", nat)
         break
-      case "statelet":
-        if (name === "locals") return field("locals", { kind: "locals" })
-        if (name === "soup") return field("soup", { kind: "list", of: { kind: "envelope" } })
+      }
+      case "statelet": {
+        const proto = t.proto === undefined ? {} : { proto: t.proto }
+        if (name === "locals") return field("locals", { kind: "locals", ...proto })
+        if (name === "soup") return field("soup", { kind: "list", of: { kind: "envelope", ...proto } })
         break
+      }
       case "locals": {
-        const role = this.ctx.roles.get(name)
+        const role = (t.proto?.roles ?? this.ctx.roles).get(name)
         if (role !== undefined) return field(ident(name), { kind: "roleMap", role: name, of: role })
         break
       }
       case "topology":
-        if (this.ctx.roles.has(name)) return field(ident(name), { kind: "list", of: node })
+        if ((t.proto?.roles ?? this.ctx.roles).has(name)) return field(ident(name), { kind: "list", of: node })
         break
+      case "world":
+      case "worldTopology": {
+        const i = t.parts.findIndex((p) => p.label === name)
+        if (i < 0) break
+        const proto = t.parts[i]!.proto === undefined ? {} : { proto: t.parts[i]!.proto! }
+        return field(String(i + 1), t.kind === "world" ? { kind: "statelet", ...proto } : { kind: "topology", ...proto })
+      }
       case "ctx":
         if (name === "self") return field("self", node)
         if (name === "nodes") return field("nodes", { kind: "topology" })

@@ -3,6 +3,7 @@ import Protoweave.Statelet
 import Protoweave.Protocol
 import Protoweave.Invariant
 import Protoweave.Hook
+import Protoweave.World
 import Protoweave.WithInvariant
 import Protoweave.Fragment
 import Protoweave.Ladder

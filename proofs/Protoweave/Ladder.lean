@@ -1,4 +1,4 @@
-import Protoweave.Invariant
+import Protoweave.World
 
 /-!
 # The tactic ladder
@@ -16,7 +16,9 @@ namespace Protoweave
 /-- Unfolds an obligation's shape and introduces its hypotheses: how every kept rung starts. -/
 macro "protoweave_intro" : tactic =>
   `(tactic| (
-    try simp only [Protoweave.HoldsInitially, Protoweave.PreservedBySend, Protoweave.PreservedByReceive]
+    try simp only [Protoweave.HoldsInitially, Protoweave.PreservedBySend, Protoweave.PreservedByReceive,
+      Protoweave.WorldHoldsInitially, Protoweave.WorldPreservedByCoreSend, Protoweave.WorldPreservedByCoreReceive,
+      Protoweave.WorldPreservedByClientSend, Protoweave.WorldPreservedByClientReceive]
     intros))
 
 /-- Tries the ladder on the goal; `name` is the obligation's name, for the report. -/

@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import { match, P } from "ts-pattern"
 import type { Model } from "../../core/Model.ts"
 import type { Statelet } from "../../core/Statelet.ts"
 import type * as System from "../../core/System.ts"
@@ -19,9 +20,28 @@ export { answerWithOwnLog, Programs, query, QueryTpcProtocol as Protocol, unhook
 type Protocols = typeof world.protocols
 
 type Entry = { readonly commit: boolean; readonly data: number }
+type Coordinator = typeof TwoPhaseCommit.Protocol.CoordinatorState.Type
 
 /** Two logs agree on every era both have decided. */
-const compatible = (a: ReadonlyArray<Entry>, b: ReadonlyArray<Entry>) => a.every((e, i) => i >= b.length || (e.commit === b[i]!.commit && e.data === b[i]!.data))
+const compatible = (a: ReadonlyArray<Entry>, b: ReadonlyArray<Entry>): boolean => a.every((e, i) => i >= b.length || (e.commit === b[i]!.commit && e.data === b[i]!.data))
+
+/** `a` is a prefix of `b`. */
+const isPrefixOf = (a: ReadonlyArray<Entry>, b: ReadonlyArray<Entry>): boolean => a.length <= b.length && a.every((e, i) => e.commit === b[i]!.commit && e.data === b[i]!.data)
+
+/** The decision the coordinator has taken in its era and not logged yet: it logs it once every participant has acknowledged it. */
+const pendingDecision = (cn: Coordinator): ReadonlyArray<Entry> =>
+  match<TwoPhaseCommit.Protocol.CoordinatorPhase, ReadonlyArray<Entry>>(cn.phase)
+    .with({ tag: P.union("sentCommit", "waitAckCommit") }, (p) => [{ commit: true, data: p.data }])
+    .with({ tag: P.union("sentAbort", "waitAckAbort") }, (p) => [{ commit: false, data: p.data }])
+    .with({ tag: P.union("init", "sentPrepare", "waitVotes") }, () => [])
+    .exhaustive()
+
+/**
+ * The worlds Query over Two-Phase Commit is meant for: every answerer is a participant of Two-Phase
+ * Commit (the hook reads its participant state). The Lean export adds this to its well-formed topologies.
+ */
+export const answerersParticipate = (nodes: World.WorldNodes<Protocols>): boolean =>
+  nodes.query.answerer.every((a) => (nodes.tpc.participant as ReadonlyArray<string>).includes(a))
 
 /** The world's properties: Two-Phase Commit's own, and what answers carry. */
 export const properties = (w: World.World<"queryTpc", Protocols, any>) => [
@@ -32,6 +52,20 @@ export const properties = (w: World.World<"queryTpc", Protocols, any>) => [
       (m) =>
         m.tag !== "response" ||
         (m.payload.log.length === m.payload.era && nodes.tpc.coordinator.every((c) => compatible(m.payload.log, s.tpc.locals.coordinator[c]!.log)))
+    )
+  ),
+  /**
+   * The strengthened invariant behind `answersAgree`: every answer sent is a log of as many
+   * decisions as its era, and a prefix of the coordinator's log followed by the decision it has
+   * taken and not logged yet. That sequence only grows, and an idle participant's log is a prefix
+   * of it (`tpcInv`), which is what the hook makes an answer.
+   */
+  World.always(w, "answersFromLog", (s, nodes) =>
+    s.query.soup.every(
+      (m) =>
+        m.tag !== "response" ||
+        (m.payload.log.length === m.payload.era &&
+          nodes.tpc.coordinator.every((c) => isPrefixOf(m.payload.log, [...s.tpc.locals.coordinator[c]!.log, ...pendingDecision(s.tpc.locals.coordinator[c]!)])))
     )
   ),
   /** Non-vacuity: the asker holds an answer with a decided log. */

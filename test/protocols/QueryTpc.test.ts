@@ -27,7 +27,7 @@ describe("Query over Two-Phase Commit", () => {
     const report = Checker.check(QueryTpc.model({ participants: 1, rounds: 1 }))
     assert.isUndefined(report.incomplete)
     assert.strictEqual(report.deadlocks.count, 0)
-    for (const name of ["logAgreement", "commitValidity", "coordinatorAgreement", "answersAgree"]) assert.strictEqual(verdict(report, name).status, "holds", name)
+    for (const name of ["logAgreement", "commitValidity", "coordinatorAgreement", "answersAgree", "answersFromLog"]) assert.strictEqual(verdict(report, name).status, "holds", name)
     assert.strictEqual(verdict(report, "answeredWithLog").status, "witnessed")
   })
 

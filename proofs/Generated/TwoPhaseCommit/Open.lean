@@ -18,7 +18,7 @@ open TwoPhaseCommit
 `Proofs/TwoPhaseCommit.lean` may prove them (a theorem of the same name in `TwoPhaseCommit`);
 until then they are open. -/
 
-/-- `sendPrepare` preserves `logAgreement` (assuming coherence and every invariant). -/
+/-- `sendPrepare` preserves `logAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def logAgreement_preserved_by_sendPrepare : Prop := PreservedBySend wf assumed logAgreement sendPrepare
 
 /-- `sendYes` preserves `logAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
@@ -27,10 +27,10 @@ def logAgreement_preserved_by_sendYes : Prop := PreservedBySend wf assumed logAg
 /-- `sendNo` preserves `logAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def logAgreement_preserved_by_sendNo : Prop := PreservedBySend wf assumed logAgreement sendNo
 
-/-- `sendCommit` preserves `logAgreement` (assuming coherence and every invariant). -/
+/-- `sendCommit` preserves `logAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def logAgreement_preserved_by_sendCommit : Prop := PreservedBySend wf assumed logAgreement sendCommit
 
-/-- `sendAbort` preserves `logAgreement` (assuming coherence and every invariant). -/
+/-- `sendAbort` preserves `logAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def logAgreement_preserved_by_sendAbort : Prop := PreservedBySend wf assumed logAgreement sendAbort
 
 /-- `sendAckCommit` preserves `logAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
@@ -48,31 +48,31 @@ def logAgreement_preserved_by_receiveCommit : Prop := PreservedByReceive wf assu
 /-- `receiveAbort` preserves `logAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def logAgreement_preserved_by_receiveAbort : Prop := PreservedByReceive wf assumed logAgreement receiveAbort
 
-/-- `receiveYes` preserves `logAgreement` (assuming coherence and every invariant). -/
+/-- `receiveYes` preserves `logAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def logAgreement_preserved_by_receiveYes : Prop := PreservedByReceive wf assumed logAgreement receiveYes
 
-/-- `receiveNo` preserves `logAgreement` (assuming coherence and every invariant). -/
+/-- `receiveNo` preserves `logAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def logAgreement_preserved_by_receiveNo : Prop := PreservedByReceive wf assumed logAgreement receiveNo
 
-/-- `receiveAckCommit` preserves `logAgreement` (assuming coherence and every invariant). -/
+/-- `receiveAckCommit` preserves `logAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def logAgreement_preserved_by_receiveAckCommit : Prop := PreservedByReceive wf assumed logAgreement receiveAckCommit
 
-/-- `receiveAckAbort` preserves `logAgreement` (assuming coherence and every invariant). -/
+/-- `receiveAckAbort` preserves `logAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def logAgreement_preserved_by_receiveAckAbort : Prop := PreservedByReceive wf assumed logAgreement receiveAckAbort
 
-/-- `sendPrepare` preserves `commitValidity` (assuming coherence and every invariant). -/
+/-- `sendPrepare` preserves `commitValidity` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def commitValidity_preserved_by_sendPrepare : Prop := PreservedBySend wf assumed commitValidity sendPrepare
 
 /-- `sendYes` preserves `commitValidity` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def commitValidity_preserved_by_sendYes : Prop := PreservedBySend wf assumed commitValidity sendYes
 
-/-- `sendNo` preserves `commitValidity` (assuming coherence and every invariant). -/
+/-- `sendNo` preserves `commitValidity` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def commitValidity_preserved_by_sendNo : Prop := PreservedBySend wf assumed commitValidity sendNo
 
-/-- `sendCommit` preserves `commitValidity` (assuming coherence and every invariant). -/
+/-- `sendCommit` preserves `commitValidity` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def commitValidity_preserved_by_sendCommit : Prop := PreservedBySend wf assumed commitValidity sendCommit
 
-/-- `sendAbort` preserves `commitValidity` (assuming coherence and every invariant). -/
+/-- `sendAbort` preserves `commitValidity` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def commitValidity_preserved_by_sendAbort : Prop := PreservedBySend wf assumed commitValidity sendAbort
 
 /-- `sendAckCommit` preserves `commitValidity` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
@@ -90,19 +90,19 @@ def commitValidity_preserved_by_receiveCommit : Prop := PreservedByReceive wf as
 /-- `receiveAbort` preserves `commitValidity` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def commitValidity_preserved_by_receiveAbort : Prop := PreservedByReceive wf assumed commitValidity receiveAbort
 
-/-- `receiveYes` preserves `commitValidity` (assuming coherence and every invariant). -/
+/-- `receiveYes` preserves `commitValidity` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def commitValidity_preserved_by_receiveYes : Prop := PreservedByReceive wf assumed commitValidity receiveYes
 
-/-- `receiveNo` preserves `commitValidity` (assuming coherence and every invariant). -/
+/-- `receiveNo` preserves `commitValidity` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def commitValidity_preserved_by_receiveNo : Prop := PreservedByReceive wf assumed commitValidity receiveNo
 
-/-- `receiveAckCommit` preserves `commitValidity` (assuming coherence and every invariant). -/
+/-- `receiveAckCommit` preserves `commitValidity` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def commitValidity_preserved_by_receiveAckCommit : Prop := PreservedByReceive wf assumed commitValidity receiveAckCommit
 
-/-- `receiveAckAbort` preserves `commitValidity` (assuming coherence and every invariant). -/
+/-- `receiveAckAbort` preserves `commitValidity` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def commitValidity_preserved_by_receiveAckAbort : Prop := PreservedByReceive wf assumed commitValidity receiveAckAbort
 
-/-- `sendPrepare` preserves `coordinatorAgreement` (assuming coherence and every invariant). -/
+/-- `sendPrepare` preserves `coordinatorAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def coordinatorAgreement_preserved_by_sendPrepare : Prop := PreservedBySend wf assumed coordinatorAgreement sendPrepare
 
 /-- `sendYes` preserves `coordinatorAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
@@ -111,10 +111,10 @@ def coordinatorAgreement_preserved_by_sendYes : Prop := PreservedBySend wf assum
 /-- `sendNo` preserves `coordinatorAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def coordinatorAgreement_preserved_by_sendNo : Prop := PreservedBySend wf assumed coordinatorAgreement sendNo
 
-/-- `sendCommit` preserves `coordinatorAgreement` (assuming coherence and every invariant). -/
+/-- `sendCommit` preserves `coordinatorAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def coordinatorAgreement_preserved_by_sendCommit : Prop := PreservedBySend wf assumed coordinatorAgreement sendCommit
 
-/-- `sendAbort` preserves `coordinatorAgreement` (assuming coherence and every invariant). -/
+/-- `sendAbort` preserves `coordinatorAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def coordinatorAgreement_preserved_by_sendAbort : Prop := PreservedBySend wf assumed coordinatorAgreement sendAbort
 
 /-- `sendAckCommit` preserves `coordinatorAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
@@ -132,19 +132,19 @@ def coordinatorAgreement_preserved_by_receiveCommit : Prop := PreservedByReceive
 /-- `receiveAbort` preserves `coordinatorAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def coordinatorAgreement_preserved_by_receiveAbort : Prop := PreservedByReceive wf assumed coordinatorAgreement receiveAbort
 
-/-- `receiveYes` preserves `coordinatorAgreement` (assuming coherence and every invariant). -/
+/-- `receiveYes` preserves `coordinatorAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def coordinatorAgreement_preserved_by_receiveYes : Prop := PreservedByReceive wf assumed coordinatorAgreement receiveYes
 
-/-- `receiveNo` preserves `coordinatorAgreement` (assuming coherence and every invariant). -/
+/-- `receiveNo` preserves `coordinatorAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def coordinatorAgreement_preserved_by_receiveNo : Prop := PreservedByReceive wf assumed coordinatorAgreement receiveNo
 
-/-- `receiveAckCommit` preserves `coordinatorAgreement` (assuming coherence and every invariant). -/
+/-- `receiveAckCommit` preserves `coordinatorAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def coordinatorAgreement_preserved_by_receiveAckCommit : Prop := PreservedByReceive wf assumed coordinatorAgreement receiveAckCommit
 
-/-- `receiveAckAbort` preserves `coordinatorAgreement` (assuming coherence and every invariant). -/
+/-- `receiveAckAbort` preserves `coordinatorAgreement` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def coordinatorAgreement_preserved_by_receiveAckAbort : Prop := PreservedByReceive wf assumed coordinatorAgreement receiveAckAbort
 
-/-- `sendPrepare` preserves `tpcInv` (assuming coherence and every invariant). -/
+/-- `sendPrepare` preserves `tpcInv` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def tpcInv_preserved_by_sendPrepare : Prop := PreservedBySend wf assumed tpcInv sendPrepare
 
 /-- `sendYes` preserves `tpcInv` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
@@ -153,10 +153,10 @@ def tpcInv_preserved_by_sendYes : Prop := PreservedBySend wf assumed tpcInv send
 /-- `sendNo` preserves `tpcInv` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def tpcInv_preserved_by_sendNo : Prop := PreservedBySend wf assumed tpcInv sendNo
 
-/-- `sendCommit` preserves `tpcInv` (assuming coherence and every invariant). -/
+/-- `sendCommit` preserves `tpcInv` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def tpcInv_preserved_by_sendCommit : Prop := PreservedBySend wf assumed tpcInv sendCommit
 
-/-- `sendAbort` preserves `tpcInv` (assuming coherence and every invariant). -/
+/-- `sendAbort` preserves `tpcInv` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def tpcInv_preserved_by_sendAbort : Prop := PreservedBySend wf assumed tpcInv sendAbort
 
 /-- `sendAckCommit` preserves `tpcInv` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
@@ -174,16 +174,16 @@ def tpcInv_preserved_by_receiveCommit : Prop := PreservedByReceive wf assumed tp
 /-- `receiveAbort` preserves `tpcInv` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def tpcInv_preserved_by_receiveAbort : Prop := PreservedByReceive wf assumed tpcInv receiveAbort
 
-/-- `receiveYes` preserves `tpcInv` (assuming coherence and every invariant). -/
+/-- `receiveYes` preserves `tpcInv` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def tpcInv_preserved_by_receiveYes : Prop := PreservedByReceive wf assumed tpcInv receiveYes
 
-/-- `receiveNo` preserves `tpcInv` (assuming coherence and every invariant). -/
+/-- `receiveNo` preserves `tpcInv` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def tpcInv_preserved_by_receiveNo : Prop := PreservedByReceive wf assumed tpcInv receiveNo
 
-/-- `receiveAckCommit` preserves `tpcInv` (assuming coherence and every invariant). -/
+/-- `receiveAckCommit` preserves `tpcInv` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def tpcInv_preserved_by_receiveAckCommit : Prop := PreservedByReceive wf assumed tpcInv receiveAckCommit
 
-/-- `receiveAckAbort` preserves `tpcInv` (assuming coherence and every invariant). -/
+/-- `receiveAckAbort` preserves `tpcInv` (assuming coherence and every invariant). Proved by hand in `Proofs/TwoPhaseCommit.lean`. -/
 def tpcInv_preserved_by_receiveAckAbort : Prop := PreservedByReceive wf assumed tpcInv receiveAckAbort
 
 end TwoPhaseCommit.Open
