@@ -147,6 +147,9 @@ export const prove = async (inputs: ReadonlyArray<ProtocolInput>, options: Prove
   const claimed = new Set<LeanMessage>()
   const errorsIn = (f: string) => messages.filter((m) => m.file === f && (m.severity === "error" || /declaration uses `?'?sorry/.test(m.text)))
 
+  // A run that failed without saying why (a crash of the WebAssembly build) proves nothing: its
+  // silence must not be written down as every obligation being open.
+  const crashed = run.code !== 0 && messages.every((m) => m.severity !== "error")
   const written: Array<string> = []
   for (const plan of plans) {
     const { exported } = plan.input
@@ -196,7 +199,7 @@ export const prove = async (inputs: ReadonlyArray<ProtocolInput>, options: Prove
     if (plan.stale) {
       results.push({ protocol: exported.spec.name, name: "Spec.lean", status: "failed", by: `stale: ${plan.generated}/Spec.lean differs from what the exporter generates; run npx protoweave prove ${exported.spec.family}` })
     }
-    if (plan.mode === "discharge") {
+    if (plan.mode === "discharge" && !crashed) {
       const out = path.join(options.root, plan.generated)
       fs.mkdirSync(out, { recursive: true })
       const files: ReadonlyArray<[string, string]> = [
@@ -213,8 +216,9 @@ export const prove = async (inputs: ReadonlyArray<ProtocolInput>, options: Prove
   const mismatches = messages.filter((m) => m.severity === "error" && m.file.startsWith("differential/"))
   for (const m of mismatches) claimed.add(m)
   const errors = messages.filter((m) => (m.severity === "error" || /declaration uses `?'?sorry/.test(m.text)) && !claimed.has(m))
-  if (run.code !== 0 && messages.every((m) => m.severity !== "error")) {
-    errors.push({ severity: "error", file: "lean", line: 0, bundleLine: 0, text: `Lean exited with ${run.code} without an error message: ${run.output.trim().split("\n").slice(-3).join(" ")}` } as LeanMessage)
+  if (crashed) {
+    const wrote = plans.some((p) => p.mode === "discharge") ? "; no generated file was written" : ""
+    errors.push({ severity: "error", file: "lean", line: 0, bundleLine: 0, text: `Lean exited with ${run.code} without an error message${wrote}: ${run.output.trim().split("\n").slice(-3).join(" ")}` } as LeanMessage)
   }
   fs.rmSync(dir, { recursive: true, force: true })
   return {

@@ -5,7 +5,13 @@
  * first use). It fails on any Lean error, any `sorry`, any mismatch and any stale generated file.
  */
 import { spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import { assert, describe, it } from "vitest"
+import { bundled } from "../../cli/Prove.ts"
+import { exportProtocol } from "../../exporter/Export.ts"
+import * as Prove from "../../exporter/Prove.ts"
 import { bin, root } from "../cli/Harness.ts"
 
 const run = (args: ReadonlyArray<string>): Promise<{ code: number | null; stdout: string; stderr: string }> =>
@@ -26,6 +32,29 @@ describe("protoweave prove", () => {
     const result = await run(["prove", "tpc-bench"])
     assert.strictEqual(result.code, 2)
     assert.include(result.stderr, 'no Lean export for "tpc-bench"')
+  })
+
+  it("writes nothing when Lean fails without saying why (a crash), and fails the run", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "protoweave-crash-"))
+    try {
+      // A stand-in for a native toolchain whose Lean dies silently, as the WebAssembly build sometimes does.
+      fs.writeFileSync(path.join(dir, "lean"), "#!/bin/sh\nexit 1\n", { mode: 0o755 })
+      fs.cpSync(path.join(root, "proofs/Protoweave"), path.join(dir, "proofs/Protoweave"), { recursive: true })
+      fs.copyFileSync(path.join(root, "proofs/Protoweave.lean"), path.join(dir, "proofs/Protoweave.lean"))
+      const exported = exportProtocol(root, bundled.find((s) => s.family === "calculator")!)
+      const report = await Prove.prove([{ exported, differential: "", differentialChecks: 0, counterexamples: new Map() }], {
+        root: dir,
+        mode: "discharge",
+        say: () => {},
+        toolchain: { kind: "native", lake: path.join(dir, "lake") }
+      })
+      assert.deepStrictEqual(report.written, [])
+      assert.isFalse(fs.existsSync(path.join(dir, "proofs/Generated")))
+      assert.isTrue(Prove.failed(report))
+      assert.include(report.errors[0]!.text, "Lean exited with 1 without an error message; no generated file was written")
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it("checks every bundled proof in one Lean run, with no error, no sorry and no mismatch", { timeout: 60 * 60_000 }, async () => {
