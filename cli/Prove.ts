@@ -17,8 +17,11 @@ import { Argument, Command, Flag } from "effect/cli"
 import { fileURLToPath } from "node:url"
 import * as Checker from "../checker/Checker.ts"
 import type { Protocol } from "../core/Protocol.ts"
+import type * as System from "../core/System.ts"
+import type * as World from "../core/World.ts"
 import type { ExportSpec } from "../exporter/Export.ts"
 import { exportProtocol } from "../exporter/Export.ts"
+import { coreTypes, exportWorld, type WorldExportSpec } from "../exporter/ExportWorld.ts"
 import { differential, type Sample, type WorldSample, worldDifferential } from "../exporter/Differential.ts"
 import { ExportError } from "../exporter/ExportError.ts"
 import * as LeanToolchain from "../exporter/LeanToolchain.ts"
@@ -29,9 +32,6 @@ import * as TwoPhaseCommit from "../protocols/TwoPhaseCommit/index.ts"
 import * as TwoPhaseCommitProtocol from "../protocols/TwoPhaseCommit/Protocol.ts"
 import * as QueryTpc from "../protocols/QueryTpc/index.ts"
 import * as QueryTpcProtocol from "../protocols/QueryTpc/Protocol.ts"
-import type * as World from "../core/World.ts"
-import { coreTypes, exportWorld, type WorldExportSpec } from "../exporter/ExportWorld.ts"
-import type * as System from "../core/System.ts"
 import * as Protocols from "../protocols/index.ts"
 import * as FaultPlan from "../simulator/FaultPlan.ts"
 import * as Simulator from "../simulator/Simulator.ts"
@@ -131,13 +131,9 @@ export const worldSamples = (spec: WorldExportSpec, seeds?: ReadonlyArray<number
   const { instance } = system
   const [core, client] = spec.world.protocols.map((p) => p.label) as [string, string]
   return samples(spec.family, seeds, depths).map((s) => {
-    const part = (label: string): Sample => ({ label: s.label, statelet: instance.project(s.statelet, label), nodes: instance.placement[label] as Sample["nodes"], all: s.all })
-    return {
-      core: part(core),
-      client: part(client),
-      statelets: { [core]: instance.project(s.statelet, core), [client]: instance.project(s.statelet, client) },
-      nodes: instance.placement
-    }
+    const statelets = { [core]: instance.project(s.statelet, core), [client]: instance.project(s.statelet, client) }
+    const part = (label: string): Sample => ({ label: s.label, statelet: statelets[label]!, nodes: instance.placement[label] as Sample["nodes"], all: s.all })
+    return { core: part(core), client: part(client), statelets, nodes: instance.placement }
   })
 }
 
@@ -217,8 +213,7 @@ export const prove = (input: ProveInput): Effect.Effect<void, UsageError | Viola
             const payloads = Object.fromEntries(
               Object.entries(model?.payloads ?? {}).filter(([tag]) => tag.startsWith(`${clientLabel}.`)).map(([tag, values]) => [tag.slice(clientLabel.length + 1), values])
             )
-            const invariants = new Map(spec.properties.filter((p) => e.invariants.includes(p.name)).map((p) => [p.name, p.holds as (s: unknown, n: unknown) => boolean]))
-            const check = worldDifferential(e, coreTypes(core), invariants, worldSamples(spec), payloads)
+            const check = worldDifferential(e, coreTypes(core), spec.properties, worldSamples(spec), payloads)
             return { exported: e, differential: check.lean, differentialChecks: check.checks, counterexamples: counterexamples(spec.family) }
           })
         ]

@@ -10,6 +10,7 @@
 import type { NodesOf, Protocol } from "../core/Protocol.ts"
 import type { Property } from "../core/Property.ts"
 import type { Statelet } from "../core/Statelet.ts"
+import type { WorldProperty } from "../core/World.ts"
 import { banner, type Exported, type ExportedTypes } from "./Export.ts"
 import type { LeanType } from "./LeanType.ts"
 import { renderValue } from "./LeanValue.ts"
@@ -86,23 +87,25 @@ export interface WorldSample {
 /**
  * The differential check of a world's export: its client protocol's as `differential` checks a
  * protocol (guards, filters, steps and its own invariants on the client's part of each sample),
- * and every world invariant on every sample, over both statelets.
+ * and every world invariant (the `always` properties the export has as invariants) on every
+ * sample, over both statelets.
  */
 export const worldDifferential = (
   exported: Exported,
   core: ExportedTypes & { readonly ns: string },
-  invariants: ReadonlyMap<string, (statelets: unknown, nodes: unknown) => boolean>,
+  properties: ReadonlyArray<WorldProperty>,
   samples: ReadonlyArray<WorldSample>,
   payloads: { readonly [tag: string]: ReadonlyArray<unknown> },
   perSample = 24
 ): DifferentialCheck => {
+  const invariants = properties.filter((p) => exported.invariants.includes(p.name))
   const client = protocolLines(exported, samples.map((s) => s.client), payloads, perSample)
   const lines = [...client.lines]
   let checks = client.checks
   samples.forEach((sample, k) => {
     lines.push(...sampleDefinitions(core, sample.core, k, "core", core.ns))
-    for (const [name, holds] of invariants) {
-      lines.push(`-- sample ${k + 1}: world invariant ${name}`, `example : ${name} (coretopology${k + 1}, topology${k + 1}) (coresample${k + 1}, sample${k + 1}) = ${holds(sample.statelets, sample.nodes)} := by decide`)
+    for (const { name, holds } of invariants) {
+      lines.push(`-- sample ${k + 1}: world invariant ${name}`, `example : ${name} (coretopology${k + 1}, topology${k + 1}) (coresample${k + 1}, sample${k + 1}) = ${holds(sample.statelets as never, sample.nodes as never)} := by decide`)
       checks++
     }
     lines.push("")

@@ -78,14 +78,13 @@ describe("the world exporter", () => {
   })
 
   it("checks the query protocol's transitions and the world's invariants on sampled world states, with TypeScript's values", () => {
-    const invariants = new Map(spec.properties.filter((p) => exported.invariants.includes(p.name)).map((p) => [p.name, p.holds as (s: unknown, n: unknown) => boolean]))
     const responses = { response: QueryTpc.model({ participants: 1, rounds: 1 }).payloads!["query.response"]! }
-    const check = worldDifferential(exported, coreTypes(core), invariants, worldSamples(spec), responses)
+    const check = worldDifferential(exported, coreTypes(core), spec.properties, worldSamples(spec), responses)
     assert.include(check.lean, "example : answersFromLog (coretopology1, topology1) (coresample1, sample1) = true := by decide")
     assert.match(check.lean, /example : answer_guard .* := by decide/)
     assert.match(check.lean, /example : (ask|answer|takeRequest|takeResponse)_step .* := by rfl/)
     // Without the hook, a lying answer is in the soup: TypeScript says false, so a translation that accepted it would mismatch.
-    const lying = worldDifferential(exported, coreTypes(core), invariants, worldSamples({ ...spec, family: "query-tpc/no-hook" }, [1], [80]), responses)
+    const lying = worldDifferential(exported, coreTypes(core), spec.properties, worldSamples({ ...spec, family: "query-tpc/no-hook" }, [1], [80]), responses)
     assert.match(lying.lean, /example : answersAgree \(coretopology\d+, topology\d+\) \(coresample\d+, sample\d+\) = false := by decide/)
   })
 
