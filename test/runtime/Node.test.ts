@@ -117,9 +117,38 @@ describe("a node", () => {
     assert.deepStrictEqual(outcomes, [{ outcome: "done", detail: 50 }, { outcome: "done", detail: 50 }])
     assert.strictEqual(reader.node.stats.received, 50)
     assert.strictEqual(writer.node.stats.acknowledged, 50)
-    // The 50 messages left in one sync's batch and arrived within the acknowledgement delay: one
-    // cumulative acknowledgement covers them all.
+    // The 50 messages arrived within the acknowledgement delay: one cumulative acknowledgement
+    // covers them all.
     assert.strictEqual(reader.node.stats.acknowledgements, 1)
+  })
+
+  it("yields every releaseEvery sends of a burst, so that each group is synced (and may leave) while the program goes on", async () => {
+    const { cluster } = await clusterOf()
+    /** How many flushes a writer's journal makes while its program sends a burst of 50 notes. */
+    const flushesDuringBurst = async (releaseEvery: number, data: string) => {
+      let flushes = 0
+      const flush: Flush = (fd, done) => {
+        flushes++
+        fs.fdatasyncSync(fd)
+        done(null)
+      }
+      let go!: () => void
+      const started = new Promise<void>((resolve) => (go = resolve))
+      let returned = -1
+      const sys = system(50, 50, started, () => void (returned = flushes))
+      const writer = await Node.launch({ system: sys, cluster, self: "w", secret, dataDir: path.join(dir, data), flush, releaseEvery })
+      launched.push(writer)
+      const before = flushes
+      go()
+      await waitUntil(() => returned >= 0, "the writer's sends to return")
+      await writer.stop()
+      return returned - before
+    }
+    // Groups of 10: each group is flushed when the program yields after its tenth send, before the
+    // next group is appended. Sent without yielding, the whole burst waits for one flush at the end
+    // of the program's turn, after its last send returned.
+    assert.strictEqual(await flushesDuringBurst(10, "release-every-10"), 5)
+    assert.strictEqual(await flushesDuringBurst(Number.POSITIVE_INFINITY, "release-at-once"), 0)
   })
 
   it("stops with a clear error when its journal cannot be synced, instead of leaving its program waiting", async () => {

@@ -98,23 +98,47 @@ describe("the handshake", () => {
 })
 
 describe("journals", () => {
-  it("cut off a torn last record and go on appending after the intact ones", () => {
+  it("cut off a torn last group of records whole and go on appending after the intact ones", async () => {
     const file = path.join(dir, "torn.journal")
     const { journal } = Journal.Journal.open(file)
     journal.append({ r: "acked", to: "c", upTo: 1 })
+    // The first turn's record is written as a group of its own; the next turn's two form the torn group.
+    await new Promise((resolve) => setImmediate(resolve))
     journal.append({ r: "acked", to: "c", upTo: 2 })
+    journal.append({ r: "acked", to: "c", upTo: 3 })
     journal.close()
     const whole = fs.readFileSync(file)
     fs.writeFileSync(file, whole.subarray(0, whole.length - 3))
     const reopened = Journal.Journal.open(file)
     assert.deepStrictEqual(reopened.records, [{ r: "acked", to: "c", upTo: 1 }])
-    reopened.journal.append({ r: "acked", to: "c", upTo: 3 })
+    reopened.journal.append({ r: "acked", to: "c", upTo: 4 })
     reopened.journal.close()
-    assert.deepStrictEqual(Journal.read(file), [{ r: "acked", to: "c", upTo: 1 }, { r: "acked", to: "c", upTo: 3 }])
+    assert.deepStrictEqual(Journal.read(file), [{ r: "acked", to: "c", upTo: 1 }, { r: "acked", to: "c", upTo: 4 }])
+  })
+
+  it("keep the file ahead of its records with zeros, which reading ignores and a reopen or a close cuts off", async () => {
+    const file = path.join(dir, "ahead.journal")
+    const { journal } = Journal.Journal.open(file)
+    journal.append({ r: "acked", to: "c", upTo: 1 })
+    await new Promise<void>((resolve) => journal.sync(() => resolve()))
+    const records = Journal.encodeRecords([{ r: "acked", to: "c", upTo: 1 }]).length
+    // The file as a killed node leaves it: the record, then zeros.
+    const killed = path.join(dir, "killed.journal")
+    fs.copyFileSync(file, killed)
+    journal.close()
+    assert.strictEqual(fs.statSync(file).size, records)
+    assert.isAbove(fs.statSync(killed).size, records)
+    assert.deepStrictEqual(Journal.read(killed), [{ r: "acked", to: "c", upTo: 1 }])
+    const reopened = Journal.Journal.open(killed)
+    assert.strictEqual(fs.statSync(killed).size, records)
+    reopened.journal.append({ r: "acked", to: "c", upTo: 2 })
+    reopened.journal.close()
+    assert.strictEqual(fs.statSync(killed).size, 2 * records)
+    assert.deepStrictEqual(Journal.read(killed), [{ r: "acked", to: "c", upTo: 1 }, { r: "acked", to: "c", upTo: 2 }])
   })
 
   it("detect a corrupted record by its checksum", () => {
-    const bytes = Buffer.from(Journal.encodeRecord({ r: "acked", to: "c", upTo: 1 }))
+    const bytes = Buffer.from(Journal.encodeRecords([{ r: "acked", to: "c", upTo: 1 }]))
     bytes[bytes.length - 2] ^= 1
     assert.deepStrictEqual(Journal.decodeRecords(bytes), { records: [], intact: 0 })
   })
