@@ -267,6 +267,10 @@ export interface StateCodec {
   encodeLocal(w: Writer, role: string, local: unknown): void
   /** Writes the canonical encoding of one message: tag, endpoints and payload. */
   encodeMessage(w: Writer, message: { readonly tag: string; readonly from: string; readonly to: string; readonly payload: unknown }): void
+  /** Reads one local state of `role` written by `encodeLocal`. */
+  decodeLocal(r: Reader, role: string): unknown
+  /** Reads one message written by `encodeMessage`. */
+  decodeMessage(r: Reader): { readonly tag: string; readonly from: string; readonly to: string; readonly payload: unknown }
 }
 
 /**
@@ -298,6 +302,12 @@ export const make = (protocol: Protocol<any>, topology: Topology<any>, soup: Sou
     w.varint(nodeIndex.get(m.from)!)
     w.varint(nodeIndex.get(m.to)!)
     payloadCodecs[t]!.encode(w, m.payload)
+  }
+  const decodeMessage = (r: Reader) => {
+    const t = r.varint()
+    const from = topology.all[r.varint()]!
+    const to = topology.all[r.varint()]!
+    return { tag: tags[t]!, from, to, payload: payloadCodecs[t]!.decode(r) }
   }
   const scratch = new Writer()
   const messageBytes = (m: { tag: string; from: string; to: string; payload: unknown }): Uint8Array => {
@@ -334,6 +344,8 @@ export const make = (protocol: Protocol<any>, topology: Topology<any>, soup: Sou
     },
     encodeLocal: (w, role, local) => roleCodecs[roleIndex.get(role)!]!.encode(w, local),
     encodeMessage,
+    decodeLocal: (r, role) => roleCodecs[roleIndex.get(role)!]!.decode(r),
+    decodeMessage,
     decode: (bytes) => {
       const r = new Reader(bytes)
       const locals: Record<string, Record<string, unknown>> = {}
@@ -348,12 +360,9 @@ export const make = (protocol: Protocol<any>, topology: Topology<any>, soup: Sou
       for (let n = r.varint(); n > 0; n--) crashed.push(topology.all[r.varint()]!)
       const messages: Array<any> = []
       for (let n = r.varint(), id = 0; n > 0; n--, id++) {
-        const t = r.varint()
-        const from = topology.all[r.varint()]!
-        const to = topology.all[r.varint()]!
-        const payload = payloadCodecs[t]!.decode(r)
+        const m = decodeMessage(r)
         const active = soup === "history" ? r.u8() === 1 : true
-        messages.push({ id, tag: tags[t], from, to, payload, active })
+        messages.push({ id, ...m, active })
       }
       return { locals: locals as any, soup: messages, crashed }
     }

@@ -290,6 +290,75 @@ export class CollapsedSpace {
     return v
   }
 
+  /**
+   * Vectors (with their state ids) in a form another thread's space reads with `readVectors`: the
+   * distinct local states and messages they use, each once in its canonical bytes, then the vectors
+   * of ids. A frontier of thousands of states uses a few hundred distinct parts, so the receiver
+   * decodes and interns each part once and translates the vectors by table lookups.
+   */
+  writeVectors(states: ReadonlyArray<readonly [number, Int32Array]>): Uint8Array {
+    const n = this.names.length
+    const usedLocals = this.locals.map((t) => new Uint8Array(t.values.length))
+    const usedMessages = new Uint8Array(this.messages.values.length)
+    for (const [, v] of states) {
+      for (let i = 0; i < n; i++) usedLocals[this.roleOfNode[i]!]![v[i]! >> 1] = 1
+      for (let p = 0; p < v[n]!; p++) usedMessages[this.active ? v[n + 1 + p]! : v[n + 1 + p]! >> 1] = 1
+    }
+    const w = new Codec.Writer()
+    const writeUsed = (used: Uint8Array, write: (id: number) => void) => {
+      w.varint(used.reduce((sum, u) => sum + u, 0))
+      used.forEach((u, id) => {
+        if (u === 0) return
+        w.varint(id)
+        write(id)
+      })
+    }
+    usedLocals.forEach((used, r) => writeUsed(used, (id) => this.codec.encodeLocal(w, this.roles[r]!, this.locals[r]!.values[id])))
+    writeUsed(usedMessages, (m) => this.codec.encodeMessage(w, this.messages.values[m]!))
+    w.varint(states.length)
+    for (const [id, v] of states) {
+      w.varint(id)
+      const size = this.size(v)
+      w.varint(size)
+      for (let j = 0; j < size; j++) w.varint(v[j]!)
+    }
+    return w.take()
+  }
+
+  /**
+   * Reads vectors written by another thread's `writeVectors`, as vectors of this space, into
+   * `push` (the vector is overwritten by the next call).
+   */
+  readVectors(bytes: Uint8Array, push: (id: number, v: Int32Array, length: number) => void): void {
+    const n = this.names.length
+    const r = new Codec.Reader(bytes)
+    /** Their id → this space's id, for the ids listed (a table: ids are dense). */
+    const readUsed = (intern: () => number): Int32Array => {
+      const pairs: Array<number> = []
+      for (let count = r.varint(); count > 0; count--) {
+        const theirs = r.varint()
+        pairs.push(theirs, intern())
+      }
+      const table = new Int32Array(pairs.reduce((most, x, i) => (i % 2 === 0 ? Math.max(most, x + 1) : most), 0))
+      for (let i = 0; i < pairs.length; i += 2) table[pairs[i]!] = pairs[i + 1]!
+      return table
+    }
+    const localIds = this.roles.map((role, ri) => readUsed(() => this.internLocal(ri, this.codec.decodeLocal(r, role))))
+    const messageIds = readUsed(() => this.internMessage(this.codec.decodeMessage(r)))
+    let v = new Int32Array(64)
+    for (let count = r.varint(); count > 0; count--) {
+      const id = r.varint()
+      const size = r.varint()
+      if (v.length < size) v = new Int32Array(2 * size)
+      for (let j = 0; j < size; j++) v[j] = r.varint()
+      for (let i = 0; i < n; i++) v[i] = (localIds[this.roleOfNode[i]!]![v[i]! >> 1]! << 1) | (v[i]! & 1)
+      for (let p = n + 1; p < size; p++) v[p] = this.active ? messageIds[v[p]!]! : (messageIds[v[p]! >> 1]! << 1) | (v[p]! & 1)
+      // The soup of the `active` mode is sorted by message id, and ids differ between threads.
+      if (this.active) v.subarray(n + 1, size).sort()
+      push(id, v, size)
+    }
+  }
+
   /** The fingerprint of a vector, computed from all its parts. */
   fingerprint(v: Int32Array): readonly [number, number] {
     const n = this.names.length

@@ -11,8 +11,13 @@
  * same state, and states stay in the thread that found them, as vectors of that thread's ids, with
  * no encoding. Between levels the coordinating thread collects the verdicts, grows the table when
  * it fills, and evens out the frontiers when one worker holds far more states than another: only
- * then do states cross threads, in the canonical encoding (`checker/Codec.ts`). Levels are kept in
- * step, so counterexamples are as short as the sequential search's.
+ * then do states cross threads, as vectors with the canonical bytes of the parts they use
+ * (`CollapsedSpace.writeVectors`). Levels are kept in step, so counterexamples are as short as the
+ * sequential search's.
+ *
+ * The workers take a second or so to start (each loads the model's modules). Meanwhile the calling
+ * thread searches the first levels itself, on the same shared table, and hands its frontier over
+ * once every worker is ready; a small model is done before that.
  *
  * A worker cannot receive the model (it holds functions), so it imports it: `source` names a
  * module and an export that builds the model from arguments.
@@ -23,7 +28,6 @@ import { parentPort, type Worker, workerData } from "node:worker_threads"
 import type { Model } from "../core/Model.ts"
 import type { CheckOptions, CheckReport, Incomplete } from "./Checker.ts"
 import { assertForgettable, buildReport } from "./Checker.ts"
-import * as Codec from "./Codec.ts"
 import { CollapsedSpace, type Visit } from "./Collapse.ts"
 import { Frontier } from "./Frontier.ts"
 import { Judge } from "./Judge.ts"
@@ -84,29 +88,150 @@ const loadModel = async (source: ModelSource): Promise<Model> => {
   return build(...source.args)
 }
 
-/** Writes states (id, canonical bytes of the statelet) for another thread. */
-const encodeStates = (space: CollapsedSpace, states: Iterable<readonly [number, Int32Array]>): Uint8Array => {
-  const w = new Codec.Writer()
-  const content = new Codec.Writer()
-  for (const [id, v] of states) {
-    content.reset()
-    space.codec.encode(content, space.view(v))
-    w.varint(id)
-    w.varint(content.length)
-    w.raw(content.bytes.subarray(0, content.length))
-  }
-  return w.take()
-}
+/**
+ * One thread's share of the level-by-level search: its frontier, the states it finds for the next
+ * level, and the figures of the level. The workers run one each, and so does the calling thread
+ * while the workers start (see `checkParallel`).
+ */
+class LevelSearch {
+  frontier = new Frontier("fifo")
+  private next = new Frontier("fifo")
+  /** Successors that found the table full: [hi, lo, vector] under their parent's id. */
+  private pending = new Frontier("fifo")
+  private retrying = new Int32Array(64)
+  private depth = 0
+  private current: Int32Array = new Int32Array(0)
+  private currentId = 0
+  private progress = false
+  private transitions = 0
+  private found = 0
+  private deadlocks = 0
+  private firstDeadlock = -1
+  private stopped = false
+  private readonly nodes: Model["system"]["topology"]["nodes"]
+  private readonly visit: Visit
 
-/** Reads states written by `encodeStates` into a frontier, as vectors of this thread's space. */
-const decodeStates = (space: CollapsedSpace, batch: Uint8Array, into: Frontier): void => {
-  const r = new Codec.Reader(batch)
-  while (r.pos < batch.length) {
-    const id = r.varint()
-    const length = r.varint()
-    const v = space.vectorOf(space.codec.decode(batch.subarray(r.pos, r.pos + length)))
-    r.pos += length
-    into.pushWords(id, v, v.length)
+  constructor(
+    private readonly model: Model,
+    readonly space: CollapsedSpace,
+    private readonly judge: Judge,
+    private table: SharedTable,
+    private readonly control: Int32Array,
+    private readonly maxStates: number
+  ) {
+    this.nodes = model.system.topology.nodes
+    // One closure for the whole search, reading the state being expanded from the fields.
+    this.visit = (hi, lo, isProgress) => {
+      this.transitions++
+      if (isProgress) this.progress = true
+      const id = this.table.add(hi, lo, this.currentId, this.depth + 1)
+      if (id === KNOWN) return
+      const v = this.space.successor(this.current)
+      if (id !== FULL) return this.discovered(id, v)
+      const size = this.space.size(v)
+      if (this.retrying.length < size + 2) this.retrying = new Int32Array(2 * (size + 2))
+      this.retrying[0] = hi
+      this.retrying[1] = lo
+      this.retrying.set(v.subarray(0, size), 2)
+      this.pending.pushWords(this.currentId, this.retrying, size + 2)
+    }
+  }
+
+  private discovered(id: number, v: Int32Array): void {
+    this.found++
+    if (this.judge.judge(id, this.space.view(v))) this.next.pushWords(id, v, this.space.size(v))
+  }
+
+  /** Expands the frontier (states of depth `depth`) and reports the level. */
+  expandLevel(depth: number): LevelReply {
+    this.depth = depth
+    const { control, space, model, nodes } = this
+    let expanded = 0
+    for (;;) {
+      if ((expanded & 0xff) === 0xff) {
+        Atomics.add(control, EXPANDED, 0x100)
+        if (Atomics.load(control, STOP) !== 0 || this.table.size >= this.maxStates) {
+          this.stopped = true
+          return this.endRound()
+        }
+      }
+      const id = this.frontier.popWords()
+      if (id < 0) break
+      expanded++
+      this.current = this.frontier.words
+      this.currentId = id
+      this.progress = false
+      space.expand(this.current, this.table.high(id), this.table.low(id), this.visit)
+      if (!this.progress && !(model.final?.(space.view(this.current) as never, nodes) ?? false)) {
+        this.deadlocks++
+        if (this.firstDeadlock < 0) this.firstDeadlock = id
+      }
+    }
+    Atomics.add(control, EXPANDED, expanded & 0xff)
+    return this.endRound()
+  }
+
+  /** Adds the successors that found the table full to `table`, its grown successor, and reports them. */
+  retry(table: SharedTable, depth: number): LevelReply {
+    this.table = table
+    this.depth = depth
+    // The new level is in `frontier` already: retried states join it.
+    this.next = this.frontier
+    const again = this.pending
+    this.pending = new Frontier("fifo")
+    for (;;) {
+      const parent = again.popWords()
+      if (parent < 0) break
+      const words = again.words
+      this.currentId = parent
+      const id = table.add(words[0]!, words[1]!, parent, depth + 1)
+      if (id === KNOWN) continue
+      const v = words.subarray(2)
+      if (id !== FULL) this.discovered(id, v)
+      else this.pending.pushWords(parent, words, this.space.size(v) + 2)
+    }
+    return this.endRound()
+  }
+
+  /** Ends a round: the states found become the frontier, and the round's figures are reported. */
+  private endRound(): LevelReply {
+    this.frontier = this.next
+    this.next = new Frontier("fifo")
+    const out: LevelReply = {
+      kind: "level",
+      transitions: this.transitions,
+      found: this.found,
+      deadlocks: this.deadlocks,
+      firstDeadlock: this.firstDeadlock,
+      violated: [...this.judge.violatedAt],
+      witnessed: [...this.judge.witnessedAt],
+      pending: this.pending.length,
+      frontier: this.frontier.length,
+      frontierBytes: this.frontier.bytes() + this.pending.bytes(),
+      stopped: this.stopped
+    }
+    this.transitions = 0
+    this.found = 0
+    this.deadlocks = 0
+    this.firstDeadlock = -1
+    return out
+  }
+
+  /** Takes up to `count` states off the frontier, encoded for another thread. */
+  give(count: number): Uint8Array {
+    const states: Array<readonly [number, Int32Array]> = []
+    for (let k = 0; k < count; k++) {
+      const id = this.frontier.popWords()
+      if (id < 0) break
+      states.push([id, this.frontier.words.slice(0, this.space.size(this.frontier.words))])
+    }
+    // Taken from the front, put back at the back: the level's order does not matter.
+    return this.space.writeVectors(states)
+  }
+
+  /** Adds states encoded by another thread's `give` to the frontier. */
+  take(batch: Uint8Array): void {
+    this.space.readVectors(batch, (id, v, length) => this.frontier.pushWords(id, v, length))
   }
 }
 
@@ -116,137 +241,21 @@ export const serve = async (): Promise<void> => {
   if (port === null) throw new Error("serve runs in a checker worker thread only")
   const input = workerData as WorkerInput
   const model = await loadModel(input.source)
-  const space = new CollapsedSpace(model, input.symmetry)
-  const judge = new Judge(model)
-  const nodes = model.system.topology.nodes
-  const control = new Int32Array(input.control)
-  let table = SharedTable.open(input.memory)
-  let frontier = new Frontier("fifo")
-  let next = new Frontier("fifo")
-  /** Successors that found the table full: [hi, lo, vector] under their parent's id. */
-  let pending = new Frontier("fifo")
-  let retrying = new Int32Array(64)
-  let depth = 0
-  let current: Int32Array = new Int32Array(0)
-  let currentId = 0
-  let progress = false
-  let transitions = 0
-  let found = 0
-  let deadlocks = 0
-  let firstDeadlock = -1
-  let stopped = false
-
-  const discovered = (id: number, v: Int32Array): void => {
-    found++
-    if (judge.judge(id, space.view(v))) next.pushWords(id, v, space.size(v))
-  }
-  const visit: Visit = (hi, lo, isProgress) => {
-    transitions++
-    if (isProgress) progress = true
-    const id = table.add(hi, lo, currentId, depth + 1)
-    if (id === KNOWN) return
-    const v = space.successor(current)
-    if (id !== FULL) return discovered(id, v)
-    const size = space.size(v)
-    if (retrying.length < size + 2) retrying = new Int32Array(2 * (size + 2))
-    retrying[0] = hi
-    retrying[1] = lo
-    retrying.set(v.subarray(0, size), 2)
-    pending.pushWords(currentId, retrying, size + 2)
-  }
-  /** Ends a round: the states found become the frontier, and the round's figures are reported. */
-  const endRound = (): LevelReply => {
-    frontier = next
-    next = new Frontier("fifo")
-    const out: LevelReply = {
-      kind: "level",
-      transitions,
-      found,
-      deadlocks,
-      firstDeadlock,
-      violated: [...judge.violatedAt],
-      witnessed: [...judge.witnessedAt],
-      pending: pending.length,
-      frontier: frontier.length,
-      frontierBytes: frontier.bytes() + pending.bytes(),
-      stopped
-    }
-    transitions = 0
-    found = 0
-    deadlocks = 0
-    firstDeadlock = -1
-    return out
-  }
-  const expandLevel = (): void => {
-    let expanded = 0
-    for (;;) {
-      if ((expanded & 0xff) === 0xff) {
-        Atomics.add(control, EXPANDED, 0x100)
-        if (Atomics.load(control, STOP) !== 0 || table.size >= input.maxStates) {
-          stopped = true
-          return
-        }
-      }
-      const id = frontier.popWords()
-      if (id < 0) break
-      expanded++
-      current = frontier.words
-      currentId = id
-      progress = false
-      space.expand(current, table.high(id), table.low(id), visit)
-      if (!progress && !(model.final?.(space.view(current) as never, nodes) ?? false)) {
-        deadlocks++
-        if (firstDeadlock < 0) firstDeadlock = id
-      }
-    }
-    Atomics.add(control, EXPANDED, expanded & 0xff)
-  }
-  const retryPending = (): void => {
-    const again = pending
-    pending = new Frontier("fifo")
-    for (;;) {
-      const parent = again.popWords()
-      if (parent < 0) break
-      const words = again.words
-      currentId = parent
-      const id = table.add(words[0]!, words[1]!, parent, depth + 1)
-      if (id === KNOWN) continue
-      const v = words.subarray(2)
-      if (id !== FULL) discovered(id, v)
-      else pending.pushWords(parent, words, space.size(v) + 2)
-    }
-  }
+  const search = new LevelSearch(model, new CollapsedSpace(model, input.symmetry), new Judge(model), SharedTable.open(input.memory), new Int32Array(input.control), input.maxStates)
   port.on("message", (command: Command) => {
     const answer = (r: Reply, transfer: Array<ArrayBuffer> = []) => port.postMessage(r, transfer)
     switch (command.kind) {
-      case "level": {
-        depth = command.depth
-        expandLevel()
-        return answer(endRound())
-      }
-      case "table": {
-        // The new level is in `frontier` already: retried states join it.
-        table = SharedTable.open(command.memory)
-        depth = command.depth
-        next = frontier
-        retryPending()
-        return answer(endRound())
-      }
+      case "level":
+        return answer(search.expandLevel(command.depth))
+      case "table":
+        return answer(search.retry(SharedTable.open(command.memory), command.depth))
       case "give": {
-        const states: Array<readonly [number, Int32Array]> = []
-        for (let k = 0; k < command.count; k++) {
-          const id = frontier.popWords()
-          if (id < 0) break
-          states.push([id, frontier.words.slice(0, space.size(frontier.words))])
-        }
-        // Taken from the front, put back at the back: the level's order does not matter.
-        const batch = encodeStates(space, states)
+        const batch = search.give(command.count)
         return answer({ kind: "given", batch }, [batch.buffer as ArrayBuffer])
       }
-      case "take": {
-        decodeStates(space, command.batch, frontier)
+      case "take":
+        search.take(command.batch)
         return answer({ kind: "taken" })
-      }
     }
   })
   port.postMessage({ kind: "ready" } satisfies Reply)
@@ -299,6 +308,12 @@ export const checkParallel = async (
     readonly workers: number
     /** The shared table's first number of slots (a power of two, default 2¹⁶); it doubles as it fills. */
     readonly initialSlots?: number
+    /**
+     * The calling thread searches the levels before this depth itself, then waits for the workers
+     * and hands its frontier over (0: the workers search every level). By default it hands over at
+     * the first level at which every worker is ready.
+     */
+    readonly searchAloneUntil?: number
   }
 ): Promise<CheckReport> => {
   const started = performance.now()
@@ -321,13 +336,25 @@ export const checkParallel = async (
   table.add(start.hi, start.lo, -1, 0)
   const initialOk = judge.judge(0, space.view(start.vector))
 
+  // While the workers start (each loads the model's modules, a second or so), this thread searches
+  // the first levels itself, on the same table; its frontier moves to the workers once all are
+  // ready. A small model is done before they are.
+  const local = new LevelSearch(model, space, judge, table, control, maxStates)
+  if (initialOk) local.frontier.pushWords(0, start.vector, start.vector.length)
   const helpers = Array.from({ length: Math.max(1, options.workers) }, () => {
     const input: WorkerInput = { source, symmetry, memory: table.memory, control: control.buffer as SharedArrayBuffer, maxStates }
     const worker = WorkerThread.start(import.meta.url, "serve", input)
     worker.unref()
     return new Helper(worker)
   })
-  let sizes = helpers.map(() => 0)
+  /** The frontier's size per searching thread: this one, until the workers take over. */
+  let sizes = [local.frontier.length]
+  let onWorkers = false
+  let ready = 0
+  /** A worker that failed to start: its error ends the search (it is not done on fewer threads instead). */
+  let failed: { readonly error: unknown } | undefined
+  const allReady = Promise.all(helpers.map((h) => h.next().then(() => void ready++)))
+  allReady.catch((error: unknown) => void (failed ??= { error }))
   let level = 0
   const timer = setInterval(() => {
     if (options.interrupted?.() === true) Atomics.store(control, STOP, 1)
@@ -343,12 +370,6 @@ export const checkParallel = async (
     })
   }, options.progressEvery ?? 1000)
   try {
-    await Promise.all(helpers.map((h) => h.next()))
-    if (initialOk) {
-      const batch = encodeStates(space, [[0, start.vector]])
-      await helpers[0]!.ask({ kind: "take", batch }, [batch.buffer as ArrayBuffer])
-      sizes[0] = 1
-    }
     /** Takes in the workers' replies to a level (or a retry) and returns whether any stopped early. */
     const absorb = (replies: ReadonlyArray<Reply>, depth: number): boolean => {
       let stopped = false
@@ -368,8 +389,24 @@ export const checkParallel = async (
       peakBytes = Math.max(peakBytes, bytes)
       return stopped
     }
+    /** A level, or a retry of the successors that found the table full once it has grown, on whichever threads search now. */
+    const ask = async (kind: "level" | "table", depth: number): Promise<ReadonlyArray<Reply>> => {
+      if (onWorkers) return Promise.all(helpers.map((h) => h.ask(kind === "level" ? { kind, depth } : { kind, memory: table.memory, depth })))
+      return [kind === "level" ? local.expandLevel(depth) : local.retry(table, depth)]
+    }
     for (let depth = 0; sizes.some((n) => n > 0) && !judge.decided(); depth++) {
       level = depth
+      if (!onWorkers) {
+        // Lets the workers' "ready" messages in between levels.
+        await new Promise((resolve) => setImmediate(resolve))
+        if (failed !== undefined) throw failed.error
+        const until = options.searchAloneUntil
+        if (until === undefined ? ready === helpers.length : depth >= until) {
+          await allReady
+          onWorkers = true
+          sizes = await handOver(local, helpers, table, depth)
+        }
+      }
       if (depth >= maxDepth) {
         incomplete = "max-depth"
         break
@@ -383,12 +420,12 @@ export const checkParallel = async (
         break
       }
       Atomics.store(control, EXPANDED, 0)
-      let replies = await Promise.all(helpers.map((h) => h.ask({ kind: "level", depth })))
+      let replies = await ask("level", depth)
       let stopped = absorb(replies, depth)
       // Successors that found the table full are added once it has grown.
       while (!stopped && replies.some((r) => (r as LevelReply).pending > 0)) {
         table = table.grown()
-        replies = await Promise.all(helpers.map((h) => h.ask({ kind: "table", memory: table.memory, depth })))
+        replies = await ask("table", depth)
         stopped = absorb(replies, depth)
       }
       if (stopped) {
@@ -400,10 +437,11 @@ export const checkParallel = async (
       const found = replies.reduce((sum, r) => sum + (r as LevelReply).found, 0)
       if (!table.fits(found)) {
         while (!table.fits(found)) table = table.grown()
-        absorb(await Promise.all(helpers.map((h) => h.ask({ kind: "table", memory: table.memory, depth }))), depth)
+        absorb(await ask("table", depth), depth)
       }
-      await balance(helpers, sizes)
+      if (onWorkers) await balance(helpers, sizes)
     }
+    if (failed !== undefined) throw failed.error
   } finally {
     clearInterval(timer)
     await Promise.all(helpers.map((h) => h.worker.terminate()))
@@ -426,6 +464,19 @@ export const checkParallel = async (
     strategy: "bfs",
     symmetry
   })
+}
+
+/**
+ * Moves the frontier of the calling thread's search to the workers, in equal shares, after giving
+ * them the table as it is now (it may have grown since they opened it); returns their shares.
+ */
+const handOver = async (local: LevelSearch, helpers: ReadonlyArray<Helper>, table: SharedTable, depth: number): Promise<Array<number>> => {
+  await Promise.all(helpers.map((h) => h.ask({ kind: "table", memory: table.memory, depth })))
+  const total = local.frontier.length
+  const counts = helpers.map((_, i) => Math.floor(total / helpers.length) + (i < total % helpers.length ? 1 : 0))
+  const batches = counts.map((count) => local.give(count))
+  await Promise.all(helpers.map((h, i) => h.ask({ kind: "take", batch: batches[i]! }, [batches[i]!.buffer as ArrayBuffer])))
+  return counts
 }
 
 /**

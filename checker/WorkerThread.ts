@@ -3,6 +3,12 @@
  * thread's TypeScript loader, so its source registers tsx (with the project's tsconfig, as
  * `bin/protoweave.js` does) before importing the module and calling the function.
  *
+ * Before it registers tsx, a worker imports Effect's `Schema` and `Effect` modules (and with them
+ * most of the library) with Node's own loader: tsx's hooks see every import of a thread, and
+ * through them Effect's few hundred files took 0.7 s to load instead of 0.2 s (measured here, two
+ * workers starting together: 1.7 s before both were ready, 0.9 s with this). Imports of the same
+ * files through tsx later find them loaded.
+ *
  * @since 0.1.0
  */
 import { fileURLToPath } from "node:url"
@@ -19,8 +25,9 @@ import { Worker } from "node:worker_threads"
 export const start = (moduleUrl: string, entry: string, workerData: unknown): Worker => {
   const api = import.meta.resolve("tsx/esm/api")
   const tsconfig = fileURLToPath(new URL("../tsconfig.json", import.meta.url))
+  const preloaded = ["effect/Schema", "effect/Effect"].map((m) => `import(${JSON.stringify(import.meta.resolve(m))})`)
   const source = [
-    `import(${JSON.stringify(api)})`,
+    `Promise.all([${preloaded.join(", ")}]).then(() => import(${JSON.stringify(api)}))`,
     `.then(({ register }) => { register({ tsconfig: ${JSON.stringify(tsconfig)} }); return import(${JSON.stringify(moduleUrl)}) })`,
     `.then((m) => m[${JSON.stringify(entry)}]())`
   ].join("")

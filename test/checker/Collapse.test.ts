@@ -16,6 +16,7 @@ import type { Statelet } from "../../core/Statelet.ts"
 import * as Step from "../../core/Step.ts"
 import * as System from "../../core/System.ts"
 import * as Calculator from "../../protocols/Calculator/index.ts"
+import * as Protocols from "../../protocols/index.ts"
 import * as TpcBench from "../../protocols/TpcBench/index.ts"
 import * as TwoPhaseCommit from "../../protocols/TwoPhaseCommit/index.ts"
 
@@ -150,6 +151,42 @@ describe("CollapsedSpace", () => {
       assert.deepStrictEqual(levelsCollapsed(model, depth), expected)
     })
   }
+
+  it("moves vectors to another thread's space, where they are the same states with that space's ids", () => {
+    // The active soup (a sorted multiset of ids) and the history soup (in order, with active bits).
+    for (const model of [TpcBench.model(3), Protocols.modelOf("two-phase-commit", { participants: 2, rounds: 1 })]) {
+      const mine = new CollapsedSpace(model, false)
+      // The other space has interned other values first, so its ids differ.
+      const theirs = new CollapsedSpace(model, false)
+      const states: Array<readonly [number, Int32Array]> = []
+      let level = [mine.start().vector]
+      for (let d = 0; d < 8; d++) {
+        const next: Array<Int32Array> = []
+        for (const v of level) {
+          const [hi, lo] = mine.fingerprint(v)
+          mine.expand(v, hi, lo, () => void next.push(mine.successor(v).slice(0, mine.size(mine.successor(v)))))
+        }
+        level = next
+        states.push(...next.map((v, i) => [states.length + i, v] as const))
+      }
+      for (const [, v] of [...states].reverse().slice(0, 5)) theirs.vectorOf(mine.statelet(v))
+      const moved: Array<readonly [number, Int32Array]> = []
+      theirs.readVectors(mine.writeVectors(states), (id, v, length) => void moved.push([id, v.slice(0, length)]))
+      assert.isAbove(states.length, 50)
+      assert.deepStrictEqual(moved.map(([id]) => id), states.map(([id]) => id))
+      // The same state: the same canonical bytes (an active soup is a multiset, whose order in a
+      // vector follows the space's ids) and the same fingerprint.
+      const bytes = (space: CollapsedSpace, v: Int32Array) => {
+        const w = new Codec.Writer()
+        space.codec.encode(w, space.statelet(v))
+        return [...w.take()]
+      }
+      moved.forEach(([, v], i) => {
+        assert.deepStrictEqual(bytes(theirs, v), bytes(mine, states[i]![1]))
+        assert.deepStrictEqual(theirs.fingerprint(v), mine.fingerprint(states[i]![1]))
+      })
+    }
+  })
 
   const Sig = Protocol.signature({
     label: "flaky",

@@ -1,6 +1,9 @@
 /**
  * The parallel breadth-first search agrees with the sequential one: the same states, the same
- * verdicts, counterexamples as short, traces that replay, and symmetry reduction.
+ * verdicts, counterexamples as short, traces that replay, and symmetry reduction — whether the
+ * workers search every level, or the calling thread searches the first levels while they start and
+ * hands its frontier over (at a fixed depth here, so that the hand-over is tested whatever the
+ * machine's speed).
  */
 import { assert, describe, it } from "vitest"
 import * as Checker from "../../checker/Checker.ts"
@@ -11,9 +14,12 @@ import * as Simulator from "../../simulator/Simulator.ts"
 
 const source = (name: string, parameters: { readonly [name: string]: number }): Parallel.ModelSource => Protocols.modelSource(name, parameters)
 
-const both = async (name: string, parameters: { readonly [name: string]: number }) => {
+/** Levels the calling thread searches before it hands over: none (the workers search all), or a few. */
+const handOvers = [0, 5] as const
+
+const both = async (name: string, parameters: { readonly [name: string]: number }, searchAloneUntil: number) => {
   const model = Protocols.modelOf(name, parameters)
-  const parallel = await Parallel.checkParallel(model, source(name, parameters), { workers: 2 })
+  const parallel = await Parallel.checkParallel(model, source(name, parameters), { workers: 2, searchAloneUntil })
   const sequential = Checker.check(Protocols.modelOf(name, parameters))
   return { model, parallel, sequential }
 }
@@ -25,13 +31,17 @@ describe("Parallel", () => {
       ["tpc-bench/commit-on-any-yes", { participants: 3 }],
       ["two-phase-commit", { participants: 2, rounds: 1 }]
     ] as const) {
-      const { parallel, sequential } = await both(name, parameters)
-      assert.strictEqual(parallel.states, sequential.states, name)
-      assert.strictEqual(parallel.deadlocks.count, sequential.deadlocks.count, name)
-      for (const p of sequential.properties) {
-        const q = parallel.properties.find((r) => r.name === p.name)!
-        assert.strictEqual(q.status, p.status, `${name} ${p.name}`)
-        assert.strictEqual(q.trace?.steps.length, p.trace?.steps.length, `${name} ${p.name}: as short`)
+      for (const until of handOvers) {
+        const { parallel, sequential } = await both(name, parameters, until)
+        const what = `${name}, hand-over at ${until}`
+        assert.strictEqual(parallel.states, sequential.states, what)
+        assert.strictEqual(parallel.transitions, sequential.transitions, what)
+        assert.strictEqual(parallel.deadlocks.count, sequential.deadlocks.count, what)
+        for (const p of sequential.properties) {
+          const q = parallel.properties.find((r) => r.name === p.name)!
+          assert.strictEqual(q.status, p.status, `${what}: ${p.name}`)
+          assert.strictEqual(q.trace?.steps.length, p.trace?.steps.length, `${what}: ${p.name} as short`)
+        }
       }
     }
   })
@@ -39,19 +49,22 @@ describe("Parallel", () => {
   it("grows its shared table in the middle of a level, losing no state", async () => {
     const parameters = { participants: 4 }
     const model = Protocols.modelOf("tpc-bench", parameters)
-    // 256 slots fill within the first levels: successors that find the table full wait for it to grow.
-    const report = await Parallel.checkParallel(model, source("tpc-bench", parameters), { workers: 2, initialSlots: 1 << 8 })
-    assert.strictEqual(report.states, 8545)
-    assert.isUndefined(report.incomplete)
-    assert.deepStrictEqual(
-      report.properties.map((p) => p.status),
-      Checker.check(model).properties.map((p) => p.status)
-    )
+    // 256 slots fill within the first levels: successors that find the table full wait for it to
+    // grow. With a hand-over at level 12, it grows on the calling thread before the workers take it.
+    for (const until of [0, 12]) {
+      const report = await Parallel.checkParallel(model, source("tpc-bench", parameters), { workers: 2, initialSlots: 1 << 8, searchAloneUntil: until })
+      assert.strictEqual(report.states, 8545)
+      assert.isUndefined(report.incomplete)
+      assert.deepStrictEqual(
+        report.properties.map((p) => p.status),
+        Checker.check(model).properties.map((p) => p.status)
+      )
+    }
   })
 
   it("gives counterexamples that the simulator replays into the violation", async () => {
     const name = "tpc-bench/commit-on-any-yes"
-    const { model, parallel } = await both(name, { participants: 3 })
+    const { model, parallel } = await both(name, { participants: 3 }, 0)
     const validity = parallel.properties.find((p) => p.name === "validity")!
     assert.strictEqual(validity.status, "violated")
     const recorded = Simulator.traceOfSteps(model.system, { name, parameters: { participants: 3 }, faults: FaultPlan.reorder }, validity.trace!.steps)
@@ -62,9 +75,24 @@ describe("Parallel", () => {
 
   it("stops at the state bound and when interrupted", async () => {
     const model = Protocols.modelOf("tpc-bench", { participants: 4 })
-    const bounded = await Parallel.checkParallel(model, source("tpc-bench", { participants: 4 }), { workers: 2, maxStates: 100 })
-    assert.strictEqual(bounded.incomplete, "max-states")
-    const interrupted = await Parallel.checkParallel(model, source("tpc-bench", { participants: 4 }), { workers: 2, interrupted: () => true })
-    assert.strictEqual(interrupted.incomplete, "interrupted")
+    for (const until of handOvers) {
+      const bounded = await Parallel.checkParallel(model, source("tpc-bench", { participants: 4 }), { workers: 2, maxStates: 100, searchAloneUntil: until })
+      assert.strictEqual(bounded.incomplete, "max-states")
+      const interrupted = await Parallel.checkParallel(model, source("tpc-bench", { participants: 4 }), { workers: 2, interrupted: () => true, searchAloneUntil: until })
+      assert.strictEqual(interrupted.incomplete, "interrupted")
+    }
+  })
+
+  it("searches a small model on the calling thread while the workers start, and reports a worker that cannot", async () => {
+    const parameters = { participants: 3 }
+    const model = Protocols.modelOf("tpc-bench", parameters)
+    const report = await Parallel.checkParallel(model, source("tpc-bench", parameters), { workers: 2 })
+    assert.strictEqual(report.states, 1077)
+    const broken = { ...source("tpc-bench", parameters), exportName: "noSuchExport" }
+    const failure = await Parallel.checkParallel(model, broken, { workers: 2, searchAloneUntil: 1 }).then(
+      () => assert.fail("a worker that cannot load the model must fail the search"),
+      (e: unknown) => String(e)
+    )
+    assert.include(failure, "has no export noSuchExport")
   })
 })
