@@ -156,7 +156,16 @@ interface Outgoing {
   readonly tag: string
   /** The payload's JSON form. */
   readonly payload: unknown
+  /** The message's wire text, made once: resends after a reconnection reuse it. */
+  readonly text: string
 }
+
+const outgoing = (seq: number, tag: string, payload: unknown): Outgoing => ({
+  seq,
+  tag,
+  payload,
+  text: JSON.stringify({ k: "msg", seq, tag, payload } satisfies Wire.Msg)
+})
 
 interface Incoming {
   readonly from: string
@@ -172,16 +181,6 @@ interface Waiter {
   readonly resume: (message: Program.ReceivedMessage) => void
 }
 
-/** The wire text of outgoing messages, made once and kept for resends after a reconnection. */
-const wireTexts = new WeakMap<Outgoing, string>()
-const wireText = (m: Outgoing): string => {
-  let text = wireTexts.get(m)
-  if (text === undefined) {
-    text = JSON.stringify({ k: "msg", seq: m.seq, tag: m.tag, payload: m.payload } satisfies Wire.Msg)
-    wireTexts.set(m, text)
-  }
-  return text
-}
 
 /**
  * Starts a node in the current scope, recovering it from its journal if it has one; closing the
@@ -257,7 +256,7 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
         case "send":
           local = decodeLocal(record.local)
           nextSeq.set(record.to, record.seq + 1)
-          outbox.get(record.to)?.push({ seq: record.seq, tag: record.tag, payload: record.payload })
+          outbox.get(record.to)?.push(outgoing(record.seq, record.tag, record.payload))
           return
         case "in":
           arrivals++
@@ -282,8 +281,8 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
         for (const record of opened.records) {
           if (record.r === "snapshot") {
             replay(record)
-            const pending = (record as unknown as { outbox?: Record<string, Array<Outgoing>>; inbox?: Array<Incoming> })
-            for (const [to, list] of Object.entries(pending.outbox ?? {})) outbox.set(to, [...list])
+            const pending = (record as unknown as { outbox?: Record<string, Array<Omit<Outgoing, "text">>>; inbox?: Array<Incoming> })
+            for (const [to, list] of Object.entries(pending.outbox ?? {})) outbox.set(to, list.map((m) => outgoing(m.seq, m.tag, m.payload)))
             inbox = (pending.inbox ?? []).map((m) => ({ ...m, payload: codec.decode(m.tag, m.payload) }))
           } else replay(record)
         }
@@ -486,7 +485,7 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
           local = outcome.local
           const json = codec.encode(tag, payload)
           journal.append({ r: "send", time: Date.now(), to, seq, tag, payload: json, local: encodeLocal(local), transition: outcome.transition.name })
-          outbox.get(to)!.push({ seq, tag, payload: json })
+          outbox.get(to)!.push(outgoing(seq, tag, json))
           stats.sent++
           if (emit !== undefined) log({ event: "send", node: self, to, tag, seq, transition: outcome.transition.name })
           // The message leaves only once a sync covers its record and the state change that sent
@@ -708,7 +707,7 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
         let texts: Array<string> = []
         let bytes = 2
         for (; i < queue.length && queue[i]!.seq <= releasedUpTo; i++) {
-          const text = wireText(queue[i]!)
+          const text = queue[i]!.text
           const size = Buffer.byteLength(text) + 1
           if (texts.length > 0 && bytes + size > maxBatch) {
             frames.push(session.sealer.seal(Wire.batchBytes(texts)))
