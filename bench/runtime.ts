@@ -17,7 +17,9 @@
  * is the one-in-flight ratio, the last line the windowed ratio, protoweave's msgs/s over raw's.
  *
  * The journals are written to `PROTOWEAVE_BENCH_DIR` (default: the OS temporary folder); the
- * header says which file system that is, since a sync costs what the disk makes it cost.
+ * header says which file system that is, since a sync costs what the disk makes it cost. To show
+ * what the syncs cost, protoweave runs once more with its journals written but not synced
+ * (`durable: false`, which no real node should use): the `pw no sync` lines, not in the ratios.
  *
  * @since 0.1.0
  */
@@ -251,8 +253,8 @@ const raw = async (roundTrips: number, window: number): Promise<Measured> => {
 const clusterOf = (ports: readonly [number, number]) =>
   Cluster.parse(`node a pinger 127.0.0.1:${ports[0]}\nnode b ponger 127.0.0.1:${ports[1]}\n`, "bench")
 
-const ponger = async (roundTrips: number, window: number, ports: readonly [number, number], dataDir: string) => {
-  const node = await Node.launch({ system: system(roundTrips, window, { latencies: [], completed: [] }), cluster: clusterOf(ports), self: "b", secret: new TextEncoder().encode(secret), dataDir })
+const ponger = async (roundTrips: number, window: number, ports: readonly [number, number], dataDir: string, durable: boolean) => {
+  const node = await Node.launch({ system: system(roundTrips, window, { latencies: [], completed: [] }), cluster: clusterOf(ports), self: "b", secret: new TextEncoder().encode(secret), dataDir, durable })
   process.stdout.write("ready\n")
   answerCpu()
   await node.finished
@@ -268,14 +270,14 @@ const freePort = () =>
     })
   })
 
-const protoweave = async (roundTrips: number, window: number, dataDir: string): Promise<Measured> => {
+const protoweave = async (roundTrips: number, window: number, dataDir: string, durable: boolean): Promise<Measured> => {
   const ports = [await freePort(), await freePort()] as const
-  const other = await child(["--ponger", String(roundTrips), String(window), String(ports[0]), String(ports[1]), dataDir])
+  const other = await child(["--ponger", String(roundTrips), String(window), String(ports[0]), String(ports[1]), dataDir, String(durable)])
   try {
     const samples: Samples = { latencies: [], completed: [] }
     const cpuBefore = cpuNow()
     const childBefore = await other.cpu()
-    const node = await Node.launch({ system: system(roundTrips, window, samples), cluster: clusterOf(ports), self: "a", secret: new TextEncoder().encode(secret), dataDir })
+    const node = await Node.launch({ system: system(roundTrips, window, samples), cluster: clusterOf(ports), self: "a", secret: new TextEncoder().encode(secret), dataDir, durable })
     await node.finished
     const cpu = cpuNow() - cpuBefore + (await other.cpu()) - childBefore
     await node.stop()
@@ -296,7 +298,7 @@ const fileSystemOf = (dir: string): string => {
 const main = async () => {
   const [mode, ...rest] = process.argv.slice(2)
   if (mode === "--echo-server") return echoServer()
-  if (mode === "--ponger") return ponger(Number(rest[0]), Number(rest[1]), [Number(rest[2]), Number(rest[3])], rest[4]!)
+  if (mode === "--ponger") return ponger(Number(rest[0]), Number(rest[1]), [Number(rest[2]), Number(rest[3])], rest[4]!, rest[5] === "true")
   const roundTrips = Number(mode ?? 5000) + warmup
   const window = Number(rest[0] ?? 32)
   const base = process.env.PROTOWEAVE_BENCH_DIR ?? os.tmpdir()
@@ -306,13 +308,17 @@ const main = async () => {
     console.log(w === 1 ? "one ping in flight (W = 1):" : `a window of ${w} pings in flight (W = ${w}):`)
     const r = await raw(roundTrips, w)
     console.log(format("raw node:net", r))
-    const dataDir = fs.mkdtempSync(path.join(base, "protoweave-bench-"))
-    try {
-      const p = await protoweave(roundTrips, w, dataDir)
-      console.log(format("protoweave", p))
-      ratios.push(p.msgsPerSecond / r.msgsPerSecond)
-    } finally {
-      fs.rmSync(dataDir, { recursive: true, force: true })
+    for (const durable of [true, false]) {
+      const dataDir = fs.mkdtempSync(path.join(base, "protoweave-bench-"))
+      try {
+        const p = await protoweave(roundTrips, w, dataDir, durable)
+        if (durable) {
+          console.log(format("protoweave", p))
+          ratios.push(p.msgsPerSecond / r.msgsPerSecond)
+        } else console.log(`${format("pw no sync", p)}   (journal not synced: ratio ${(p.msgsPerSecond / r.msgsPerSecond).toFixed(3)})`)
+      } finally {
+        fs.rmSync(dataDir, { recursive: true, force: true })
+      }
     }
   }
   console.log(`one-in-flight ratio (W = 1): ${ratios[0]!.toFixed(3)}; the last line is the ratio with W = ${window}`)
