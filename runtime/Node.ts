@@ -21,8 +21,9 @@
  * write. A program that sends many messages in one turn yields to the event loop after every
  * `releaseEvery` of them, so that those go to disk and leave while it goes on, and what arrived
  * meanwhile is read: a burst travels as several batches in flight, and the two ends of a busy link
- * work at the same time instead of taking turns with one batch. Acknowledgements are cumulative and sent a few milliseconds after the messages they cover
- * (`ackDelayMs`), so that one acknowledgement frame covers every message of a busy link.
+ * work at the same time instead of taking turns with one batch. Acknowledgements are cumulative
+ * and sent a few milliseconds after the messages they cover (`ackDelayMs`), so that one
+ * acknowledgement frame covers every message of a busy link.
  *
  * A journal that cannot be written or synced stops the node: its links close, its program is
  * interrupted, and `finished` fails with a `NodeError` saying why, since nothing the node does
