@@ -4,8 +4,8 @@
  * `--n8`, which takes a long time and a few GB), against the plain-JavaScript BFS over packed
  * states (`bench/checker/PlainBfs.ts`) measured in the same process. Both must find exactly the
  * closed-form number of states, or the benchmark fails. protoweave runs twice per N: on one thread,
- * and with its states expanded in two worker threads (`checker/Parallel.ts`); the ratio uses the
- * faster of the two and says which. Each row also gives the CPU time the run used (all threads),
+ * and on two threads, the calling thread and a worker thread (`checker/Parallel.ts`); the ratio uses
+ * the faster of the two and says which. Each row also gives the CPU time the run used (all threads),
  * and each N a CPU ratio (plain-JS CPU time ÷ protoweave's on one thread), which swings less than
  * wall-clock rates on a shared machine. The last line is
  * `ratio N=7: <protoweave states/s ÷ plain-JS states/s>`.
@@ -108,7 +108,7 @@ for (const n of sizes) {
   console.log(row("pw ×2 thr", parallel))
   console.log(row("plain JS", theirs))
   console.log(
-    `  ratio       ${ratios.get(n)!.toFixed(3)} (protoweave states/s, ${best === parallel ? "2 worker threads" : "one thread"}, ÷ plain-JS states/s)`
+    `  ratio       ${ratios.get(n)!.toFixed(3)} (protoweave states/s, ${best === parallel ? "2 threads" : "one thread"}, ÷ plain-JS states/s)`
   )
   // On a shared machine wall-clock rates swing with the load; CPU time per state is steadier.
   console.log(`  CPU ratio   ${(theirs.cpuMs / single.cpuMs).toFixed(3)} (plain-JS CPU time ÷ protoweave's, one thread)`)

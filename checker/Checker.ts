@@ -94,6 +94,19 @@ export interface CheckReport {
   readonly bytesPerState: number
   readonly strategy: "bfs" | "dfs"
   readonly symmetry: boolean
+  /** How a search on several threads (`checker/Parallel.ts`) shared its work; absent on one thread. */
+  readonly threads?: ThreadsReport
+}
+
+/** How the work of a search on several threads was shared. */
+export interface ThreadsReport {
+  /** The threads that searched: the calling thread and its worker threads. */
+  readonly threads: number
+  /** The first level the threads shared (-1: the calling thread finished alone, before the workers were ready). */
+  readonly sharedFrom: number
+  /** Batches of states a worker out of work took from another within a level, and the states they held. */
+  readonly stolen: number
+  readonly stolenStates: number
 }
 
 /**
@@ -264,6 +277,7 @@ export interface SearchResult {
   readonly peakBytes: number
   readonly strategy: "bfs" | "dfs"
   readonly symmetry: boolean
+  readonly threads?: ThreadsReport
 }
 
 /** The report of a finished search (sequential or parallel): verdicts with their traces, and the figures. */
@@ -289,7 +303,8 @@ export const buildReport = (result: SearchResult): CheckReport => {
     collisionProbability: Fingerprint.collisionProbability(table.size, result.fingerprintBits),
     bytesPerState: Math.max(result.peakBytes, table.bytes()) / Math.max(1, table.size),
     strategy: result.strategy,
-    symmetry: result.symmetry
+    symmetry: result.symmetry,
+    ...(result.threads === undefined ? {} : { threads: result.threads })
   }
 }
 

@@ -149,6 +149,60 @@ const RESTART = 5
 /** Called for every successor of an expanded state: its fingerprint and whether it is a send or receive. */
 export type Visit = (hi: number, lo: number, progress: boolean) => void
 
+/** Ids that grow with a space: a byte or a word per id, doubled as needed. */
+const grownTo = <A extends Uint8Array | Int32Array>(array: A, length: number, make: (n: number) => A): A => {
+  if (array.length >= length) return array
+  const grown = make(Math.max(length, 2 * array.length))
+  grown.set(array)
+  return grown
+}
+
+/**
+ * One end of a channel between two threads' spaces, for `writeVectors` and `readVectors`: which of
+ * this space's parts the other thread has been sent, and how the other thread's part ids translate
+ * to this space's. Batches must be read in the order they were written.
+ *
+ * @example
+ * import * as TpcBench from "../protocols/TpcBench/index.ts"
+ * const [mine, theirs] = [new CollapsedSpace(TpcBench.model(2), false), new CollapsedSpace(TpcBench.model(2), false)]
+ * const [here, there] = [new VectorLink(), new VectorLink()]
+ * const start = mine.start()
+ * const first = mine.writeVectors([[0, start.vector]], here)
+ * const again = mine.writeVectors([[0, start.vector]], here)
+ * theirs.readVectors(first, () => {}, there)
+ * theirs.readVectors(again, () => {}, there)
+ * again.length < first.length // => true
+ */
+export class VectorLink {
+  private sentLocals: Array<Uint8Array> = []
+  private sentMessages = new Uint8Array(0)
+  /** Per role, then for messages: the other thread's id → this space's id. */
+  private readonly tables: Array<Int32Array> = []
+
+  /** What has been sent, sized for the space's current numbers of parts. */
+  sent(locals: ReadonlyArray<number>, messages: number): { readonly locals: ReadonlyArray<Uint8Array>; readonly messages: Uint8Array } {
+    this.sentLocals = locals.map((count, r) => grownTo(this.sentLocals[r] ?? new Uint8Array(0), count, (k) => new Uint8Array(k)))
+    this.sentMessages = grownTo(this.sentMessages, messages, (k) => new Uint8Array(k))
+    return { locals: this.sentLocals, messages: this.sentMessages }
+  }
+
+  /** The translation tables of received parts: `roles` tables of local ids, then one of message ids. */
+  received(roles: number): { readonly add: (table: number, r: Codec.Reader, intern: () => number) => Int32Array } {
+    while (this.tables.length < roles + 1) this.tables.push(new Int32Array(0))
+    return {
+      add: (table, r, intern) => {
+        for (let count = r.varint(); count > 0; count--) {
+          const theirs = r.varint()
+          const id = intern()
+          this.tables[table] = grownTo(this.tables[table]!, theirs + 1, (k) => new Int32Array(k))
+          this.tables[table]![theirs] = id
+        }
+        return this.tables[table]!
+      }
+    }
+  }
+}
+
 /** A state vector and its fingerprint, with the renaming that made it a representative. */
 export interface Start {
   readonly vector: Int32Array
@@ -294,27 +348,34 @@ export class CollapsedSpace {
    * Vectors (with their state ids) in a form another thread's space reads with `readVectors`: the
    * distinct local states and messages they use, each once in its canonical bytes, then the vectors
    * of ids. A frontier of thousands of states uses a few hundred distinct parts, so the receiver
-   * decodes and interns each part once and translates the vectors by table lookups.
+   * decodes and interns each part once and translates the vectors by table lookups. Through a
+   * `VectorLink` (one per pair of threads, used in order), a part is sent once for all the batches
+   * between the two: later batches carry only the parts the other thread has not had.
    */
-  writeVectors(states: ReadonlyArray<readonly [number, Int32Array]>): Uint8Array {
+  writeVectors(states: ReadonlyArray<readonly [number, Int32Array]>, link: VectorLink = new VectorLink()): Uint8Array {
     const n = this.names.length
-    const usedLocals = this.locals.map((t) => new Uint8Array(t.values.length))
-    const usedMessages = new Uint8Array(this.messages.values.length)
+    const sent = link.sent(this.locals.map((t) => t.values.length), this.messages.values.length)
+    const newLocals = this.locals.map((): Array<number> => [])
+    const newMessages: Array<number> = []
+    const note = (seen: Uint8Array, id: number, fresh: Array<number>) => {
+      if (seen[id] !== 0) return
+      seen[id] = 1
+      fresh.push(id)
+    }
     for (const [, v] of states) {
-      for (let i = 0; i < n; i++) usedLocals[this.roleOfNode[i]!]![v[i]! >> 1] = 1
-      for (let p = 0; p < v[n]!; p++) usedMessages[this.active ? v[n + 1 + p]! : v[n + 1 + p]! >> 1] = 1
+      for (let i = 0; i < n; i++) note(sent.locals[this.roleOfNode[i]!]!, v[i]! >> 1, newLocals[this.roleOfNode[i]!]!)
+      for (let p = 0; p < v[n]!; p++) note(sent.messages, this.active ? v[n + 1 + p]! : v[n + 1 + p]! >> 1, newMessages)
     }
     const w = new Codec.Writer()
-    const writeUsed = (used: Uint8Array, write: (id: number) => void) => {
-      w.varint(used.reduce((sum, u) => sum + u, 0))
-      used.forEach((u, id) => {
-        if (u === 0) return
+    const writeNew = (fresh: ReadonlyArray<number>, write: (id: number) => void) => {
+      w.varint(fresh.length)
+      for (const id of fresh) {
         w.varint(id)
         write(id)
-      })
+      }
     }
-    usedLocals.forEach((used, r) => writeUsed(used, (id) => this.codec.encodeLocal(w, this.roles[r]!, this.locals[r]!.values[id])))
-    writeUsed(usedMessages, (m) => this.codec.encodeMessage(w, this.messages.values[m]!))
+    newLocals.forEach((fresh, r) => writeNew(fresh, (id) => this.codec.encodeLocal(w, this.roles[r]!, this.locals[r]!.values[id])))
+    writeNew(newMessages, (m) => this.codec.encodeMessage(w, this.messages.values[m]!))
     w.varint(states.length)
     for (const [id, v] of states) {
       w.varint(id)
@@ -326,25 +387,15 @@ export class CollapsedSpace {
   }
 
   /**
-   * Reads vectors written by another thread's `writeVectors`, as vectors of this space, into
-   * `push` (the vector is overwritten by the next call).
+   * Reads vectors written by another thread's `writeVectors` (through the other end of `link`, if
+   * one was used), as vectors of this space, into `push` (the vector is overwritten by the next call).
    */
-  readVectors(bytes: Uint8Array, push: (id: number, v: Int32Array, length: number) => void): void {
+  readVectors(bytes: Uint8Array, push: (id: number, v: Int32Array, length: number) => void, link: VectorLink = new VectorLink()): void {
     const n = this.names.length
     const r = new Codec.Reader(bytes)
-    /** Their id → this space's id, for the ids listed (a table: ids are dense). */
-    const readUsed = (intern: () => number): Int32Array => {
-      const pairs: Array<number> = []
-      for (let count = r.varint(); count > 0; count--) {
-        const theirs = r.varint()
-        pairs.push(theirs, intern())
-      }
-      const table = new Int32Array(pairs.reduce((most, x, i) => (i % 2 === 0 ? Math.max(most, x + 1) : most), 0))
-      for (let i = 0; i < pairs.length; i += 2) table[pairs[i]!] = pairs[i + 1]!
-      return table
-    }
-    const localIds = this.roles.map((role, ri) => readUsed(() => this.internLocal(ri, this.codec.decodeLocal(r, role))))
-    const messageIds = readUsed(() => this.internMessage(this.codec.decodeMessage(r)))
+    const ids = link.received(this.roles.length)
+    const localIds = this.roles.map((role, ri) => ids.add(ri, r, () => this.internLocal(ri, this.codec.decodeLocal(r, role))))
+    const messageIds = ids.add(this.roles.length, r, () => this.internMessage(this.codec.decodeMessage(r)))
     let v = new Int32Array(64)
     for (let count = r.varint(); count > 0; count--) {
       const id = r.varint()

@@ -1,34 +1,36 @@
 /**
- * The model checker on several threads: a breadth-first search, level by level, in which every
- * worker thread expands its own share of each level against one visited table in shared memory
- * (`checker/SharedTable.ts`).
+ * The model checker on several threads: a breadth-first search, level by level, in which the
+ * calling thread and its worker threads each expand a share of every level against one visited
+ * table in shared memory (`checker/SharedTable.ts`).
  *
- * How the work is split: each worker has its own collapsed state space (`checker/Collapse.ts`: its
+ * How the work is split: each thread has its own collapsed state space (`checker/Collapse.ts`: its
  * own interned local states and memoized transitions) and its own frontier. It expands the states of
  * its frontier and adds each successor's fingerprint to the shared table; the thread whose add is
  * the first for a state owns that state: it judges it against the properties and expands it in the
  * next level. Fingerprints come from content, so every thread computes the same fingerprint for the
- * same state, and states stay in the thread that found them, as vectors of that thread's ids, with
- * no encoding. Between levels the coordinating thread collects the verdicts, grows the table when
- * it fills, and evens out the frontiers when one worker holds far more states than another: only
- * then do states cross threads, as vectors with the canonical bytes of the parts they use
- * (`CollapsedSpace.writeVectors`). Levels are kept in step, so counterexamples are as short as the
- * sequential search's.
+ * same state, and states stay in the thread that found them, as vectors of that thread's ids. A
+ * thread that runs out of states within a level says so in shared memory; another thread, at its
+ * next check (every 64 states), gives it half of its frontier through a message channel between the
+ * two, as vectors with the canonical bytes of the parts the receiver has not had yet
+ * (`CollapsedSpace.writeVectors`). The level ends when every thread is out. Between levels the
+ * calling thread collects the verdicts and grows the table when it fills. Levels are kept in step,
+ * so counterexamples are as short as the sequential search's.
  *
  * The workers take a second or so to start (each loads the model's modules). Meanwhile the calling
- * thread searches the first levels itself, on the same shared table, and hands its frontier over
- * once every worker is ready; a small model is done before that.
+ * thread searches alone, on the same shared table, and gives each worker its share of the frontier
+ * once every worker is ready; a small model is done before that. The calling thread keeps its
+ * share, and with it its memoized transitions.
  *
  * A worker cannot receive the model (it holds functions), so it imports it: `source` names a
  * module and an export that builds the model from arguments.
  *
  * @since 0.1.0
  */
-import { parentPort, type Worker, workerData } from "node:worker_threads"
+import { MessageChannel, type MessagePort, parentPort, receiveMessageOnPort, type Worker, workerData } from "node:worker_threads"
 import type { Model } from "../core/Model.ts"
 import type { CheckOptions, CheckReport, Incomplete } from "./Checker.ts"
 import { assertForgettable, buildReport } from "./Checker.ts"
-import { CollapsedSpace, type Visit } from "./Collapse.ts"
+import { CollapsedSpace, type Visit, VectorLink } from "./Collapse.ts"
 import { Frontier } from "./Frontier.ts"
 import { Judge } from "./Judge.ts"
 import { FULL, KNOWN, SharedTable, type SharedTableMemory } from "./SharedTable.ts"
@@ -42,9 +44,18 @@ export interface ModelSource {
   readonly args: ReadonlyArray<unknown>
 }
 
-/** Words of the shared control array: stop (set by the coordinator), states expanded so far. */
+/**
+ * Words of the shared control array: stop (set by the coordinator), states expanded so far; the
+ * number of workers out of work in this level, and a bit per worker waiting for states; then one
+ * word per worker, bumped to wake it.
+ */
 const STOP = 0
 const EXPANDED = 1
+const IDLE = 2
+const HUNGRY = 3
+const WAKE = 4
+/** A worker gives states away only when it holds at least twice this many. */
+const LEAST_GIVEN = 64
 
 interface WorkerInput {
   readonly source: ModelSource
@@ -52,6 +63,16 @@ interface WorkerInput {
   readonly memory: SharedTableMemory
   readonly control: SharedArrayBuffer
   readonly maxStates: number
+  readonly index: number
+  /** Per other worker, the port of the channel to it (this worker's own entry is undefined). */
+  readonly peers: ReadonlyArray<MessagePort | undefined>
+}
+
+/** The workers of a search as one of them sees them: states given to an idle one go through `peers`. */
+interface Team {
+  readonly index: number
+  readonly peers: ReadonlyArray<MessagePort | undefined>
+  readonly links: ReadonlyArray<VectorLink>
 }
 
 /** What the coordinator asks of a worker. */
@@ -59,7 +80,7 @@ type Command =
   | { readonly kind: "level"; readonly depth: number }
   | { readonly kind: "table"; readonly memory: SharedTableMemory; readonly depth: number }
   | { readonly kind: "give"; readonly count: number }
-  | { readonly kind: "take"; readonly batch: Uint8Array }
+  | { readonly kind: "take"; readonly batch: Uint8Array; readonly from: number }
 
 /** A worker's account of a level (or of the states it retried after the table grew). */
 interface LevelReply {
@@ -77,6 +98,9 @@ interface LevelReply {
   readonly frontierBytes: number
   /** Whether the worker stopped early, asked to or at the state bound. */
   readonly stopped: boolean
+  /** Batches of states this worker took from another in the level, and how many states they held. */
+  readonly stolen: number
+  readonly stolenStates: number
 }
 
 type Reply = { readonly kind: "ready" } | LevelReply | { readonly kind: "given"; readonly batch: Uint8Array } | { readonly kind: "taken" }
@@ -108,6 +132,8 @@ class LevelSearch {
   private deadlocks = 0
   private firstDeadlock = -1
   private stopped = false
+  private stolen = 0
+  private stolenStates = 0
   private readonly nodes: Model["system"]["topology"]["nodes"]
   private readonly visit: Visit
 
@@ -117,7 +143,11 @@ class LevelSearch {
     private readonly judge: Judge,
     private table: SharedTable,
     private readonly control: Int32Array,
-    private readonly maxStates: number
+    private readonly maxStates: number,
+    /** The searching threads, once there are several: states move between them within a level. */
+    public team: Team | undefined = undefined,
+    /** Called every 256 states expanded: the calling thread reports progress and polls for interruption. */
+    private readonly tick: (() => void) | undefined = undefined
   ) {
     this.nodes = model.system.topology.nodes
     // One closure for the whole search, reading the state being expanded from the fields.
@@ -148,15 +178,22 @@ class LevelSearch {
     const { control, space, model, nodes } = this
     let expanded = 0
     for (;;) {
-      if ((expanded & 0xff) === 0xff) {
-        Atomics.add(control, EXPANDED, 0x100)
-        if (Atomics.load(control, STOP) !== 0 || this.table.size >= this.maxStates) {
-          this.stopped = true
-          return this.endRound()
+      if ((expanded & 0x3f) === 0x3f) {
+        if ((expanded & 0xff) === 0xff) {
+          Atomics.add(control, EXPANDED, 0x100)
+          this.tick?.()
+          if (Atomics.load(control, STOP) !== 0 || this.table.size >= this.maxStates) {
+            this.stopped = true
+            return this.endRound()
+          }
         }
+        if (this.team !== undefined && Atomics.load(control, HUNGRY) !== 0) this.share(this.team)
       }
       const id = this.frontier.popWords()
-      if (id < 0) break
+      if (id < 0) {
+        if (this.team !== undefined && this.steal(this.team)) continue
+        break
+      }
       expanded++
       this.current = this.frontier.words
       this.currentId = id
@@ -169,6 +206,66 @@ class LevelSearch {
     }
     Atomics.add(control, EXPANDED, expanded & 0xff)
     return this.endRound()
+  }
+
+  /**
+   * Gives half of the frontier to a worker waiting for states, if one is and there are enough to
+   * share. Claiming the worker's bit makes this the only giver; it is counted busy again before the
+   * states leave, so that the level cannot end while they travel.
+   */
+  private share(team: Team): void {
+    if (this.frontier.length < 2 * LEAST_GIVEN) return
+    const hungry = Atomics.load(this.control, HUNGRY)
+    for (let j = 0; j < team.peers.length; j++) {
+      const bit = 1 << j
+      if ((hungry & bit) === 0 || (Atomics.and(this.control, HUNGRY, ~bit) & bit) === 0) continue
+      Atomics.sub(this.control, IDLE, 1)
+      const batch = this.give(this.frontier.length >> 1, team.links[j])
+      team.peers[j]!.postMessage(batch, [batch.buffer as ArrayBuffer])
+      Atomics.add(this.control, WAKE + j, 1)
+      Atomics.notify(this.control, WAKE + j)
+      return
+    }
+  }
+
+  /**
+   * Waits, out of states, until another worker gives some (true) or every worker is out of states
+   * or the search stops (false: the level is over).
+   */
+  private steal(team: Team): boolean {
+    const { control } = this
+    const workers = team.peers.length
+    if (Atomics.add(control, IDLE, 1) + 1 === workers) {
+      // The last one out ends the level for all.
+      for (let j = 0; j < workers; j++) {
+        Atomics.add(control, WAKE + j, 1)
+        Atomics.notify(control, WAKE + j)
+      }
+      return false
+    }
+    const bit = 1 << team.index
+    Atomics.or(control, HUNGRY, bit)
+    for (;;) {
+      const wake = Atomics.load(control, WAKE + team.index)
+      for (let j = 0; j < workers; j++) {
+        const port = team.peers[j]
+        const got = port === undefined ? undefined : receiveMessageOnPort(port)
+        if (got === undefined) continue
+        const before = this.frontier.length
+        this.take(got.message as Uint8Array, team.links[j])
+        this.stolen++
+        this.stolenStates += this.frontier.length - before
+        return true
+      }
+      if (Atomics.load(control, IDLE) === workers) break
+      if (Atomics.load(control, STOP) !== 0 || this.table.size >= this.maxStates) {
+        this.stopped = true
+        break
+      }
+      Atomics.wait(control, WAKE + team.index, wake, 20)
+    }
+    Atomics.and(control, HUNGRY, ~bit)
+    return false
   }
 
   /** Adds the successors that found the table full to `table`, its grown successor, and reports them. */
@@ -195,6 +292,7 @@ class LevelSearch {
 
   /** Ends a round: the states found become the frontier, and the round's figures are reported. */
   private endRound(): LevelReply {
+    this.table.publish()
     this.frontier = this.next
     this.next = new Frontier("fifo")
     const out: LevelReply = {
@@ -208,8 +306,12 @@ class LevelSearch {
       pending: this.pending.length,
       frontier: this.frontier.length,
       frontierBytes: this.frontier.bytes() + this.pending.bytes(),
-      stopped: this.stopped
+      stopped: this.stopped,
+      stolen: this.stolen,
+      stolenStates: this.stolenStates
     }
+    this.stolen = 0
+    this.stolenStates = 0
     this.transitions = 0
     this.found = 0
     this.deadlocks = 0
@@ -217,8 +319,8 @@ class LevelSearch {
     return out
   }
 
-  /** Takes up to `count` states off the frontier, encoded for another thread. */
-  give(count: number): Uint8Array {
+  /** Takes up to `count` states off the frontier, encoded for another thread (through `link`, if given). */
+  give(count: number, link?: VectorLink): Uint8Array {
     const states: Array<readonly [number, Int32Array]> = []
     for (let k = 0; k < count; k++) {
       const id = this.frontier.popWords()
@@ -226,12 +328,12 @@ class LevelSearch {
       states.push([id, this.frontier.words.slice(0, this.space.size(this.frontier.words))])
     }
     // Taken from the front, put back at the back: the level's order does not matter.
-    return this.space.writeVectors(states)
+    return this.space.writeVectors(states, link)
   }
 
-  /** Adds states encoded by another thread's `give` to the frontier. */
-  take(batch: Uint8Array): void {
-    this.space.readVectors(batch, (id, v, length) => this.frontier.pushWords(id, v, length))
+  /** Adds states encoded by another thread's `give` (through the other end of `link`, if given) to the frontier. */
+  take(batch: Uint8Array, link?: VectorLink): void {
+    this.space.readVectors(batch, (id, v, length) => this.frontier.pushWords(id, v, length), link)
   }
 }
 
@@ -241,7 +343,9 @@ export const serve = async (): Promise<void> => {
   if (port === null) throw new Error("serve runs in a checker worker thread only")
   const input = workerData as WorkerInput
   const model = await loadModel(input.source)
-  const search = new LevelSearch(model, new CollapsedSpace(model, input.symmetry), new Judge(model), SharedTable.open(input.memory), new Int32Array(input.control), input.maxStates)
+  const team: Team = { index: input.index, peers: input.peers, links: input.peers.map(() => new VectorLink()) }
+  const space = new CollapsedSpace(model, input.symmetry)
+  const search = new LevelSearch(model, space, new Judge(model), SharedTable.open(input.memory), new Int32Array(input.control), input.maxStates, team)
   port.on("message", (command: Command) => {
     const answer = (r: Reply, transfer: Array<ArrayBuffer> = []) => port.postMessage(r, transfer)
     switch (command.kind) {
@@ -254,7 +358,7 @@ export const serve = async (): Promise<void> => {
         return answer({ kind: "given", batch }, [batch.buffer as ArrayBuffer])
       }
       case "take":
-        search.take(command.batch)
+        search.take(command.batch, team.links[command.from])
         return answer({ kind: "taken" })
     }
   })
@@ -291,9 +395,9 @@ class Helper {
 }
 
 /**
- * Checks a model breadth-first with `workers` worker threads expanding states. The verdicts and
- * counts are those of `Checker.check` with strategy `bfs` (counterexamples are shortest); traces are
- * rebuilt on the calling thread.
+ * Checks a model breadth-first on `workers` threads: this one and `workers − 1` worker threads. The
+ * verdicts and counts are those of `Checker.check` with strategy `bfs` (counterexamples are
+ * shortest); traces are rebuilt on the calling thread.
  *
  * @example
  * import * as Protocols from "../protocols/index.ts"
@@ -305,13 +409,14 @@ export const checkParallel = async (
   model: Model,
   source: ModelSource,
   options: Omit<CheckOptions, "strategy"> & {
+    /** The threads that search, this one included. */
     readonly workers: number
     /** The shared table's first number of slots (a power of two, default 2¹⁶); it doubles as it fills. */
     readonly initialSlots?: number
     /**
-     * The calling thread searches the levels before this depth itself, then waits for the workers
-     * and hands its frontier over (0: the workers search every level). By default it hands over at
-     * the first level at which every worker is ready.
+     * This thread searches the levels before this depth alone, then waits for the worker threads
+     * and gives them their shares of its frontier (0: they share every level). By default it shares
+     * from the first level at which every worker thread is ready.
      */
     readonly searchAloneUntil?: number
   }
@@ -320,10 +425,13 @@ export const checkParallel = async (
   const maxStates = options.maxStates ?? model.maxStates ?? Number.POSITIVE_INFINITY
   const maxDepth = options.maxDepth ?? model.maxDepth ?? Number.POSITIVE_INFINITY
   const symmetry = (options.symmetry ?? true) && (model.symmetric ?? []).length > 0
+  const threads = Math.max(1, options.workers)
+  // One bit per thread in the HUNGRY word.
+  if (threads > 31) throw new RangeError(`checkParallel: at most 31 threads (asked for ${threads})`)
   assertForgettable(model, Successors.make(model))
   const space = new CollapsedSpace(model, symmetry)
   const judge = new Judge(model)
-  const control = new Int32Array(new SharedArrayBuffer(8))
+  const control = new Int32Array(new SharedArrayBuffer(4 * (WAKE + threads)))
   let table = SharedTable.create(options.initialSlots ?? 1 << 16)
   let transitions = 0
   let deepest = 0
@@ -331,36 +439,23 @@ export const checkParallel = async (
   let firstDeadlock = -1
   let incomplete: Incomplete | undefined
   let peakBytes = 0
-
-  const start = space.start()
-  table.add(start.hi, start.lo, -1, 0)
-  const initialOk = judge.judge(0, space.view(start.vector))
-
-  // While the workers start (each loads the model's modules, a second or so), this thread searches
-  // the first levels itself, on the same table; its frontier moves to the workers once all are
-  // ready. A small model is done before they are.
-  const local = new LevelSearch(model, space, judge, table, control, maxStates)
-  if (initialOk) local.frontier.pushWords(0, start.vector, start.vector.length)
-  const helpers = Array.from({ length: Math.max(1, options.workers) }, () => {
-    const input: WorkerInput = { source, symmetry, memory: table.memory, control: control.buffer as SharedArrayBuffer, maxStates }
-    const worker = WorkerThread.start(import.meta.url, "serve", input)
-    worker.unref()
-    return new Helper(worker)
-  })
-  /** The frontier's size per searching thread: this one, until the workers take over. */
-  let sizes = [local.frontier.length]
-  let onWorkers = false
-  let ready = 0
-  /** A worker that failed to start: its error ends the search (it is not done on fewer threads instead). */
-  let failed: { readonly error: unknown } | undefined
-  const allReady = Promise.all(helpers.map((h) => h.next().then(() => void ready++)))
-  allReady.catch((error: unknown) => void (failed ??= { error }))
+  let handedOverAt = -1
+  let stolen = 0
+  let stolenStates = 0
   let level = 0
-  const timer = setInterval(() => {
+  /** The frontier's size per searching thread: this one alone, until the workers join. */
+  let sizes = [0]
+
+  const every = options.progressEvery ?? 1000
+  let lastProgress = started
+  /** Reports progress when it is due, and stops every thread when the search is interrupted. */
+  const tick = (): void => {
     if (options.interrupted?.() === true) Atomics.store(control, STOP, 1)
     const now = performance.now()
+    if (options.onProgress === undefined || now - lastProgress < every) return
+    lastProgress = now
     const total = sizes.reduce((a, b) => a + b, 0)
-    options.onProgress?.({
+    options.onProgress({
       states: table.size,
       transitions,
       depth: level,
@@ -368,9 +463,43 @@ export const checkParallel = async (
       elapsedMs: now - started,
       memoryBytes: process.memoryUsage().rss
     })
-  }, options.progressEvery ?? 1000)
+  }
+
+  const start = space.start()
+  table.add(start.hi, start.lo, -1, 0)
+  table.publish()
+  const initialOk = judge.judge(0, space.view(start.vector))
+  const local = new LevelSearch(model, space, judge, table, control, maxStates, undefined, tick)
+  if (initialOk) local.frontier.pushWords(0, start.vector, start.vector.length)
+  sizes = [local.frontier.length]
+
+  // A channel between every two searching threads, for the states one gives another that ran out.
+  const peers = Array.from({ length: threads }, () => new Array<MessagePort | undefined>(threads).fill(undefined))
+  for (let i = 0; i < threads; i++) {
+    for (let j = i + 1; j < threads; j++) {
+      const { port1, port2 } = new MessageChannel()
+      peers[i]![j] = port1
+      peers[j]![i] = port2
+    }
+  }
+  const team: Team = { index: 0, peers: peers[0]!, links: peers[0]!.map(() => new VectorLink()) }
+  // The workers take a second or so to start (each loads the model's modules). Meanwhile this
+  // thread searches alone, on the same table; a small model is done before they are ready.
+  const helpers = peers.slice(1).map((ports, w) => {
+    const input: WorkerInput = { source, symmetry, memory: table.memory, control: control.buffer as SharedArrayBuffer, maxStates, index: w + 1, peers: ports }
+    const worker = WorkerThread.start(import.meta.url, "serve", input, ports.filter((p) => p !== undefined))
+    worker.unref()
+    return new Helper(worker)
+  })
+  let shared = helpers.length === 0
+  let ready = 0
+  /** A worker that failed to start: its error ends the search (it is not done on fewer threads instead). */
+  let failed: { readonly error: unknown } | undefined
+  const allReady = Promise.all(helpers.map((h) => h.next().then(() => void ready++)))
+  allReady.catch((error: unknown) => void (failed ??= { error }))
+  const timer = setInterval(tick, every)
   try {
-    /** Takes in the workers' replies to a level (or a retry) and returns whether any stopped early. */
+    /** Takes in the threads' replies to a level (or a retry) and returns whether any stopped early. */
     const absorb = (replies: ReadonlyArray<Reply>, depth: number): boolean => {
       let stopped = false
       let bytes = table.bytes()
@@ -383,28 +512,36 @@ export const checkParallel = async (
         for (const [name, id] of reply.violated) judge.record("violated", name, id)
         for (const [name, id] of reply.witnessed) judge.record("witnessed", name, id)
         stopped ||= reply.stopped
+        stolen += reply.stolen
+        stolenStates += reply.stolenStates
         bytes += reply.frontierBytes
         return reply.frontier
       })
       peakBytes = Math.max(peakBytes, bytes)
       return stopped
     }
-    /** A level, or a retry of the successors that found the table full once it has grown, on whichever threads search now. */
+    /**
+     * A level, or a retry of the successors that found the table full once it has grown: the
+     * workers are asked first, then this thread does its share while they do theirs.
+     */
     const ask = async (kind: "level" | "table", depth: number): Promise<ReadonlyArray<Reply>> => {
-      if (onWorkers) return Promise.all(helpers.map((h) => h.ask(kind === "level" ? { kind, depth } : { kind, memory: table.memory, depth })))
-      return [kind === "level" ? local.expandLevel(depth) : local.retry(table, depth)]
+      const theirs = !shared ? [] : helpers.map((h) => h.ask(kind === "level" ? { kind, depth } : { kind, memory: table.memory, depth }))
+      const mine = kind === "level" ? local.expandLevel(depth) : local.retry(table, depth)
+      return [mine, ...(await Promise.all(theirs))]
     }
     for (let depth = 0; sizes.some((n) => n > 0) && !judge.decided(); depth++) {
       level = depth
-      if (!onWorkers) {
+      if (!shared) {
         // Lets the workers' "ready" messages in between levels.
         await new Promise((resolve) => setImmediate(resolve))
         if (failed !== undefined) throw failed.error
         const until = options.searchAloneUntil
         if (until === undefined ? ready === helpers.length : depth >= until) {
           await allReady
-          onWorkers = true
-          sizes = await handOver(local, helpers, table, depth)
+          shared = true
+          handedOverAt = depth
+          local.team = team
+          sizes = await handOver(local, team, helpers, table, depth)
         }
       }
       if (depth >= maxDepth) {
@@ -420,6 +557,8 @@ export const checkParallel = async (
         break
       }
       Atomics.store(control, EXPANDED, 0)
+      Atomics.store(control, IDLE, 0)
+      Atomics.store(control, HUNGRY, 0)
       let replies = await ask("level", depth)
       let stopped = absorb(replies, depth)
       // Successors that found the table full are added once it has grown.
@@ -439,11 +578,11 @@ export const checkParallel = async (
         while (!table.fits(found)) table = table.grown()
         absorb(await ask("table", depth), depth)
       }
-      if (onWorkers) await balance(helpers, sizes)
     }
     if (failed !== undefined) throw failed.error
   } finally {
     clearInterval(timer)
+    for (const port of team.peers) port?.close()
     await Promise.all(helpers.map((h) => h.worker.terminate()))
   }
   const { violatedAt, witnessedAt } = judge
@@ -462,41 +601,22 @@ export const checkParallel = async (
     started,
     peakBytes,
     strategy: "bfs",
-    symmetry
+    symmetry,
+    threads: { threads, sharedFrom: handedOverAt, stolen, stolenStates }
   })
 }
 
 /**
- * Moves the frontier of the calling thread's search to the workers, in equal shares, after giving
- * them the table as it is now (it may have grown since they opened it); returns their shares.
+ * Gives each worker its share of this thread's frontier (an equal share for every searching thread),
+ * after giving them the table as it is now (it may have grown since they opened it); returns the
+ * shares, this thread's first.
  */
-const handOver = async (local: LevelSearch, helpers: ReadonlyArray<Helper>, table: SharedTable, depth: number): Promise<Array<number>> => {
+const handOver = async (local: LevelSearch, team: Team, helpers: ReadonlyArray<Helper>, table: SharedTable, depth: number): Promise<Array<number>> => {
   await Promise.all(helpers.map((h) => h.ask({ kind: "table", memory: table.memory, depth })))
+  const threads = helpers.length + 1
   const total = local.frontier.length
-  const counts = helpers.map((_, i) => Math.floor(total / helpers.length) + (i < total % helpers.length ? 1 : 0))
-  const batches = counts.map((count) => local.give(count))
-  await Promise.all(helpers.map((h, i) => h.ask({ kind: "take", batch: batches[i]! }, [batches[i]!.buffer as ArrayBuffer])))
+  const counts = Array.from({ length: threads }, (_, i) => Math.floor(total / threads) + (i < total % threads ? 1 : 0))
+  const batches = helpers.map((_, w) => local.give(counts[w + 1]!, team.links[w + 1]))
+  await Promise.all(helpers.map((h, w) => h.ask({ kind: "take", batch: batches[w]!, from: 0 }, [batches[w]!.buffer as ArrayBuffer])))
   return counts
-}
-
-/**
- * Evens out the workers' frontiers when one holds more than twice another's share (plus a margin
- * that makes small levels not worth moving): states move from the fullest to the emptiest.
- */
-const balance = async (helpers: ReadonlyArray<Helper>, sizes: Array<number>): Promise<void> => {
-  for (;;) {
-    let most = 0
-    let least = 0
-    sizes.forEach((n, i) => {
-      if (n > sizes[most]!) most = i
-      if (n < sizes[least]!) least = i
-    })
-    const gap = sizes[most]! - sizes[least]!
-    if (most === least || gap < 64 || sizes[most]! < 2 * sizes[least]! + 64) return
-    const count = Math.floor(gap / 2)
-    const given = (await helpers[most]!.ask({ kind: "give", count })) as { readonly batch: Uint8Array }
-    await helpers[least]!.ask({ kind: "take", batch: given.batch }, [given.batch.buffer as ArrayBuffer])
-    sizes[most] = sizes[most]! - count
-    sizes[least] = sizes[least]! + count
-  }
 }

@@ -13,6 +13,12 @@
  * coordinating thread doubles the table (`grown`) between rounds, ahead of time when the next round
  * is likely not to fit (`fits`).
  *
+ * Ids are handed out to each thread in blocks of 64, so that threads write the per-state records
+ * (fingerprint, parent, depth) in cache lines of their own: with one shared counter, two threads'
+ * consecutive ids shared cache lines, and every new state moved a line between the cores. The ids
+ * are therefore not dense (a block may be left partly unused), and each thread counts its own
+ * states and adds them to the table's count at `publish`, every 64 states and when a round ends.
+ *
  * @since 0.1.0
  */
 import * as Fingerprint from "../core/Fingerprint.ts"
@@ -23,8 +29,11 @@ export const KNOWN = -1
 export const FULL = -2
 
 const BUSY = 2
-/** Words of `control`: the number of ids handed out. */
-const COUNT = 0
+/** Words of `control`: the first id not yet in a thread's block, and the number of states published. */
+const RESERVED = 0
+const ADDED = 1
+/** Ids a thread takes at a time. */
+const BLOCK = 64
 
 /** The shared memory of a table, which a worker thread receives to open the same table. */
 export interface SharedTableMemory {
@@ -42,9 +51,8 @@ const homeOf = (hi: number, lo: number, bits: number): number => {
   return (h ^ (h >>> 16)) >>> (32 - bits)
 }
 
-/** Ids are handed out up to three quarters of the slots, plus room for threads that raced past the check. */
+/** Blocks of ids start below three quarters of the slots; the last block may end a block past it. */
 const limitOf = (slots: number): number => (slots >>> 2) * 3
-const SLACK = 256
 
 /** A visited table in shared memory. */
 export class SharedTable {
@@ -56,6 +64,11 @@ export class SharedTable {
   private readonly depths: Uint16Array
   private readonly bits: number
   private readonly limit: number
+  /** This opening's block: the next id to hand out and the end of the block. */
+  private nextId = 0
+  private blockEnd = 0
+  /** States this opening added and has not published. */
+  private unpublished = 0
 
   /**
    * A new, empty table with `slots` slots (a power of two).
@@ -65,7 +78,7 @@ export class SharedTable {
    * [t.add(1, 2, -1, 0), t.add(1, 2, -1, 0), SharedTable.open(t.memory).add(1, 4, 0, 1)] // => [0, -1, 1]
    */
   static create(slots: number): SharedTable {
-    const ids = limitOf(slots) + SLACK
+    const ids = limitOf(slots) + BLOCK
     return new SharedTable({
       control: new SharedArrayBuffer(16),
       slots: new SharedArrayBuffer(8 * slots),
@@ -92,9 +105,24 @@ export class SharedTable {
     this.limit = limitOf(this.slots.length / 2)
   }
 
-  /** How many distinct states have been added. */
+  /**
+   * How many distinct states have been added and published: all of them once every thread that
+   * added states has called `publish`.
+   */
   get size(): number {
-    return Math.min(Atomics.load(this.control, COUNT), this.hi.length)
+    return Atomics.load(this.control, ADDED)
+  }
+
+  /** Adds this opening's states since the last call to the table's count. */
+  publish(): void {
+    if (this.unpublished === 0) return
+    Atomics.add(this.control, ADDED, this.unpublished)
+    this.unpublished = 0
+  }
+
+  /** Ids handed out in blocks so far: every id is below this. */
+  private reserved(): number {
+    return Math.min(Atomics.load(this.control, RESERVED), this.hi.length)
   }
 
   /** Adds a state unless its fingerprint is there; returns its new id, `KNOWN`, or `FULL`. */
@@ -106,35 +134,47 @@ export class SharedTable {
     let i = homeOf(hi, key, this.bits)
     for (;;) {
       const at = 2 * i
-      let l = Atomics.load(slots, at + 1)
+      // A plain read, not `Atomics.load` (which costs about as much as the cache miss itself): a
+      // slot's low word only ever goes 0 → BUSY → key, so a stale read is 0 or BUSY, and both are
+      // read again atomically below (by the exchange, or while waiting).
+      let l = slots[at + 1]!
       if (l === 0) {
-        if (Atomics.load(this.control, COUNT) >= this.limit) return FULL
+        if (this.nextId === this.blockEnd) {
+          const start = Atomics.add(this.control, RESERVED, BLOCK)
+          if (start >= this.limit) return FULL
+          this.nextId = start
+          this.blockEnd = start + BLOCK
+        }
         l = Atomics.compareExchange(slots, at + 1, 0, BUSY)
         if (l === 0) {
           Atomics.store(slots, at, hi)
-          const id = Atomics.add(this.control, COUNT, 1)
+          const id = this.nextId++
           this.hi[id] = hi
           this.lo[id] = lo
           this.parents[id] = parent
           this.depths[id] = Math.min(depth, 0xffff)
           Atomics.store(slots, at + 1, key)
+          if (++this.unpublished === BLOCK) this.publish()
           return id
         }
       }
       while (l === BUSY) l = Atomics.load(slots, at + 1)
-      if (l === key && Atomics.load(slots, at) === hi) return KNOWN
+      // The high half was stored before the key was published; a plain read of it can only be stale
+      // as 0, so it is read again atomically unless it matches a nonzero high half.
+      if (l === key && ((hi !== 0 && slots[at] === hi) || Atomics.load(slots, at) === hi)) return KNOWN
       i = (i + 1) & mask
     }
   }
 
   /**
-   * A table with twice the slots and the same states, for the coordinating thread to make while no
-   * other thread uses this one.
+   * A table with twice the slots and the same states (and ids), for the coordinating thread to make
+   * while no other thread uses this one, after every thread has published its states.
    */
   grown(): SharedTable {
     const next = SharedTable.create(2 << this.bits)
-    const size = this.size
-    Atomics.store(next.control, COUNT, size)
+    const size = this.reserved()
+    Atomics.store(next.control, RESERVED, size)
+    Atomics.store(next.control, ADDED, this.size)
     next.hi.set(this.hi.subarray(0, size))
     next.lo.set(this.lo.subarray(0, size))
     next.parents.set(this.parents.subarray(0, size))
@@ -155,7 +195,7 @@ export class SharedTable {
 
   /** Whether `count` more states fit before the table answers `FULL`. */
   fits(count: number): boolean {
-    return this.size + count <= this.limit
+    return this.reserved() + count <= this.limit
   }
 
   /** The parent id of state `id` (-1 for an initial state). */

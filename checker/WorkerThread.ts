@@ -12,17 +12,18 @@
  * @since 0.1.0
  */
 import { fileURLToPath } from "node:url"
-import { Worker } from "node:worker_threads"
+import { type Transferable, Worker } from "node:worker_threads"
 
 /**
- * Starts a worker thread that runs `(await import(moduleUrl))[entry]()` with `workerData`.
+ * Starts a worker thread that runs `(await import(moduleUrl))[entry]()` with `workerData`, which
+ * may hold the objects of `transfer` (message ports).
  *
  * @example
  * const worker = start(new URL("./Parallel.ts", import.meta.url).href, "serve", {})
  * typeof worker.terminate // => "function"
  * await worker.terminate()
  */
-export const start = (moduleUrl: string, entry: string, workerData: unknown): Worker => {
+export const start = (moduleUrl: string, entry: string, workerData: unknown, transfer: ReadonlyArray<Transferable> = []): Worker => {
   const api = import.meta.resolve("tsx/esm/api")
   const tsconfig = fileURLToPath(new URL("../tsconfig.json", import.meta.url))
   const preloaded = ["effect/Schema", "effect/Effect"].map((m) => `import(${JSON.stringify(import.meta.resolve(m))})`)
@@ -31,5 +32,5 @@ export const start = (moduleUrl: string, entry: string, workerData: unknown): Wo
     `.then(({ register }) => { register({ tsconfig: ${JSON.stringify(tsconfig)} }); return import(${JSON.stringify(moduleUrl)}) })`,
     `.then((m) => m[${JSON.stringify(entry)}]())`
   ].join("")
-  return new Worker(source, { eval: true, workerData })
+  return new Worker(source, { eval: true, workerData, transferList: [...transfer] })
 }

@@ -67,7 +67,7 @@ const config = {
   ),
   workers: Flag.String("workers").pipe(
     Flag.withMetavar("N"),
-    Flag.withDescription("expand states in N worker threads (breadth-first only; default 1, the search on one thread)"),
+    Flag.withDescription("search on N threads, this one and N - 1 worker threads (breadth-first only; default 1)"),
     Flag.optional
   ),
   trace: Flag.String("trace").pipe(
@@ -348,6 +348,12 @@ const verdict = (p: Outcome["properties"][number], outcome: Outcome, context: Ou
   }
 }
 
+/** How a search on several threads shared its work. */
+const threadsText = (t: Checker.ThreadsReport): string =>
+  t.sharedFrom < 0
+    ? `${t.threads}, but this thread finished before the others were ready`
+    : `${t.threads}, sharing every level from depth ${t.sharedFrom}; ${count(t.stolen)} batches (${count(t.stolenStates)} states) went to threads that ran out`
+
 /**
  * The report of a check: the verdict on every property, the deadlocks, then the search's figures
  * — states, transitions, depth, time and rate, bytes per state, the fingerprint collision bound —
@@ -377,6 +383,7 @@ export const formatOutcome = (outcome: Outcome, context: OutcomeContext): string
     `time        ${seconds(outcome.elapsedMs)} (${perSecond(outcome.states, outcome.elapsedMs)} states/s)`,
     `memory      ${count(outcome.bytesPerState)} bytes/state`,
     `collisions  probability ${outcome.collisionProbability.toExponential(1)} that two distinct states shared a fingerprint`,
+    ...(outcome.threads === undefined ? [] : [`threads     ${threadsText(outcome.threads)}`]),
     `search      ${incompleteText(outcome, context)}`
   )
   return lines.join("\n")

@@ -1,9 +1,10 @@
 /**
  * The parallel breadth-first search agrees with the sequential one: the same states, the same
  * verdicts, counterexamples as short, traces that replay, and symmetry reduction — whether the
- * workers search every level, or the calling thread searches the first levels while they start and
- * hands its frontier over (at a fixed depth here, so that the hand-over is tested whatever the
- * machine's speed).
+ * threads share every level, or the calling thread searches the first levels alone while the
+ * workers start and then gives them their shares (at a fixed depth here, so that the hand-over is
+ * tested whatever the machine's speed). A thread that runs out of states within a level takes
+ * some from another.
  */
 import { assert, describe, it } from "vitest"
 import * as Checker from "../../checker/Checker.ts"
@@ -14,7 +15,7 @@ import * as Simulator from "../../simulator/Simulator.ts"
 
 const source = (name: string, parameters: { readonly [name: string]: number }): Parallel.ModelSource => Protocols.modelSource(name, parameters)
 
-/** Levels the calling thread searches before it hands over: none (the workers search all), or a few. */
+/** Levels the calling thread searches alone before it shares: none (the threads share all), or a few. */
 const handOvers = [0, 5] as const
 
 const both = async (name: string, parameters: { readonly [name: string]: number }, searchAloneUntil: number) => {
@@ -44,6 +45,27 @@ describe("Parallel", () => {
         }
       }
     }
+  })
+
+  it("moves states within a level to threads that ran out, and finds exactly the sequential search's states", async () => {
+    const parameters = { participants: 5 }
+    const model = Protocols.modelOf("tpc-bench", parameters)
+    // Shared from depth 0, the one initial state goes to the calling thread: both workers start
+    // with nothing, and every state they expand was given to them by another thread.
+    const report = await Parallel.checkParallel(model, source("tpc-bench", parameters), { workers: 3, searchAloneUntil: 0 })
+    const sequential = Checker.check(model)
+    assert.strictEqual(report.states, 67_605)
+    assert.strictEqual(report.transitions, sequential.transitions)
+    assert.deepStrictEqual(
+      report.properties.map((p) => [p.status, p.trace?.steps.length]),
+      sequential.properties.map((p) => [p.status, p.trace?.steps.length])
+    )
+    const threads = report.threads!
+    assert.strictEqual(threads.threads, 3)
+    assert.strictEqual(threads.sharedFrom, 0)
+    assert.isAbove(threads.stolen, 1)
+    assert.isAbove(threads.stolenStates, 1000)
+    assert.isUndefined(sequential.threads)
   })
 
   it("grows its shared table in the middle of a level, losing no state", async () => {

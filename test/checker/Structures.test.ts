@@ -31,23 +31,46 @@ describe("VisitedTable", () => {
 })
 
 describe("SharedTable", () => {
-  it("gives dense ids, finds known fingerprints from another opening of the same memory, and grows", () => {
+  it("gives each opening ids in blocks of its own, finds known fingerprints from another opening of the same memory, and grows", () => {
     let table = SharedTable.create(1 << 8)
     const other = SharedTable.open(table.memory)
     const ids: Array<number> = []
-    for (let i = 0; i < 150; i++) ids.push((i % 2 === 0 ? table : other).add(i * 2654435761, i * 2 + 1, i - 1, i))
-    assert.deepStrictEqual(ids, Array.from({ length: 150 }, (_, i) => i))
-    // Three quarters of 256 slots: the table answers FULL instead of growing under other threads.
+    for (let i = 0; i < 100; i++) ids.push((i % 2 === 0 ? table : other).add(i * 2654435761, i * 2 + 1, i - 1, i))
+    // Each opening hands out its block's ids in order: the first one 0..63, the other 64..127.
+    assert.deepStrictEqual(ids.filter((_, i) => i % 2 === 0), Array.from({ length: 50 }, (_, i) => i))
+    assert.deepStrictEqual(ids.filter((_, i) => i % 2 === 1), Array.from({ length: 50 }, (_, i) => 64 + i))
+    for (let i = 0; i < 100; i++) assert.strictEqual((i % 2 === 0 ? other : table).add(i * 2654435761, i * 2 + 1, 0, 0), KNOWN)
+    // The count is exact once both openings have published what they added.
+    assert.strictEqual(table.size, 0)
+    table.publish()
+    other.publish()
+    assert.strictEqual(table.size, 100)
+    assert.strictEqual(table.parent(64 + 3), 6)
+    // Blocks start below three quarters of the 256 slots (192): the first opening's next block is
+    // 128..191, then no block is left and it answers FULL instead of growing under other threads.
     let full = 0
-    for (let i = 150; i < 300; i++) if (table.add(i * 2654435761, i * 2 + 1, 0, 1) === FULL) full++
-    assert.strictEqual(table.size, 192)
-    assert.strictEqual(full, 300 - 192)
+    let added = 0
+    for (let i = 100; i < 300; i++) {
+      const id = table.add(i * 2654435761, i * 2 + 1, 0, 1)
+      if (id === FULL) full++
+      else added++
+    }
+    assert.strictEqual(added, 14 + 64)
+    assert.strictEqual(full, 200 - added)
+    // The other opening still has 14 ids of its block.
+    for (let i = 300; i < 314; i++) assert.isAtLeast(other.add(i * 2654435761, i * 2 + 1, 0, 1), 114)
+    assert.strictEqual(other.add(314 * 2654435761, 629, 0, 1), FULL)
+    table.publish()
+    other.publish()
+    assert.strictEqual(table.size, 100 + 78 + 14)
+    assert.isFalse(table.fits(1))
     table = table.grown()
-    for (let i = 0; i < 192; i++) assert.strictEqual(table.add(i * 2654435761, i * 2 + 1, 0, 0), KNOWN, `state ${i} survives growth`)
+    assert.strictEqual(table.size, 192)
+    for (let i = 0; i < 100 + 78; i++) assert.strictEqual(table.add(i * 2654435761, i * 2 + 1, 0, 0), KNOWN, `state ${i} survives growth`)
     assert.isAtLeast(table.add(7, 8, 3, 4), 192)
-    assert.strictEqual(table.parent(5), 4)
-    assert.strictEqual(table.depth(5), 5)
-    assert.deepStrictEqual(table.fingerprint(5), [(5 * 2654435761) | 0, 11])
+    assert.strictEqual(table.parent(5), 9)
+    assert.strictEqual(table.depth(5), 10)
+    assert.deepStrictEqual(table.fingerprint(5), [(10 * 2654435761) | 0, 21])
     // Fingerprints differing in the lowest bit only are one state here (63-bit fingerprints), and the report says so.
     assert.strictEqual(table.add(7, 9, 0, 0), KNOWN)
     assert.isAbove(table.collisionProbability(), Fingerprint.collisionProbability(table.size))
