@@ -67,6 +67,21 @@ export type JournalRecord =
       readonly local: unknown
       readonly transition: string
     }
+  /**
+   * A message the program took as it arrived: an `in` and its `recv` in one record, one fewer to
+   * encode and write for every message a waiting program receives.
+   */
+  | {
+      readonly r: "inrecv"
+      readonly time: number
+      readonly from: string
+      readonly instance: string
+      readonly seq: number
+      readonly tag: string
+      readonly payload: unknown
+      readonly local: unknown
+      readonly transition: string
+    }
   | { readonly r: "acked"; readonly to: string; readonly upTo: number }
   /** A receive with a time limit ended without a message, or a sleep ended; `ms` is the wait asked for. */
   | { readonly r: "timeout" | "wake"; readonly time: number; readonly ms: number }

@@ -82,6 +82,12 @@ const stepsOf = (system: System, node: string, records: ReadonlyArray<JournalRec
         steps.push({ kind: "deliver", time: record.time, key, from: record.from, tag: m.tag, payload: m.payload, transition: record.transition, local: decodeLocal(record.local) })
         break
       }
+      case "inrecv": {
+        const key = messageKey(record.from, record.instance, node, record.seq)
+        const payload = codec.decode(record.tag, record.payload)
+        steps.push({ kind: "deliver", time: record.time, key, from: record.from, tag: record.tag, payload, transition: record.transition, local: decodeLocal(record.local) })
+        break
+      }
       case "timeout":
       case "wake":
         steps.push({ kind: record.r, time: record.time, ms: Math.max(0, record.ms) })

@@ -268,6 +268,11 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
           local = decodeLocal(record.local)
           inbox = inbox.filter((m) => !(m.from === record.from && m.instance === record.instance && m.seq === record.seq))
           return
+        case "inrecv":
+          arrivals++
+          delivered.set(record.from, { instance: record.instance, upTo: record.seq })
+          local = decodeLocal(record.local)
+          return
         case "acked": {
           const queue = outbox.get(record.to)
           if (queue !== undefined) outbox.set(record.to, queue.filter((m) => m.seq > record.upTo))
@@ -385,6 +390,12 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
       })
     }
 
+    /**
+     * The `in` record of the message being offered to the program as it arrives: if the program
+     * takes it, the record becomes half of an `inrecv`; else it is appended when the offer is over.
+     * Either way it is appended before anything the program does next.
+     */
+    let arriving: (JournalRecord & { readonly r: "in" }) | undefined
     const consume = (m: Incoming): Program.ReceivedMessage => {
       const outcome = Step.receiveLocal(semantics, self, local, m.from, m.tag, m.payload)
       if (outcome._tag !== "Received") throw new Error(`internal: ${self} consumed a message it cannot receive: ${outcome.reason}`)
@@ -392,7 +403,14 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
       const at = inbox.indexOf(m)
       if (at === 0) inbox.shift()
       else inbox.splice(at, 1)
-      journal.append({ r: "recv", time: Date.now(), from: m.from, instance: m.instance, seq: m.seq, local: encodeLocal(local), transition: outcome.transition.name })
+      const arrived = arriving
+      arriving = undefined
+      if (arrived !== undefined && arrived.from === m.from && arrived.instance === m.instance && arrived.seq === m.seq) {
+        journal.append({ ...arrived, r: "inrecv", local: encodeLocal(local), transition: outcome.transition.name })
+      } else {
+        if (arrived !== undefined) journal.append(arrived)
+        journal.append({ r: "recv", time: Date.now(), from: m.from, instance: m.instance, seq: m.seq, local: encodeLocal(local), transition: outcome.transition.name })
+      }
       stats.consumed++
       if (emit !== undefined) log({ event: "deliver", node: self, from: m.from, tag: m.tag, transition: outcome.transition.name })
       return { id: m.arrival, tag: m.tag, from: m.from, payload: m.payload }
@@ -534,10 +552,15 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
       delivered.set(peer, { instance: peerInstance, upTo: msg.seq })
       arrivals++
       const m: Incoming = { from: peer, instance: peerInstance, seq: msg.seq, tag: msg.tag, payload: checked.payload, arrival: arrivals }
-      journal.append({ r: "in", time: Date.now(), from: peer, instance: peerInstance, seq: msg.seq, tag: msg.tag, payload: msg.payload })
+      arriving = { r: "in", time: Date.now(), from: peer, instance: peerInstance, seq: msg.seq, tag: msg.tag, payload: msg.payload }
       inbox.push(m)
       stats.received++
-      offer()
+      try {
+        offer()
+      } finally {
+        if (arriving !== undefined) journal.append(arriving)
+        arriving = undefined
+      }
       return true
     }
     const asLinkError = (e: unknown) => (e instanceof Transport.LinkError ? e : new Transport.LinkError({ reason: String(e), rejected: false }))

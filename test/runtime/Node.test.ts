@@ -15,7 +15,7 @@ import * as Program from "../../core/Program.ts"
 import * as Protocol from "../../core/Protocol.ts"
 import * as System from "../../core/System.ts"
 import * as Cluster from "../../runtime/Cluster.ts"
-import type { Flush } from "../../runtime/Journal.ts"
+import { type Flush, fileOf, read } from "../../runtime/Journal.ts"
 import * as Node from "../../runtime/Node.ts"
 import { scratch } from "../cli/Harness.ts"
 import { freePorts } from "./Processes.ts"
@@ -120,6 +120,35 @@ describe("a node", () => {
     // The 50 messages arrived within the acknowledgement delay: one cumulative acknowledgement
     // covers them all.
     assert.strictEqual(reader.node.stats.acknowledgements, 1)
+  })
+
+  it("journals a message the waiting program takes as it arrives in one record, and recovers from such records", async () => {
+    const { cluster } = await clusterOf()
+    const data = path.join(dir, "in-and-recv")
+    let go!: () => void
+    const started = new Promise<void>((resolve) => (go = resolve))
+    const sys = system(30, 30, started, () => {})
+    const reader = await Node.launch({ system: sys, cluster, self: "r", secret, dataDir: data })
+    launched.push(reader)
+    const writer = await Node.launch({ system: sys, cluster, self: "w", secret, dataDir: data, releaseEvery: 1 })
+    launched.push(writer)
+    go()
+    assert.deepStrictEqual(await reader.finished, { outcome: "done", detail: 30 })
+    await writer.finished
+    await reader.stop()
+    const records = read(fileOf(data, "r"))
+    const seqs = (kind: string) => records.flatMap((r) => (r.r === kind && "seq" in r ? [r.seq] : []))
+    // A note that finds the reader waiting is taken at once: one `inrecv`. A note that arrives while
+    // the reader is busy waits in the inbox: its `in`, then, when the reader takes it, its `recv`.
+    // Every note is one or the other, in order.
+    assert.isAbove(seqs("inrecv").length, 0)
+    assert.deepStrictEqual(seqs("in"), seqs("recv"))
+    assert.deepStrictEqual([...seqs("inrecv"), ...seqs("in")].sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i + 1))
+    // A node restarted on this journal recovers every note as received and read, and reads no more.
+    const again = await Node.launch({ system: system(0, 0, started, () => {}), cluster, self: "r", secret, dataDir: data })
+    launched.push(again)
+    assert.strictEqual(again.node.incarnation, 2)
+    assert.deepStrictEqual(again.node.local(), { read: 30 })
   })
 
   it("yields every releaseEvery sends of a burst, so that each group is synced (and may leave) while the program goes on", async () => {
