@@ -428,7 +428,6 @@ export const checkParallel = async (
   const threads = Math.max(1, options.workers)
   // One bit per thread in the HUNGRY word.
   if (threads > 31) throw new RangeError(`checkParallel: at most 31 threads (asked for ${threads})`)
-  assertForgettable(model, Successors.make(model))
   const space = new CollapsedSpace(model, symmetry)
   const judge = new Judge(model)
   const control = new Int32Array(new SharedArrayBuffer(4 * (WAKE + threads)))
@@ -499,6 +498,8 @@ export const checkParallel = async (
   allReady.catch((error: unknown) => void (failed ??= { error }))
   const timer = setInterval(tick, every)
   try {
+    // Checked while the workers start.
+    assertForgettable(model, Successors.make(model))
     /** Takes in the threads' replies to a level (or a retry) and returns whether any stopped early. */
     const absorb = (replies: ReadonlyArray<Reply>, depth: number): boolean => {
       let stopped = false

@@ -105,6 +105,16 @@ describe("Parallel", () => {
     }
   })
 
+  it("refuses to forget consumed messages when a property reads them, as the sequential search does", async () => {
+    const parameters = { participants: 2, rounds: 2 }
+    const model = { ...Protocols.modelOf("two-phase-commit", parameters), soup: "active" as const }
+    const refusal = await Parallel.checkParallel(model, source("two-phase-commit", parameters), { workers: 2 }).then(
+      () => assert.fail("the model must be refused"),
+      (e: unknown) => String(e)
+    )
+    assert.match(refusal, /property "tpcInv" reads consumed messages/)
+  })
+
   it("searches a small model on the calling thread while the workers start, and reports a worker that cannot", async () => {
     const parameters = { participants: 3 }
     const model = Protocols.modelOf("tpc-bench", parameters)
