@@ -104,7 +104,7 @@ export interface ThreadsReport {
   readonly threads: number
   /** The first level the threads shared (-1: the calling thread finished alone, before the workers were ready). */
   readonly sharedFrom: number
-  /** Batches of states a worker out of work took from another within a level, and the states they held. */
+  /** Batches of states a thread out of work took from another within a level, and the states they held. */
   readonly stolen: number
   readonly stolenStates: number
 }

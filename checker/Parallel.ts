@@ -45,16 +45,16 @@ export interface ModelSource {
 }
 
 /**
- * Words of the shared control array: stop (set by the coordinator), states expanded so far; the
- * number of workers out of work in this level, and a bit per worker waiting for states; then one
- * word per worker, bumped to wake it.
+ * Words of the shared control array: stop (set by the calling thread), states expanded so far; the
+ * number of searching threads out of work in this level, and a bit per thread waiting for states;
+ * then one word per thread, bumped to wake it.
  */
 const STOP = 0
 const EXPANDED = 1
 const IDLE = 2
 const HUNGRY = 3
 const WAKE = 4
-/** A worker gives states away only when it holds at least twice this many. */
+/** A thread gives states away only when it holds at least twice this many. */
 const LEAST_GIVEN = 64
 
 interface WorkerInput {
@@ -64,25 +64,24 @@ interface WorkerInput {
   readonly control: SharedArrayBuffer
   readonly maxStates: number
   readonly index: number
-  /** Per other worker, the port of the channel to it (this worker's own entry is undefined). */
+  /** Per other searching thread, the port of the channel to it (this thread's own entry is undefined). */
   readonly peers: ReadonlyArray<MessagePort | undefined>
 }
 
-/** The workers of a search as one of them sees them: states given to an idle one go through `peers`. */
+/** The searching threads as one of them sees them: states given to one out of work go through `peers`. */
 interface Team {
   readonly index: number
   readonly peers: ReadonlyArray<MessagePort | undefined>
   readonly links: ReadonlyArray<VectorLink>
 }
 
-/** What the coordinator asks of a worker. */
+/** What the calling thread asks of a worker. */
 type Command =
   | { readonly kind: "level"; readonly depth: number }
   | { readonly kind: "table"; readonly memory: SharedTableMemory; readonly depth: number }
-  | { readonly kind: "give"; readonly count: number }
   | { readonly kind: "take"; readonly batch: Uint8Array; readonly from: number }
 
-/** A worker's account of a level (or of the states it retried after the table grew). */
+/** A thread's account of a level (or of the states it retried after the table grew). */
 interface LevelReply {
   readonly kind: "level"
   readonly transitions: number
@@ -96,14 +95,14 @@ interface LevelReply {
   /** States for the next level. */
   readonly frontier: number
   readonly frontierBytes: number
-  /** Whether the worker stopped early, asked to or at the state bound. */
+  /** Whether the thread stopped early, asked to or at the state bound. */
   readonly stopped: boolean
-  /** Batches of states this worker took from another in the level, and how many states they held. */
+  /** Batches of states this thread took from another in the level, and how many states they held. */
   readonly stolen: number
   readonly stolenStates: number
 }
 
-type Reply = { readonly kind: "ready" } | LevelReply | { readonly kind: "given"; readonly batch: Uint8Array } | { readonly kind: "taken" }
+type Reply = { readonly kind: "ready" } | LevelReply | { readonly kind: "taken" }
 
 const loadModel = async (source: ModelSource): Promise<Model> => {
   const module = (await import(source.specifier)) as Record<string, (...args: ReadonlyArray<unknown>) => Model>
@@ -114,8 +113,8 @@ const loadModel = async (source: ModelSource): Promise<Model> => {
 
 /**
  * One thread's share of the level-by-level search: its frontier, the states it finds for the next
- * level, and the figures of the level. The workers run one each, and so does the calling thread
- * while the workers start (see `checkParallel`).
+ * level, and the figures of the level. Every searching thread runs one: the workers and the
+ * calling thread (see `checkParallel`).
  */
 class LevelSearch {
   frontier = new Frontier("fifo")
@@ -209,8 +208,8 @@ class LevelSearch {
   }
 
   /**
-   * Gives half of the frontier to a worker waiting for states, if one is and there are enough to
-   * share. Claiming the worker's bit makes this the only giver; it is counted busy again before the
+   * Gives half of the frontier to a thread waiting for states, if one is and there are enough to
+   * share. Claiming the thread's bit makes this the only giver; it is counted busy again before the
    * states leave, so that the level cannot end while they travel.
    */
   private share(team: Team): void {
@@ -229,15 +228,15 @@ class LevelSearch {
   }
 
   /**
-   * Waits, out of states, until another worker gives some (true) or every worker is out of states
+   * Waits, out of states, until another thread gives some (true) or every thread is out of states
    * or the search stops (false: the level is over).
    */
   private steal(team: Team): boolean {
     const { control } = this
-    const workers = team.peers.length
-    if (Atomics.add(control, IDLE, 1) + 1 === workers) {
+    const threads = team.peers.length
+    if (Atomics.add(control, IDLE, 1) + 1 === threads) {
       // The last one out ends the level for all.
-      for (let j = 0; j < workers; j++) {
+      for (let j = 0; j < threads; j++) {
         Atomics.add(control, WAKE + j, 1)
         Atomics.notify(control, WAKE + j)
       }
@@ -247,7 +246,7 @@ class LevelSearch {
     Atomics.or(control, HUNGRY, bit)
     for (;;) {
       const wake = Atomics.load(control, WAKE + team.index)
-      for (let j = 0; j < workers; j++) {
+      for (let j = 0; j < threads; j++) {
         const port = team.peers[j]
         const got = port === undefined ? undefined : receiveMessageOnPort(port)
         if (got === undefined) continue
@@ -257,7 +256,7 @@ class LevelSearch {
         this.stolenStates += this.frontier.length - before
         return true
       }
-      if (Atomics.load(control, IDLE) === workers) break
+      if (Atomics.load(control, IDLE) === threads) break
       if (Atomics.load(control, STOP) !== 0 || this.table.size >= this.maxStates) {
         this.stopped = true
         break
@@ -353,10 +352,6 @@ export const serve = async (): Promise<void> => {
         return answer(search.expandLevel(command.depth))
       case "table":
         return answer(search.retry(SharedTable.open(command.memory), command.depth))
-      case "give": {
-        const batch = search.give(command.count)
-        return answer({ kind: "given", batch }, [batch.buffer as ArrayBuffer])
-      }
       case "take":
         search.take(command.batch, team.links[command.from])
         return answer({ kind: "taken" })
@@ -438,7 +433,7 @@ export const checkParallel = async (
   let firstDeadlock = -1
   let incomplete: Incomplete | undefined
   let peakBytes = 0
-  let handedOverAt = -1
+  let sharedFrom = -1
   let stolen = 0
   let stolenStates = 0
   let level = 0
@@ -540,7 +535,7 @@ export const checkParallel = async (
         if (until === undefined ? ready === helpers.length : depth >= until) {
           await allReady
           shared = true
-          handedOverAt = depth
+          sharedFrom = depth
           local.team = team
           sizes = await handOver(local, team, helpers, table, depth)
         }
@@ -603,7 +598,7 @@ export const checkParallel = async (
     peakBytes,
     strategy: "bfs",
     symmetry,
-    threads: { threads, sharedFrom: handedOverAt, stolen, stolenStates }
+    threads: { threads, sharedFrom, stolen, stolenStates }
   })
 }
 

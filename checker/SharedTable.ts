@@ -75,7 +75,8 @@ export class SharedTable {
    *
    * @example
    * const t = SharedTable.create(1 << 10)
-   * [t.add(1, 2, -1, 0), t.add(1, 2, -1, 0), SharedTable.open(t.memory).add(1, 4, 0, 1)] // => [0, -1, 1]
+   * // Another opening of the same memory (another thread's) hands out ids from a block of its own.
+   * [t.add(1, 2, -1, 0), t.add(1, 2, -1, 0), SharedTable.open(t.memory).add(1, 4, 0, 1)] // => [0, -1, 64]
    */
   static create(slots: number): SharedTable {
     const ids = limitOf(slots) + BLOCK

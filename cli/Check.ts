@@ -350,7 +350,9 @@ const verdict = (p: Outcome["properties"][number], outcome: Outcome, context: Ou
 
 /** How a search on several threads shared its work. */
 const threadsText = (t: Checker.ThreadsReport): string =>
-  t.sharedFrom < 0
+  t.threads === 1
+    ? "1"
+    : t.sharedFrom < 0
     ? `${t.threads}, but this thread finished before the others were ready`
     : `${t.threads}, sharing every level from depth ${t.sharedFrom}; ${count(t.stolen)} batches (${count(t.stolenStates)} states) went to threads that ran out`
 
