@@ -27,6 +27,22 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { crc32 } from "node:zlib"
 
+/** A message from another node, numbered by its sender's incarnation (`instance`) and `seq`. */
+interface Arrival {
+  readonly time: number
+  readonly from: string
+  readonly instance: string
+  readonly seq: number
+  readonly tag: string
+  readonly payload: unknown
+}
+
+/** The local state a step left, and the transition that took it. */
+interface Step {
+  readonly local: unknown
+  readonly transition: string
+}
+
 /** A journal record. Local states and payloads are in their Schemas' JSON form. */
 export type JournalRecord =
   | { readonly r: "init"; readonly node: string; readonly role: string; readonly instance: string }
@@ -49,39 +65,13 @@ export type JournalRecord =
       readonly local: unknown
       readonly transition: string
     }
-  | {
-      readonly r: "in"
-      readonly time: number
-      readonly from: string
-      readonly instance: string
-      readonly seq: number
-      readonly tag: string
-      readonly payload: unknown
-    }
-  | {
-      readonly r: "recv"
-      readonly time: number
-      readonly from: string
-      readonly instance: string
-      readonly seq: number
-      readonly local: unknown
-      readonly transition: string
-    }
+  | ({ readonly r: "in" } & Arrival)
+  | ({ readonly r: "recv" } & Omit<Arrival, "tag" | "payload"> & Step)
   /**
    * A message the program took as it arrived: an `in` and its `recv` in one record, one fewer to
    * encode and write for every message a waiting program receives.
    */
-  | {
-      readonly r: "inrecv"
-      readonly time: number
-      readonly from: string
-      readonly instance: string
-      readonly seq: number
-      readonly tag: string
-      readonly payload: unknown
-      readonly local: unknown
-      readonly transition: string
-    }
+  | ({ readonly r: "inrecv" } & Arrival & Step)
   | { readonly r: "acked"; readonly to: string; readonly upTo: number }
   /** A receive with a time limit ended without a message, or a sleep ended; `ms` is the wait asked for. */
   | { readonly r: "timeout" | "wake"; readonly time: number; readonly ms: number }
