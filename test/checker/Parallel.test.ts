@@ -66,6 +66,12 @@ describe("Parallel", () => {
     assert.isAbove(threads.stolen, 1)
     assert.isAbove(threads.stolenStates, 1000)
     assert.isUndefined(sequential.threads)
+    // Interrupted in the middle of the search, while threads give and wait for states, every thread
+    // stops: the search ends, partial, instead of waiting for a level that never ends.
+    let polls = 0
+    const interrupted = await Parallel.checkParallel(model, source("tpc-bench", parameters), { workers: 3, searchAloneUntil: 0, interrupted: () => ++polls > 20 })
+    assert.strictEqual(interrupted.incomplete, "interrupted")
+    assert.isBelow(interrupted.states, 67_605)
   })
 
   it("grows its shared table in the middle of a level, losing no state", async () => {
