@@ -2,8 +2,9 @@
  * One node's durability rules, seen from its program and its peer, with the journal's flush held
  * back or failed on purpose: a program's send returns once the step is journaled, without waiting
  * for the sync, while its message leaves only after that sync; the receiver acknowledges a burst
- * of messages in one frame; and a journal that cannot be synced stops the node with a clear
- * error instead of leaving a program waiting forever.
+ * of messages in one frame; a message the waiting program takes as it arrives is journaled as one
+ * record; and a journal that cannot be synced stops the node with a clear error instead of leaving
+ * a program waiting forever.
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -140,7 +141,7 @@ describe("a node", () => {
     const seqs = (kind: string) => records.flatMap((r) => (r.r === kind && "seq" in r ? [r.seq] : []))
     // A note that finds the reader waiting is taken at once: one `inrecv`. A note that arrives while
     // the reader is busy waits in the inbox: its `in`, then, when the reader takes it, its `recv`.
-    // Every note is one or the other, in order.
+    // Every note is one or the other, exactly once.
     assert.isAbove(seqs("inrecv").length, 0)
     assert.deepStrictEqual(seqs("in"), seqs("recv"))
     assert.deepStrictEqual([...seqs("inrecv"), ...seqs("in")].sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i + 1))
