@@ -24,6 +24,7 @@
  * @since 0.1.0
  */
 import * as Fingerprint from "../core/Fingerprint.ts"
+import * as LocalPredicate from "../core/LocalPredicate.ts"
 import type { Model } from "../core/Model.ts"
 import type { NamedSend } from "../core/Protocol.ts"
 import type { Statelet } from "../core/Statelet.ts"
@@ -258,10 +259,18 @@ export class CollapsedSpace {
   private readonly again = new Codec.Writer()
   private envelopes: Array<Array<unknown>> = []
   private viewStatelet: Statelet | undefined
-  /** Per node, the slot the view shows. */
-  private viewShows: Array<number> = []
+  /** The node slots of the last vector viewed. */
+  private readonly viewSlots: Int32Array
+  /** Per node, the slot the view's locals show; they are brought up to date when first read. */
+  private readonly viewShows: Int32Array
+  private viewLocalsStale = true
   private viewCrashedStale = true
   private readonly viewCrashedArray: Array<string> = []
+  /**
+   * Per local predicate (by its id), the nodes of its role and, per node, per local id, its answer:
+   * 0 not computed yet, 1 false, 2 true.
+   */
+  private readonly localAnswers: Array<{ readonly members: Int32Array; readonly rows: Array<Uint8Array> } | undefined> = []
   /** The soup of the last vector viewed, and per position the entry the view's soup array shows. */
   private viewSoupWords = new Int32Array(64)
   private viewSoupSize = 0
@@ -299,6 +308,8 @@ export class CollapsedSpace {
     this.active = model.soup === "active"
     this.names = topology.all
     this.nodeIndex = new Map(this.names.map((n, i) => [n, i]))
+    this.viewSlots = new Int32Array(this.names.length)
+    this.viewShows = new Int32Array(this.names.length).fill(-1)
     this.roles = Object.keys(protocol.roles)
     this.roleOfNode = Int32Array.from(this.names, (n) => this.roles.indexOf(topology.roleOf.get(n)!))
     this.locals = this.roles.map(() => new Interned<unknown>())
@@ -791,23 +802,16 @@ export class CollapsedSpace {
 
   /**
    * The statelet of a vector as a view that is overwritten by the next call: for reading (properties,
-   * the final-state predicate, encoding) without building a statelet for every state. Its soup and
-   * crashed list are built when first read: many properties read local states only.
+   * the final-state predicate, encoding) without building a statelet for every state. Its locals,
+   * soup and crashed list are brought up to date when first read, and its local predicates
+   * (`core/LocalPredicate.ts`) are answered from the node slots without reading any of them.
    */
   view(v: Int32Array): Statelet {
     const n = this.names.length
     const view = (this.viewStatelet ??= this.makeView())
-    const locals = view.locals as Record<string, Record<string, unknown>>
-    // Successive views are mostly of siblings, which differ in a slot or two: only those are written.
-    const shown = this.viewShows
-    for (let i = 0; i < n; i++) {
-      const slot = v[i]!
-      if (shown[i] === slot) continue
-      if ((shown[i]! & 1) !== (slot & 1)) this.viewCrashedStale = true
-      shown[i] = slot
-      const r = this.roleOfNode[i]!
-      locals[this.roles[r]!]![this.names[i]!] = this.locals[r]!.values[slot >> 1]
-    }
+    for (let i = 0; i < n; i++) this.viewSlots[i] = v[i]!
+    this.viewLocalsStale = true
+    this.viewCrashedStale = true
     const k = v[n]!
     if (this.viewSoupWords.length < k) this.viewSoupWords = new Int32Array(2 * k)
     for (let p = 0; p < k; p++) this.viewSoupWords[p] = v[n + 1 + p]!
@@ -821,15 +825,87 @@ export class CollapsedSpace {
     for (const role of this.roles) locals[role] = {}
     for (let i = 0; i < this.names.length; i++) locals[this.roles[this.roleOfNode[i]!]!]![this.names[i]!] = undefined
     const space = this
+    const nodes = this.model.system.topology.nodes
+    const index: LocalPredicate.LocalIndex = {
+      some: (predicate, of) => (of === nodes ? space.quantify(predicate, true) : undefined),
+      every: (predicate, of) => (of === nodes ? space.quantify(predicate, false) : undefined)
+    }
     return {
-      locals: locals as Statelet["locals"],
+      get locals() {
+        return space.viewLocals(locals) as Statelet["locals"]
+      },
       get soup() {
         return space.viewSoup() as Statelet["soup"]
       },
       get crashed() {
         return space.viewCrashed()
-      }
+      },
+      [LocalPredicate.localIndex]: index
+    } as Statelet
+  }
+
+  /** The locals of the view, brought up to date with the last vector viewed: only the slots that changed are written. */
+  private viewLocals(locals: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> {
+    if (!this.viewLocalsStale) return locals
+    this.viewLocalsStale = false
+    const shown = this.viewShows
+    for (let i = 0; i < this.names.length; i++) {
+      const slot = this.viewSlots[i]!
+      if (shown[i] === slot) continue
+      shown[i] = slot
+      const r = this.roleOfNode[i]!
+      locals[this.roles[r]!]![this.names[i]!] = this.locals[r]!.values[slot >> 1]
     }
+    return locals
+  }
+
+  /**
+   * Whether some (`some`) or every (`!some`) node of the predicate's role satisfies local predicate
+   * `predicate` in the view: one table lookup per node, the predicate evaluated only on local
+   * states it has not seen.
+   */
+  private quantify(predicate: LocalPredicate.LocalPredicate, some: boolean): boolean {
+    const answers = this.localAnswers[predicate.id] ?? this.answersOf(predicate)
+    const { members, rows } = answers
+    for (let j = 0; j < members.length; j++) {
+      const id = this.viewSlots[members[j]!]! >> 1
+      const row = rows[j]!
+      let answer = id < row.length ? row[id]! : 0
+      if (answer === 0) answer = this.answer(predicate, j, id)
+      if ((answer === 2) === some) return some
+    }
+    return !some
+  }
+
+  private answersOf(predicate: LocalPredicate.LocalPredicate): { readonly members: Int32Array; readonly rows: Array<Uint8Array> } {
+    const role = this.roles.indexOf(predicate.role)
+    if (role < 0) LocalPredicate.membersOf(predicate, this.model.system.topology.nodes)
+    const members = Int32Array.from(this.names.keys()).filter((i) => this.roleOfNode[i] === role)
+    const answers = { members, rows: Array.from(members, () => new Uint8Array(16)) }
+    this.localAnswers[predicate.id] = answers
+    return answers
+  }
+
+  /** Evaluates local predicate `predicate` (twice) on the `j`-th node of its role in local state `id`, and remembers the answer. */
+  private answer(predicate: LocalPredicate.LocalPredicate, j: number, id: number): number {
+    const answers = this.localAnswers[predicate.id]!
+    let row = answers.rows[j]!
+    if (id >= row.length) {
+      const grown = new Uint8Array(2 * (id + 1))
+      grown.set(row)
+      row = answers.rows[j] = grown
+    }
+    const i = answers.members[j]!
+    const node = this.names[i]!
+    const local = this.locals[this.roleOfNode[i]!]!.values[id]
+    const nodes = this.model.system.topology.nodes
+    const context = () => `the local predicate "${predicate.description}" of ${node} in state ${JSON.stringify(local)}`
+    const [first, second] = this.twice(context, () => predicate.holds(local, node, nodes))
+    if (typeof first !== "boolean") throw new ModelError(`${context()} returned ${JSON.stringify(first)}, not a boolean`)
+    if (first !== second) throw new ModelError(`${context()} gave ${first} and then ${second}: local predicates must be functions of their arguments (no clocks, randomness or I/O)`)
+    const answer = first ? 2 : 1
+    row[id] = answer
+    return answer
   }
 
   /** The soup of the view, brought up to date with the last vector viewed. */
@@ -856,7 +932,7 @@ export class CollapsedSpace {
     if (this.viewCrashedStale) {
       this.viewCrashedStale = false
       this.viewCrashedArray.length = 0
-      for (let i = 0; i < this.names.length; i++) if ((this.viewShows[i]! & 1) === 1) this.viewCrashedArray.push(this.names[i]!)
+      for (let i = 0; i < this.names.length; i++) if ((this.viewSlots[i]! & 1) === 1) this.viewCrashedArray.push(this.names[i]!)
     }
     return this.viewCrashedArray
   }

@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import * as LocalPredicate from "../../core/LocalPredicate.ts"
 import type { Model } from "../../core/Model.ts"
 import * as Property from "../../core/Property.ts"
 import type { NodesOf } from "../../core/Protocol.ts"
@@ -21,36 +22,37 @@ export const commitOnAnyYesProtocol = TpcBenchProtocol.make({ commitOnAnyYes: tr
 
 type Shape = NonNullable<TpcBenchProtocol.TpcBenchProtocol["~shape"]>
 
-/** Whether some participant applied `decision` (its ghost field). */
-const applied = (s: Statelet<Shape>, nodes: NodesOf<Shape>, decision: "commit" | "abort") =>
-  nodes.participant.some((p) => s.locals.participant[p]!.decision === decision)
+/** A participant that applied `decision` (its ghost field). */
+const applied = (p: TpcBenchProtocol.TpcBenchProtocol, decision: "commit" | "abort") =>
+  LocalPredicate.make(p, "participant", `applied ${decision === "commit" ? "a commit" : "an abort"}`, (s) => s.decision === decision)
 
 /**
  * The properties of a benchmark system. They read only local states (the participants' ghost
  * decisions and the coordinator's votes, which it keeps to the end), never consumed messages, so
- * they are sound under the `active` soup, which forgets those.
+ * they are sound under the `active` soup, which forgets those. They are built from local
+ * predicates, which the model checker evaluates once per distinct local state.
  */
-export const properties = (p: TpcBenchProtocol.TpcBenchProtocol) => [
-  /** No participant applied a commit while another applied an abort. */
-  Property.always(p, "agreement", (s, nodes) => !(applied(s, nodes, "commit") && applied(s, nodes, "abort"))),
-  /** A participant applied a commit only if every participant voted yes. */
-  Property.always(
-    p,
-    "validity",
-    (s, nodes) =>
-      !applied(s, nodes, "commit") ||
-      nodes.coordinator.every((c) => TpcBenchProtocol.allYes(nodes.participant, s.locals.coordinator[c]!.votes))
-  ),
-  /** Non-vacuity: some participant commits. */
-  Property.sometimes(p, "committed", (s, nodes) => applied(s, nodes, "commit")),
-  /** Non-vacuity: some participant aborts. */
-  Property.sometimes(p, "aborted", (s, nodes) => applied(s, nodes, "abort"))
-]
+export const properties = (p: TpcBenchProtocol.TpcBenchProtocol) => {
+  const committed = applied(p, "commit")
+  const aborted = applied(p, "abort")
+  const allVotedYes = LocalPredicate.make(p, "coordinator", "has every vote, all yes", (c, _node, nodes) => TpcBenchProtocol.allYes(nodes.participant, c.votes))
+  return [
+    /** No participant applied a commit while another applied an abort. */
+    Property.always(p, "agreement", (s, nodes) => !(committed.some(s, nodes) && aborted.some(s, nodes))),
+    /** A participant applied a commit only if every participant voted yes. */
+    Property.always(p, "validity", (s, nodes) => !committed.some(s, nodes) || allVotedYes.every(s, nodes)),
+    /** Non-vacuity: some participant commits. */
+    Property.sometimes(p, "committed", (s, nodes) => committed.some(s, nodes)),
+    /** Non-vacuity: some participant aborts. */
+    Property.sometimes(p, "aborted", (s, nodes) => aborted.some(s, nodes))
+  ]
+}
+
+const coordinatorDone = LocalPredicate.make(protocol, "coordinator", "is done", (c) => c.phase === "Done")
+const participantDone = LocalPredicate.make(protocol, "participant", "is done", (s) => s.phase === "Done")
 
 /** The round is over: the coordinator and every participant are `Done`. */
-const final = (s: Statelet<Shape>, nodes: NodesOf<Shape>): boolean =>
-  nodes.coordinator.every((c) => s.locals.coordinator[c]!.phase === "Done") &&
-  nodes.participant.every((p) => s.locals.participant[p]!.phase === "Done")
+const final = (s: Statelet<Shape>, nodes: NodesOf<Shape>): boolean => coordinatorDone.every(s, nodes) && participantDone.every(s, nodes)
 
 const parameters = {
   participants: { description: "number of participants", default: 3, min: 1, max: 8 }
