@@ -64,6 +64,30 @@ const deepFreeze = <A>(value: A): A => {
   return value
 }
 
+/** Whether two values are the same data: equal primitives, or arrays or plain objects with the same data in the same places. */
+const sameData = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (!sameData(a[i], b[i])) return false
+    return true
+  }
+  if (Array.isArray(b) || Object.getPrototypeOf(a) !== Object.prototype || Object.getPrototypeOf(b) !== Object.prototype) return false
+  const keys = Object.keys(a)
+  if (keys.length !== Object.keys(b).length) return false
+  for (const key of keys) if (!Object.hasOwn(b, key) || !sameData((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false
+  return true
+}
+
+/** A send transition tried on a candidate, for errors. */
+const describeSend = (t: NamedSend, node: string, c: { readonly to: string; readonly msg: unknown }, local: unknown): string =>
+  `send transition ${t.name} from ${node} to ${c.to} with ${JSON.stringify(c.msg)} in state ${JSON.stringify(local)}`
+
+/** A receive of a message in a local state, for errors. */
+const describeReceive = (message: Message, local: unknown): string =>
+  `receive of ${message.tag} from ${message.from} by ${message.to} with ${JSON.stringify(message.payload)} in state ${JSON.stringify(local)}`
+
 /**
  * Values of one kind interned to dense ids by their canonical bytes, with a content fingerprint
  * each. The index is an open-addressing table of ids placed by fingerprint, and a match is
@@ -985,6 +1009,9 @@ export class CollapsedSpace {
    * the same one.
    */
   private internSame(role: number, first: unknown, second: unknown, context: () => string): number {
+    // Equal plain values encode alike, so only values that differ as data need their bytes compared
+    // (they may still encode alike: a record's keys in another order).
+    if (sameData(first, second)) return this.internLocal(role, first)
     this.again.reset()
     this.codec.encodeLocal(this.again, this.roles[role]!, second)
     this.writer.reset()
@@ -1012,16 +1039,17 @@ export class CollapsedSpace {
     const out: Array<number> = []
     for (const t of this.sendsByRole[role]!) {
       for (const c of this.candidates.get(t.name)!(local, node)) {
-        // Built only for an error: this runs for every new (node, local state).
-        const context = () => `send transition ${t.name} from ${node} to ${c.to} with ${JSON.stringify(c.msg)} in state ${JSON.stringify(local)}`
-        const [first, second] = this.twice(context, () => Step.sendLocal(this.semantics, node, local, t.tag, c.to, c.msg))
-        if (first._tag !== second._tag) throw new ModelError(`${context()}: its guard gave different answers for the same arguments`)
+        // The description is built only for an error, and passed as an unnamed function: a named
+        // one costs tsx's `__name` call each time it is made, and this runs for every candidate.
+        const [first, second] = this.twice(() => describeSend(t, node, c, local), () => Step.sendLocal(this.semantics, node, local, t.tag, c.to, c.msg))
+        if (first._tag !== second._tag) throw new ModelError(`${describeSend(t, node, c, local)}: its guard gave different answers for the same arguments`)
         if (first._tag === "Violated" || second._tag === "Violated") {
           if (first._tag === "Violated" && first.byGuard) continue
           const reason = first._tag === "Violated" ? first.violation.reason : ""
-          throw new ModelError(`${context()}: ${reason} (a candidate the transition declares must be a message it may send)`)
+          throw new ModelError(`${describeSend(t, node, c, local)}: ${reason} (a candidate the transition declares must be a message it may send)`)
         }
-        out.push(this.internSame(role, first.local, second.local, context), this.internMessage({ tag: t.tag, from: node, to: c.to, payload: c.msg }))
+        const next = this.internSame(role, first.local, second.local, () => describeSend(t, node, c, local))
+        out.push(next, this.internMessage({ tag: t.tag, from: node, to: c.to, payload: c.msg }))
       }
     }
     const at = this.sendPoolSize
@@ -1048,17 +1076,16 @@ export class CollapsedSpace {
     const message = this.messages.values[m]!
     const role = this.roleOfNode[this.messageTo[m]!]!
     const local = this.locals[role]!.values[id]
-    const context = () =>
-      `receive of ${message.tag} from ${message.from} by ${message.to} with ${JSON.stringify(message.payload)} in state ${JSON.stringify(local)}`
-    const [first, second] = this.twice(context, () =>
-      Step.receiveLocal(this.semantics, message.to, local, message.from, message.tag, message.payload)
+    const [first, second] = this.twice(
+      () => describeReceive(message, local),
+      () => Step.receiveLocal(this.semantics, message.to, local, message.from, message.tag, message.payload)
     )
-    if (first._tag !== second._tag) throw new ModelError(`${context()}: its accepts filter gave different answers for the same arguments`)
+    if (first._tag !== second._tag) throw new ModelError(`${describeReceive(message, local)}: its accepts filter gave different answers for the same arguments`)
     if (first._tag === "Refused" || second._tag === "Refused") {
       row[id] = -1
       return -1
     }
-    const next = this.internSame(role, first.local, second.local, context)
+    const next = this.internSame(role, first.local, second.local, () => describeReceive(message, local))
     row[id] = next + 1
     return next
   }

@@ -138,6 +138,38 @@ export const make = <T extends ProtocolShape>(
 }
 
 /**
+ * A refused send. The violation is built on demand: the checker tries many sends whose guards are
+ * false, and an Error captures a stack trace when it is constructed.
+ */
+const violatedSend = (
+  protocol: Protocol<any>,
+  transition: NamedSend | undefined,
+  node: string,
+  local: unknown,
+  tag: string,
+  to: string,
+  payload: unknown,
+  reason: string,
+  byGuard: boolean
+): Violated => {
+  let violation: ProtocolViolation | undefined
+  return {
+    _tag: "Violated",
+    byGuard,
+    get violation() {
+      return (violation ??= new ProtocolViolation({
+        protocol: protocol.label,
+        transition: transition?.name,
+        node,
+        local,
+        attempted: { tag, to, payload },
+        reason
+      }))
+    }
+  }
+}
+
+/**
  * The node-local half of a send: checks the transition, roles, payload schema and guard against
  * the sender's local state and returns its next local state. Every interpreter sends through this.
  */
@@ -151,49 +183,36 @@ export const sendLocal = (
 ): SendLocalOutcome => {
   const { protocol, topology } = semantics
   const transition = protocol.sendOf.get(tag)
-  // The violation is built on demand: the checker tries many sends whose guards are false, and an
-  // Error captures a stack trace when it is constructed.
-  const violated = (reason: string, byGuard = false): Violated => {
-    let violation: ProtocolViolation | undefined
-    return {
-      _tag: "Violated",
-      byGuard,
-      get violation() {
-        return (violation ??= new ProtocolViolation({
-          protocol: protocol.label,
-          transition: transition?.name,
-          node,
-          local,
-          attempted: { tag, to, payload },
-          reason
-        }))
-      }
-    }
-  }
+  // No closure over the arguments: this runs for every send the model checker tries.
   const role = topology.roleOf.get(node)
-  if (role === undefined) return violated(`"${node}" is not a node of this protocol`)
-  if (transition === undefined) return violated(`no send transition sends tag "${tag}"`)
-  if (transition.from !== role) {
-    return violated(`${transition.name} is for role "${transition.from}", but ${node} plays "${role}"`)
-  }
-  const toRole = topology.roleOf.get(to)
-  if (toRole !== transition.to) {
-    return violated(
-      toRole === undefined
-        ? `the receiver "${to}" is not a node of this protocol`
-        : `${transition.name} sends to role "${transition.to}", but ${to} plays "${toRole}"`
-    )
-  }
-  if (!protocol.messages[tag]!.isPayload(payload)) return violated(`the payload does not match the schema of "${tag}"`)
+  if (role === undefined) return violatedSend(protocol, transition, node, local, tag, to, payload, `"${node}" is not a node of this protocol`, false)
+  if (transition === undefined) return violatedSend(protocol, transition, node, local, tag, to, payload, `no send transition sends tag "${tag}"`, false)
+  const problem = sendProblem(semantics, transition, role, node, to, payload)
+  if (problem !== undefined) return violatedSend(protocol, transition, node, local, tag, to, payload, problem, false)
   const ctx = semantics.context(node)
   if (!transition.guard(local, to as never, payload, ctx)) {
-    return violated(transition.refusal?.(local, to as never, payload, ctx) ?? `the guard of ${transition.name} is false`, true)
+    const reason = transition.refusal?.(local, to as never, payload, ctx) ?? `the guard of ${transition.name} is false`
+    return violatedSend(protocol, transition, node, local, tag, to, payload, reason, true)
   }
   const next = transition.step(local, to as never, payload, ctx)
   if (!protocol.roles[role]!.isState(next)) {
-    return violated(`${transition.name}'s step returned a local state that does not match the schema of role "${role}": ${JSON.stringify(next)}`)
+    const reason = `${transition.name}'s step returned a local state that does not match the schema of role "${role}": ${JSON.stringify(next)}`
+    return violatedSend(protocol, transition, node, local, tag, to, payload, reason, false)
   }
   return { _tag: "Sent", local: next, transition }
+}
+
+/** What makes a send of `transition` by `node` (of `role`) impossible before its guard is asked: a wrong role, receiver or payload. */
+const sendProblem = (semantics: Semantics<any>, transition: NamedSend, role: string, node: string, to: string, payload: unknown): string | undefined => {
+  if (transition.from !== role) return `${transition.name} is for role "${transition.from}", but ${node} plays "${role}"`
+  const toRole = semantics.topology.roleOf.get(to)
+  if (toRole !== transition.to) {
+    return toRole === undefined
+      ? `the receiver "${to}" is not a node of this protocol`
+      : `${transition.name} sends to role "${transition.to}", but ${to} plays "${toRole}"`
+  }
+  if (!semantics.protocol.messages[transition.tag]!.isPayload(payload)) return `the payload does not match the schema of "${transition.tag}"`
+  return undefined
 }
 
 /**
