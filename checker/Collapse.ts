@@ -295,6 +295,13 @@ export class CollapsedSpace {
    * 0 not computed yet, 1 false, 2 true.
    */
   private readonly localAnswers: Array<{ readonly members: Int32Array; readonly rows: Array<Uint8Array> } | undefined> = []
+  /**
+   * The quantified answers already given on the current view (properties often share a
+   * predicate): per predicate id × 2 (`some`, `every`), the view they were given on and the answer.
+   */
+  private viewNumber = 0
+  private quantifiedOn = new Int32Array(16)
+  private quantified = new Uint8Array(16)
   /** The soup of the last vector viewed, and per position the entry the view's soup array shows. */
   private viewSoupWords = new Int32Array(64)
   private viewSoupSize = 0
@@ -834,6 +841,7 @@ export class CollapsedSpace {
     const n = this.names.length
     const view = (this.viewStatelet ??= this.makeView())
     for (let i = 0; i < n; i++) this.viewSlots[i] = v[i]!
+    this.viewNumber++
     this.viewLocalsStale = true
     this.viewCrashedStale = true
     const k = v[n]!
@@ -889,6 +897,19 @@ export class CollapsedSpace {
    * states it has not seen.
    */
   private quantify(predicate: LocalPredicate.LocalPredicate, some: boolean): boolean {
+    const key = 2 * predicate.id + (some ? 0 : 1)
+    if (key < this.quantifiedOn.length && this.quantifiedOn[key] === this.viewNumber) return this.quantified[key] === 1
+    const answer = this.quantifyNow(predicate, some)
+    if (key >= this.quantifiedOn.length) {
+      this.quantifiedOn = grownTo(this.quantifiedOn, key + 1, (k) => new Int32Array(k))
+      this.quantified = grownTo(this.quantified, key + 1, (k) => new Uint8Array(k))
+    }
+    this.quantifiedOn[key] = this.viewNumber
+    this.quantified[key] = answer ? 1 : 0
+    return answer
+  }
+
+  private quantifyNow(predicate: LocalPredicate.LocalPredicate, some: boolean): boolean {
     const answers = this.localAnswers[predicate.id] ?? this.answersOf(predicate)
     const { members, rows } = answers
     for (let j = 0; j < members.length; j++) {
@@ -914,11 +935,7 @@ export class CollapsedSpace {
   private answer(predicate: LocalPredicate.LocalPredicate, j: number, id: number): number {
     const answers = this.localAnswers[predicate.id]!
     let row = answers.rows[j]!
-    if (id >= row.length) {
-      const grown = new Uint8Array(2 * (id + 1))
-      grown.set(row)
-      row = answers.rows[j] = grown
-    }
+    if (id >= row.length) row = answers.rows[j] = grownTo(row, id + 1, (k) => new Uint8Array(k))
     const i = answers.members[j]!
     const node = this.names[i]!
     const local = this.locals[this.roleOfNode[i]!]!.values[id]
