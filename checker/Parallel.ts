@@ -19,14 +19,15 @@
  * The workers take a second or so to start (each loads the model's modules). Meanwhile the calling
  * thread searches alone, on the same shared table, and gives each worker its share of the frontier
  * once every worker is ready; a small model is done before that. The calling thread keeps its
- * share, and with it its memoized transitions.
+ * share, and with it its memoized transitions. Workers are kept, idle, for the next search in the
+ * process, which then shares from its first levels with workers whose code is already compiled.
  *
  * A worker cannot receive the model (it holds functions), so it imports it: `source` names a
  * module and an export that builds the model from arguments.
  *
  * @since 0.1.0
  */
-import { MessageChannel, type MessagePort, parentPort, receiveMessageOnPort, type Worker, workerData } from "node:worker_threads"
+import { MessageChannel, type MessagePort, parentPort, receiveMessageOnPort, type Worker } from "node:worker_threads"
 import type { Model } from "../core/Model.ts"
 import type { CheckOptions, CheckReport, Incomplete } from "./Checker.ts"
 import { assertForgettable, buildReport } from "./Checker.ts"
@@ -77,6 +78,8 @@ interface Team {
 
 /** What the calling thread asks of a worker. */
 type Command =
+  | { readonly kind: "search"; readonly input: WorkerInput }
+  | { readonly kind: "end" }
   | { readonly kind: "level"; readonly depth: number }
   | { readonly kind: "table"; readonly memory: SharedTableMemory; readonly depth: number }
   | { readonly kind: "take"; readonly batch: Uint8Array; readonly from: number }
@@ -336,45 +339,102 @@ class LevelSearch {
   }
 }
 
-/** A worker thread's side of the search: started by `checkParallel`, it answers commands until terminated. */
-export const serve = async (): Promise<void> => {
+/**
+ * A worker thread's side of the searches: it takes part in one search at a time, from the
+ * calling thread's `search` command (it loads the model and answers `ready`) to its `end`, and
+ * waits for the next one in between.
+ */
+export const serve = (): void => {
   const port = parentPort
   if (port === null) throw new Error("serve runs in a checker worker thread only")
-  const input = workerData as WorkerInput
-  const model = await loadModel(input.source)
-  const team: Team = { index: input.index, peers: input.peers, links: input.peers.map(() => new VectorLink()) }
-  const space = new CollapsedSpace(model, input.symmetry)
-  const search = new LevelSearch(model, space, new Judge(model), SharedTable.open(input.memory), new Int32Array(input.control), input.maxStates, team)
+  let current: { readonly search: LevelSearch; readonly team: Team } | undefined
   port.on("message", (command: Command) => {
     const answer = (r: Reply, transfer: Array<ArrayBuffer> = []) => port.postMessage(r, transfer)
     switch (command.kind) {
+      case "search": {
+        const input = command.input
+        // A model that cannot be loaded fails the worker, and with it the search.
+        return void loadModel(input.source).then((model) => {
+          const team: Team = { index: input.index, peers: input.peers, links: input.peers.map(() => new VectorLink()) }
+          const space = new CollapsedSpace(model, input.symmetry)
+          const search = new LevelSearch(model, space, new Judge(model), SharedTable.open(input.memory), new Int32Array(input.control), input.maxStates, team)
+          current = { search, team }
+          answer({ kind: "ready" })
+        })
+      }
+      case "end":
+        for (const peer of current?.team.peers ?? []) peer?.close()
+        current = undefined
+        return
       case "level":
-        return answer(search.expandLevel(command.depth))
+        return answer(current!.search.expandLevel(command.depth))
       case "table":
-        return answer(search.retry(SharedTable.open(command.memory), command.depth))
+        return answer(current!.search.retry(SharedTable.open(command.memory), command.depth))
       case "take":
-        search.take(command.batch, team.links[command.from])
+        current!.search.take(command.batch, current!.team.links[command.from])
         return answer({ kind: "taken" })
     }
   })
-  port.postMessage({ kind: "ready" } satisfies Reply)
 }
 
-/** A worker thread and its one outstanding request. */
+/**
+ * Worker threads that have loaded the checker and wait for a search: a process that checks
+ * several models (tests, benchmarks, a tool) starts its workers once, and they keep their compiled
+ * code. They are unreferenced, so they do not keep the process alive.
+ */
+const idleWorkers: Array<Worker> = []
+
+/**
+ * How many worker threads wait for a search: they are kept from one search to the next.
+ *
+ * @example
+ * waitingWorkers() >= 0 // => true
+ */
+export const waitingWorkers = (): number => idleWorkers.length
+
+const takeWorker = (): Worker => {
+  const pooled = idleWorkers.pop()
+  if (pooled !== undefined) return pooled
+  const worker = WorkerThread.start(import.meta.url, "serve", undefined)
+  worker.unref()
+  // A worker that fails while idle leaves the pool (a failure during a search fails the search,
+  // through its `Helper`).
+  worker.on("error", () => undefined)
+  worker.on("exit", () => {
+    const at = idleWorkers.indexOf(worker)
+    if (at >= 0) idleWorkers.splice(at, 1)
+  })
+  return worker
+}
+
+/** A worker thread in one search, and its one outstanding request. */
 class Helper {
   private waiting: { resolve: (r: Reply) => void; reject: (e: unknown) => void } | undefined
+  /** Whether the worker has answered the search's `ready`. */
+  ready = false
+  private readonly onMessage = (r: Reply) => {
+    if (r.kind === "ready") this.ready = true
+    const w = this.waiting
+    this.waiting = undefined
+    w?.resolve(r)
+  }
+  private readonly onError = (e: unknown) => {
+    const w = this.waiting
+    this.waiting = undefined
+    w?.reject(e)
+  }
 
   constructor(readonly worker: Worker) {
-    worker.on("message", (r: Reply) => {
-      const w = this.waiting
-      this.waiting = undefined
-      w?.resolve(r)
-    })
-    worker.on("error", (e) => {
-      const w = this.waiting
-      this.waiting = undefined
-      w?.reject(e)
-    })
+    worker.on("message", this.onMessage)
+    worker.on("error", this.onError)
+  }
+
+  /** Ends the worker's part in the search, after its last reply, and gives it back to the pool. */
+  release(): void {
+    this.worker.off("message", this.onMessage)
+    this.worker.off("error", this.onError)
+    this.worker.postMessage({ kind: "end" } satisfies Command)
+    idleWorkers.push(this.worker)
   }
 
   /** Waits for the worker's next message (its "ready" first). */
@@ -481,9 +541,9 @@ export const checkParallel = async (
   // thread searches alone, on the same table; a small model is done before they are ready.
   const helpers = peers.slice(1).map((ports, w) => {
     const input: WorkerInput = { source, symmetry, memory: table.memory, control: control.buffer as SharedArrayBuffer, maxStates, index: w + 1, peers: ports }
-    const worker = WorkerThread.start(import.meta.url, "serve", input, ports.filter((p) => p !== undefined))
-    worker.unref()
-    return new Helper(worker)
+    const helper = new Helper(takeWorker())
+    helper.worker.postMessage({ kind: "search", input } satisfies Command, ports.filter((p) => p !== undefined))
+    return helper
   })
   let shared = helpers.length === 0
   let ready = 0
@@ -492,6 +552,8 @@ export const checkParallel = async (
   const allReady = Promise.all(helpers.map((h) => h.next().then(() => void ready++)))
   allReady.catch((error: unknown) => void (failed ??= { error }))
   const timer = setInterval(tick, every)
+  /** Whether the search ended with every worker waiting for a command (not in a level, not failed). */
+  let quiet = false
   try {
     // Checked while the workers start.
     assertForgettable(model, Successors.make(model))
@@ -576,10 +638,17 @@ export const checkParallel = async (
       }
     }
     if (failed !== undefined) throw failed.error
+    // Every worker has answered every request it was sent: those that are ready are between
+    // searches, and can serve the next.
+    quiet = true
   } finally {
     clearInterval(timer)
     for (const port of team.peers) port?.close()
-    await Promise.all(helpers.map((h) => h.worker.terminate()))
+    // A worker still loading the model (the search ended first) would answer `ready` to the next
+    // search too late: it is stopped, like every worker of a search that failed.
+    const kept = quiet ? helpers.filter((h) => h.ready) : []
+    for (const h of kept) h.release()
+    await Promise.all(helpers.filter((h) => !kept.includes(h)).map((h) => h.worker.terminate()))
   }
   const { violatedAt, witnessedAt } = judge
   return buildReport({

@@ -121,6 +121,28 @@ describe("Parallel", () => {
     assert.match(refusal, /property "tpcInv" reads consumed messages/)
   })
 
+  it("keeps its workers for the next search, but not one that failed", async () => {
+    const parameters = { participants: 3 }
+    const model = Protocols.modelOf("tpc-bench", parameters)
+    const before = Parallel.waitingWorkers()
+    // Shared from the first level, so the worker is ready and answers every level.
+    const first = await Parallel.checkParallel(model, source("tpc-bench", parameters), { workers: 3, searchAloneUntil: 0 })
+    assert.strictEqual(first.states, 1077)
+    const kept = Parallel.waitingWorkers()
+    assert.isAtLeast(kept, 2)
+    assert.isAtMost(kept, before + 2)
+    // The next search takes them (and gives them back).
+    const second = await Parallel.checkParallel(model, source("tpc-bench", parameters), { workers: 3, searchAloneUntil: 0 })
+    assert.deepStrictEqual([second.states, second.transitions, Parallel.waitingWorkers()], [first.states, first.transitions, kept])
+    // A worker that fails the search is stopped, not kept.
+    const broken = { ...source("tpc-bench", parameters), exportName: "noSuchExport" }
+    await Parallel.checkParallel(model, broken, { workers: 2, searchAloneUntil: 1 }).then(
+      () => assert.fail("a worker that cannot load the model must fail the search"),
+      () => undefined
+    )
+    assert.strictEqual(Parallel.waitingWorkers(), kept - 1)
+  })
+
   it("searches a small model on the calling thread while the workers start, and reports a worker that cannot", async () => {
     const parameters = { participants: 3 }
     const model = Protocols.modelOf("tpc-bench", parameters)
