@@ -13,8 +13,9 @@
  * next check (every 64 states), gives it half of its frontier through a message channel between the
  * two, as vectors with the canonical bytes of the parts the receiver has not had yet
  * (`CollapsedSpace.writeVectors`). The level ends when every thread is out. Between levels the
- * calling thread collects the verdicts and grows the table when it fills. Levels are kept in step,
- * so counterexamples are as short as the sequential search's.
+ * calling thread collects the verdicts and has the table doubled when it fills, each thread moving
+ * a part of its slots into the new one. Levels are kept in step, so counterexamples are as short
+ * as the sequential search's.
  *
  * The workers take a second or so to start (each loads the model's modules). Meanwhile the calling
  * thread searches alone, on the same shared table, and gives each worker its share of the frontier
@@ -83,6 +84,7 @@ type Command =
   | { readonly kind: "level"; readonly depth: number }
   | { readonly kind: "table"; readonly memory: SharedTableMemory; readonly depth: number }
   | { readonly kind: "take"; readonly batch: Uint8Array; readonly from: number }
+  | { readonly kind: "move"; readonly from: SharedTableMemory; readonly to: SharedTableMemory; readonly part: number; readonly parts: number }
 
 /** A thread's account of a level (or of the states it retried after the table grew). */
 interface LevelReply {
@@ -105,7 +107,7 @@ interface LevelReply {
   readonly stolenStates: number
 }
 
-type Reply = { readonly kind: "ready" } | LevelReply | { readonly kind: "taken" }
+type Reply = { readonly kind: "ready" } | LevelReply | { readonly kind: "taken" } | { readonly kind: "moved" }
 
 const loadModel = async (source: ModelSource): Promise<Model> => {
   const module = (await import(source.specifier)) as Record<string, (...args: ReadonlyArray<unknown>) => Model>
@@ -373,6 +375,9 @@ export const serve = (): void => {
       case "take":
         current!.search.take(command.batch, current!.team.links[command.from])
         return answer({ kind: "taken" })
+      case "move":
+        SharedTable.open(command.from).moveSlots(SharedTable.open(command.to), command.part, command.parts)
+        return answer({ kind: "moved" })
     }
   })
 }
@@ -587,6 +592,19 @@ export const checkParallel = async (
       const mine = kind === "level" ? local.expandLevel(depth) : local.retry(table, depth)
       return [mine, ...(await Promise.all(theirs))]
     }
+    /** Doubles the table: on this thread alone until the workers share the search, then every thread moves a part of it. */
+    const grow = async (): Promise<void> => {
+      if (!shared) {
+        table = table.grown()
+        return
+      }
+      const next = table.emptyGrown()
+      const parts = helpers.length + 1
+      const theirs = helpers.map((h, w) => h.ask({ kind: "move", from: table.memory, to: next.memory, part: w + 1, parts }))
+      table.moveSlots(next, 0, parts)
+      await Promise.all(theirs)
+      table = next
+    }
     for (let depth = 0; sizes.some((n) => n > 0) && !judge.decided(); depth++) {
       level = depth
       if (!shared) {
@@ -621,7 +639,7 @@ export const checkParallel = async (
       let stopped = absorb(replies, depth)
       // Successors that found the table full are added once it has grown.
       while (!stopped && replies.some((r) => (r as LevelReply).pending > 0)) {
-        table = table.grown()
+        await grow()
         replies = await ask("table", depth)
         stopped = absorb(replies, depth)
       }
@@ -633,7 +651,7 @@ export const checkParallel = async (
       // large as this one grows now, so that few successors have to wait for it.
       const found = replies.reduce((sum, r) => sum + (r as LevelReply).found, 0)
       if (!table.fits(found)) {
-        while (!table.fits(found)) table = table.grown()
+        while (!table.fits(found)) await grow()
         absorb(await ask("table", depth), depth)
       }
     }

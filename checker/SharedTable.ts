@@ -170,8 +170,27 @@ export class SharedTable {
   /**
    * A table with twice the slots and the same states (and ids), for the coordinating thread to make
    * while no other thread uses this one, after every thread has published its states.
+   *
+   * @example
+   * const t = SharedTable.create(1 << 10)
+   * t.add(7, 9, -1, 0)
+   * t.publish()
+   * const g = t.grown()
+   * // The grown table is another opening: its first new state starts a block of its own.
+   * [g.size, g.add(7, 9, -1, 0), g.add(7, 10, 0, 1)] // => [1, -1, 64]
    */
   grown(): SharedTable {
+    const next = this.emptyGrown()
+    this.moveSlots(next, 0, 1)
+    return next
+  }
+
+  /**
+   * `grown` in parts, for several threads at once: a table with twice the slots, the same per-state
+   * records and counts, and no slots yet; each thread then moves its part of the slots into it
+   * (`moveSlots`), and the table is whole once every part is moved.
+   */
+  emptyGrown(): SharedTable {
     const next = SharedTable.create(2 << this.bits)
     const size = this.reserved()
     Atomics.store(next.control, RESERVED, size)
@@ -180,18 +199,33 @@ export class SharedTable {
     next.lo.set(this.lo.subarray(0, size))
     next.parents.set(this.parents.subarray(0, size))
     next.depths.set(this.depths.subarray(0, size))
-    const mask = (1 << next.bits) - 1
-    // The old slots are in order of home slot, so the new ones are written almost in order.
-    for (let at = 0; at < this.slots.length; at += 2) {
-      const key = this.slots[at + 1]!
-      if (key === 0) continue
-      const hi = this.slots[at]!
-      let i = homeOf(hi, key, next.bits)
-      while (next.slots[2 * i + 1] !== 0) i = (i + 1) & mask
-      next.slots[2 * i] = hi
-      next.slots[2 * i + 1] = key
-    }
     return next
+  }
+
+  /**
+   * Moves part `part` of `parts` of this table's slots into `next` (from `emptyGrown`), while other
+   * threads may move the other parts: a slot is claimed with a compare-and-swap, and no thread
+   * reads `next` before every part is moved.
+   */
+  moveSlots(next: SharedTable, part: number, parts: number): void {
+    const mask = (1 << next.bits) - 1
+    const count = this.slots.length / 2
+    const from = Math.floor((count * part) / parts)
+    const to = Math.floor((count * (part + 1)) / parts)
+    // The old slots are in order of home slot, so the new ones are written almost in order.
+    for (let j = from; j < to; j++) {
+      const key = this.slots[2 * j + 1]!
+      if (key === 0) continue
+      const hi = this.slots[2 * j]!
+      let i = homeOf(hi, key, next.bits)
+      if (parts === 1) {
+        while (next.slots[2 * i + 1] !== 0) i = (i + 1) & mask
+        next.slots[2 * i + 1] = key
+      } else {
+        while (next.slots[2 * i + 1] !== 0 || Atomics.compareExchange(next.slots, 2 * i + 1, 0, key) !== 0) i = (i + 1) & mask
+      }
+      next.slots[2 * i] = hi
+    }
   }
 
   /** Whether `count` more states fit before the table answers `FULL`. */

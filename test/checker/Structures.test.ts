@@ -75,6 +75,25 @@ describe("SharedTable", () => {
     assert.strictEqual(table.add(7, 9, 0, 0), KNOWN)
     assert.isAbove(table.collisionProbability(), Fingerprint.collisionProbability(table.size))
   })
+
+  it("grows in parts, one per thread, into the same table as growing whole", () => {
+    const filled = () => {
+      const t = SharedTable.create(1 << 8)
+      for (let i = 0; i < 150; i++) t.add(i * 2654435761, i * 2 + 1, i - 1, i)
+      t.publish()
+      return t
+    }
+    const whole = filled().grown()
+    const old = filled()
+    const parted = old.emptyGrown()
+    // Three parts, moved in an order other than theirs; every slot lands in some part.
+    for (const part of [2, 0, 1]) old.moveSlots(parted, part, 3)
+    assert.strictEqual(parted.size, whole.size)
+    for (let i = 0; i < 150; i++) assert.strictEqual(parted.add(i * 2654435761, i * 2 + 1, 0, 0), KNOWN, `state ${i} survives growth in parts`)
+    // New states get ids past the blocks handed out before growth, in both.
+    assert.deepStrictEqual([parted.add(5, 7, 1, 2), whole.add(5, 7, 1, 2)], [192, 192])
+    assert.deepStrictEqual([parted.parent(149), parted.depth(149)], [148, 149])
+  })
 })
 
 describe("Frontier", () => {
