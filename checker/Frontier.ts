@@ -9,6 +9,20 @@
 
 const pageWords = 1 << 18
 
+/**
+ * Pages read to the end, kept for the next pages of any frontier of this thread (at most
+ * `sparePages`): a search writes and reads hundreds of megabytes of frontier, and allocating each
+ * page anew makes the engine collect garbage for the memory it holds outside its heap.
+ */
+const spare: Array<Int32Array> = []
+const sparePages = 16
+
+const empty = new Int32Array(0)
+
+const release = (page: Int32Array): void => {
+  if (page.length === pageWords && spare.length < sparePages) spare.push(page)
+}
+
 /** A queue or stack of (id, content). */
 export class Frontier {
   /**
@@ -81,9 +95,9 @@ export class Frontier {
     const page = this.take()
     if (page === undefined) return undefined
     const at = this.taken
-    const bytes = new Uint8Array(page.buffer, page.byteOffset + 4 * (at + 2), page[at + 1]!)
-    // A stack's entry is overwritten by the next push: it is copied out.
-    return { id: page[at]!, bytes: this.order === "fifo" ? bytes : bytes.slice() }
+    // Copied out: a stack's entry is overwritten by the next push, and a queue's page is reused
+    // once it is read to the end.
+    return { id: page[at]!, bytes: new Uint8Array(page.buffer, page.byteOffset + 4 * (at + 2), page[at + 1]!).slice() }
   }
 
   /** Bytes held by the pages. */
@@ -96,7 +110,7 @@ export class Frontier {
     let page = this.pages[this.pages.length - 1]
     if (page === undefined || this.writePos + words + 3 > page.length) {
       if (page !== undefined) this.ends[this.pages.length - 1] = this.writePos
-      page = new Int32Array(Math.max(pageWords, words + 3))
+      page = words + 3 <= pageWords ? (spare.pop() ?? new Int32Array(pageWords)) : new Int32Array(words + 3)
       this.pages.push(page)
       this.ends.push(0)
       this.writePos = 0
@@ -120,7 +134,8 @@ export class Frontier {
       const last = this.pages.length - 1
       while (this.readPos >= (this.readPage === last ? this.writePos : this.ends[this.readPage]!)) {
         // A fully read page is released; the write page is kept.
-        this.pages[this.readPage] = new Int32Array(0)
+        release(this.pages[this.readPage]!)
+        this.pages[this.readPage] = empty
         this.readPage++
         this.readPos = 0
       }
@@ -130,7 +145,7 @@ export class Frontier {
       return page
     }
     while (this.writePos === 0) {
-      this.pages.pop()
+      release(this.pages.pop()!)
       this.ends.pop()
       this.writePos = this.ends[this.pages.length - 1]!
     }
