@@ -2,6 +2,9 @@
  * Properties of a protocol's statelet, checked by the simulator after every step (and by the model
  * checker on every reachable state): `always` properties (safety invariants) and `sometimes`
  * properties (witnesses that some state is reachable, so that no invariant holds vacuously).
+ * A property built from node-local predicates quantified over a role (`core/LocalPredicate.ts`)
+ * means the same, and the model checker evaluates each such predicate once per distinct local
+ * state instead of reading every node's state in every global state.
  *
  * @since 0.1.0
  */
