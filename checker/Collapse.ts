@@ -924,6 +924,7 @@ export class CollapsedSpace {
 
   private answersOf(predicate: LocalPredicate.LocalPredicate): { readonly members: Int32Array; readonly rows: Array<Uint8Array> } {
     const role = this.roles.indexOf(predicate.role)
+    // A role the protocol does not have: `membersOf` throws, naming it.
     if (role < 0) LocalPredicate.membersOf(predicate, this.model.system.topology.nodes)
     const members = Int32Array.from(this.names.keys()).filter((i) => this.roleOfNode[i] === role)
     const answers = { members, rows: Array.from(members, () => new Uint8Array(16)) }
@@ -1026,8 +1027,8 @@ export class CollapsedSpace {
    * the same one.
    */
   private internSame(role: number, first: unknown, second: unknown, context: () => string): number {
-    // Equal plain values encode alike, so only values that differ as data need their bytes compared
-    // (they may still encode alike: a record's keys in another order).
+    // Equal plain data encodes alike, so only values that differ as data, or that `sameData` does
+    // not read (class instances, NaN), need their bytes compared.
     if (sameData(first, second)) return this.internLocal(role, first)
     this.again.reset()
     this.codec.encodeLocal(this.again, this.roles[role]!, second)
