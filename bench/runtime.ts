@@ -20,6 +20,8 @@
  * header says which file system that is, since a sync costs what the disk makes it cost. To show
  * what the syncs cost, protoweave runs once more with its journals written but not synced
  * (`durable: false`, which no real node should use): the `pw no sync` lines, not in the ratios.
+ * Under each synced protoweave line, the pinger's journal says how many flushes it made, how many
+ * records each covered and how long they took: the node waits for them on its thread.
  *
  * @since 0.1.0
  */
@@ -270,18 +272,33 @@ const freePort = () =>
     })
   })
 
-const protoweave = async (roundTrips: number, window: number, dataDir: string, durable: boolean): Promise<Measured> => {
+/** What the pinger's journal flushes cost over a whole run (warm-up included). */
+interface Flushes {
+  readonly flushes: number
+  readonly records: number
+  readonly ms: number
+  /** The pinger's run, from its start to its end. */
+  readonly runMs: number
+}
+
+const flushLine = (f: Flushes) =>
+  `  the pinger's journal: ${f.flushes.toLocaleString("en-US")} flushes of ${(f.records / Math.max(1, f.flushes)).toFixed(1)} records, ${(f.ms / Math.max(1, f.flushes)).toFixed(2)} ms each on average: ${(f.ms / 1000).toFixed(1)} s of its ${(f.runMs / 1000).toFixed(1)} s run`
+
+const protoweave = async (roundTrips: number, window: number, dataDir: string, durable: boolean): Promise<Measured & { readonly flushes: Flushes }> => {
   const ports = [await freePort(), await freePort()] as const
   const other = await child(["--ponger", String(roundTrips), String(window), String(ports[0]), String(ports[1]), dataDir, String(durable)])
   try {
     const samples: Samples = { latencies: [], completed: [] }
     const cpuBefore = cpuNow()
     const childBefore = await other.cpu()
+    const began = performance.now()
     const node = await Node.launch({ system: system(roundTrips, window, samples), cluster: clusterOf(ports), self: "a", secret: new TextEncoder().encode(secret), dataDir, durable })
     await node.finished
+    const runMs = performance.now() - began
     const cpu = cpuNow() - cpuBefore + (await other.cpu()) - childBefore
+    const { flushes, flushedRecords, flushMs } = node.node.stats
     await node.stop()
-    return measure(samples, cpu)
+    return { ...measure(samples, cpu), flushes: { flushes, records: flushedRecords, ms: flushMs, runMs } }
   } finally {
     other.stop()
   }
@@ -314,6 +331,7 @@ const main = async () => {
         const p = await protoweave(roundTrips, w, dataDir, durable)
         if (durable) {
           console.log(format("protoweave", p))
+          console.log(flushLine(p.flushes))
           ratios.push(p.msgsPerSecond / r.msgsPerSecond)
         } else console.log(`${format("pw no sync", p)}   (journal not synced: ratio ${(p.msgsPerSecond / r.msgsPerSecond).toFixed(3)})`)
       } finally {

@@ -119,6 +119,10 @@ export interface Stats {
   /** Frames refused (each is also logged with its reason). */
   rejected: number
   connections: number
+  /** Journal flushes (fdatasync) that made records durable, their total milliseconds, and the records they covered. */
+  flushes: number
+  flushMs: number
+  flushedRecords: number
 }
 
 /** How a node's program ended. */
@@ -211,11 +215,16 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
     const ackDelayMs = options.ackDelayMs ?? 5
     const releaseEvery = options.releaseEvery ?? 16
     const backoff = options.backoff ?? { initialMs: 50, maxMs: 2000 }
-    const stats: Stats = { sent: 0, received: 0, consumed: 0, duplicates: 0, acknowledged: 0, acknowledgements: 0, rejected: 0, connections: 0 }
+    const stats: Stats = { sent: 0, received: 0, consumed: 0, duplicates: 0, acknowledged: 0, acknowledgements: 0, rejected: 0, connections: 0, flushes: 0, flushMs: 0, flushedRecords: 0 }
+    const onFlushed = (ms: number, records: number) => {
+      stats.flushes++
+      stats.flushMs += ms
+      stats.flushedRecords += records
+    }
 
     // Recovery: replay the journal into the node's state.
     const opened = yield* Effect.try({
-      try: () => Journal.open(fileOf(options.dataDir, self), { durable: options.durable ?? true, ...(options.flush === undefined ? {} : { flush: options.flush }) }),
+      try: () => Journal.open(fileOf(options.dataDir, self), { durable: options.durable ?? true, onFlushed, ...(options.flush === undefined ? {} : { flush: options.flush }) }),
       catch: (e) => new NodeError({ message: `cannot open the journal of ${self} in ${options.dataDir}: ${(e as Error).message}` })
     })
     const journal = opened.journal

@@ -138,6 +138,11 @@ describe("a node", () => {
     await writer.finished
     await reader.stop()
     const records = read(fileOf(data, "r"))
+    // The writer's flushes made its 30 sends durable (and its records before and after them).
+    const { flushes, flushedRecords, flushMs } = writer.node.stats
+    assert.isAbove(flushes, 0)
+    assert.isAtLeast(flushedRecords, 30)
+    assert.isAtLeast(flushMs, 0)
     const seqs = (kind: string) => records.flatMap((r) => (r.r === kind && "seq" in r ? [r.seq] : []))
     // A note that finds the reader waiting is taken at once: one `inrecv`. A note that arrives while
     // the reader is busy waits in the inbox: its `in`, then, when the reader takes it, its `recv`.

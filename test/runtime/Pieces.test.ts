@@ -143,17 +143,29 @@ describe("journals", () => {
     assert.deepStrictEqual(Journal.decodeRecords(bytes), { records: [], intact: 0 })
   })
 
-  it("call every sync back once the records before it are flushed", async () => {
-    const { journal } = Journal.Journal.open(path.join(dir, "sync.journal"))
+  it("call every sync back once the records before it are flushed, and say what each flush covered", async () => {
+    const flushed: Array<number> = []
+    const { journal } = Journal.Journal.open(path.join(dir, "sync.journal"), {
+      onFlushed: (ms, records) => {
+        assert.isAtLeast(ms, 0)
+        flushed.push(records)
+      }
+    })
     journal.append({ r: "acked", to: "c", upTo: 1 })
+    journal.append({ r: "acked", to: "c", upTo: 2 })
     const order: Array<number> = []
     await Promise.all([1, 2, 3].map((i) => new Promise<void>((resolve) => journal.sync((e) => {
       assert.isUndefined(e)
       order.push(i)
       resolve()
     }))))
+    // One flush covered both records and served the three syncs.
+    assert.deepStrictEqual(flushed, [2])
+    journal.append({ r: "acked", to: "c", upTo: 3 })
+    await new Promise<void>((resolve) => journal.sync(() => resolve()))
     journal.close()
     assert.deepStrictEqual(order, [1, 2, 3])
+    assert.deepStrictEqual(flushed, [2, 1])
   })
 
   it("write the records of one turn in one go at its end, before what waits for them runs", async () => {
