@@ -531,7 +531,11 @@ export class CollapsedSpace {
         const m = pool[j + 1]!
         const e = this.active ? m : (m << 1) | 1
         this.visiting(SEND, i, next, m, k)
-        this.emit(v, h0 + this.slotHi(i, next) + this.entryHi(k, e), l0 + this.slotLo(i, next) + this.entryLo(k, e), true, visit)
+        const h = h0 + this.slotHi(i, next) + this.entryHi(k, e)
+        const l = l0 + this.slotLo(i, next) + this.entryLo(k, e)
+        // Sends and receives are most successors: without symmetry they go to `visit` directly.
+        if (this.symmetric) this.emit(v, h, l, true, visit)
+        else visit(h | 0, l | 0, true)
       }
     }
     for (let p = 0; p < k; p++) {
@@ -550,7 +554,8 @@ export class CollapsedSpace {
       const h = hi - this.slotHi(to, slot) + this.slotHi(to, next) - this.entryHi(p, e) + (this.active ? 0 : this.entryHi(p, e - 1))
       const l = lo - this.slotLo(to, slot) + this.slotLo(to, next) - this.entryLo(p, e) + (this.active ? 0 : this.entryLo(p, e - 1))
       this.visiting(RECEIVE, to, next, m, p)
-      this.emit(v, h, l, true, visit)
+      if (this.symmetric) this.emit(v, h, l, true, visit)
+      else visit(h | 0, l | 0, true)
     }
     if (this.faults.drop) {
       for (let p = 0; p < k; p++) {
