@@ -863,10 +863,7 @@ export class CollapsedSpace {
     for (let i = 0; i < this.names.length; i++) locals[this.roles[this.roleOfNode[i]!]!]![this.names[i]!] = undefined
     const space = this
     const nodes = this.model.system.topology.nodes
-    const index: LocalPredicate.LocalIndex = {
-      some: (predicate, of) => (of === nodes ? space.quantify(predicate, true) : undefined),
-      every: (predicate, of) => (of === nodes ? space.quantify(predicate, false) : undefined)
-    }
+    const index: LocalPredicate.LocalIndex = { quantify: (predicate, some, of) => (of === nodes ? space.quantify(predicate, some) : undefined) }
     return {
       get locals() {
         return space.viewLocals(locals) as Statelet["locals"]
@@ -1136,7 +1133,7 @@ export class CollapsedSpace {
       const message = e instanceof Error ? e.message : String(e)
       const frozen = e instanceof TypeError && /read.only|not extensible|frozen/i.test(message)
       throw new ModelError(
-        `${context()} threw: ${message}${frozen ? " (transitions must not modify their arguments: return a new state)" : ""}`,
+        `${context()} threw: ${message}${frozen ? " (transitions and local predicates must not modify their arguments: a transition returns a new state)" : ""}`,
         { cause: e }
       )
     }

@@ -41,8 +41,8 @@ export interface LocalPredicate<T extends ProtocolShape = any, R extends RoleOf<
  * when it cannot (for nodes other than its model's), and the quantifier then reads the statelet.
  */
 export interface LocalIndex {
-  readonly some: (predicate: LocalPredicate, nodes: unknown) => boolean | undefined
-  readonly every: (predicate: LocalPredicate, nodes: unknown) => boolean | undefined
+  /** `some` when `some` is true, else `every`; undefined when the index cannot answer. */
+  readonly quantify: (predicate: LocalPredicate, some: boolean, nodes: unknown) => boolean | undefined
 }
 
 /** The key under which a statelet carries its `LocalIndex`. */
@@ -72,24 +72,22 @@ export const make = <T extends ProtocolShape, R extends RoleOf<T>>(
     role,
     description,
     holds,
-    some: (statelet, nodes) => {
-      const index = (statelet as { readonly [localIndex]?: LocalIndex })[localIndex]
-      const answer = index?.some(predicate, nodes)
-      if (answer !== undefined) return answer
-      const locals = statelet.locals[role]
-      for (const node of membersOf(predicate, nodes)) if (holds(locals[node]!, node, nodes)) return true
-      return false
-    },
-    every: (statelet, nodes) => {
-      const index = (statelet as { readonly [localIndex]?: LocalIndex })[localIndex]
-      const answer = index?.every(predicate, nodes)
-      if (answer !== undefined) return answer
-      const locals = statelet.locals[role]
-      for (const node of membersOf(predicate, nodes)) if (!holds(locals[node]!, node, nodes)) return false
-      return true
-    }
+    some: (statelet, nodes) => quantify(predicate, true, statelet, nodes),
+    every: (statelet, nodes) => quantify(predicate, false, statelet, nodes)
   }
   return predicate
+}
+
+/**
+ * Whether some node (`some`) or every node (`!some`) of the predicate's role satisfies it: from the
+ * statelet's index if it has one that can answer, else by reading the nodes' local states.
+ */
+const quantify = <T extends ProtocolShape, R extends RoleOf<T>>(predicate: LocalPredicate<T, R>, some: boolean, statelet: Statelet<T>, nodes: NodesOf<T>): boolean => {
+  const indexed = (statelet as { readonly [localIndex]?: LocalIndex })[localIndex]?.quantify(predicate, some, nodes)
+  if (indexed !== undefined) return indexed
+  const locals = statelet.locals[predicate.role]
+  for (const node of membersOf(predicate, nodes)) if (predicate.holds(locals[node]!, node, nodes) === some) return some
+  return !some
 }
 
 /**
