@@ -18,12 +18,16 @@ import type { Property } from "../core/Property.ts"
 import type { Statelet } from "../core/Statelet.ts"
 import * as Step from "../core/Step.ts"
 import * as Fingerprint from "../core/Fingerprint.ts"
-import { CollapsedSpace, type Visit } from "./Collapse.ts"
+import { CollapsedSpace } from "./Collapse.ts"
+import { ExpansionBatch } from "./ExpansionBatch.ts"
 import { Frontier } from "./Frontier.ts"
 import { Judge } from "./Judge.ts"
 import * as Successors from "./Successors.ts"
 import { renameValue } from "./Symmetry.ts"
 import { VisitedTable } from "./VisitedTable.ts"
+
+/** States expanded per batch in a breadth-first search: enough for the table's reads to overlap, few enough to stay in the cache. */
+const BATCH = 64
 
 /** How to search. */
 export interface CheckOptions {
@@ -196,55 +200,55 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
   const start = space.start()
   discovered(table.add(start.hi, start.lo, -1, 0), start.vector, 0)
 
-  // The state being expanded, shared with the visitor (one closure for the whole search).
-  let current = start.vector
-  let currentId = 0
-  let currentDepth = 0
-  let progress = false
-  const visit: Visit = (hi, lo, isProgress) => {
-    transitions++
-    if (isProgress) progress = true
-    if (currentDepth >= maxDepth) {
-      incomplete ??= "max-depth"
-      return
-    }
-    const id = table.add(hi, lo, currentId, currentDepth + 1)
-    if (id >= 0) discovered(id, space.successor(current), currentDepth + 1)
-  }
-
-  while (frontier.length > 0 && !judge.decided()) {
-    if (table.size >= maxStates) {
-      incomplete = "max-states"
-      break
-    }
+  // Breadth-first, states are expanded in batches (see `checker/ExpansionBatch.ts`): the order in
+  // which successors are added is the same. Depth-first, a batch would change the order.
+  const batch = new ExpansionBatch(space, strategy === "bfs" ? BATCH : 1)
+  search: while (frontier.length > 0 && !judge.decided()) {
     if (options.interrupted?.() === true) {
       incomplete = "interrupted"
       break
     }
-    const id = frontier.popWords()
-    current = frontier.words
-    currentId = id
-    currentDepth = table.depth(id)
-    progress = false
-    space.expand(current, table.high(id), table.low(id), visit)
-    if (!progress && !(model.final?.(space.view(current) as any, nodes) ?? false)) {
-      deadlocks++
-      if (firstDeadlock < 0) firstDeadlock = id
+    batch.clear()
+    while (!batch.full && frontier.length > 0) {
+      const id = frontier.popWords()
+      const depth = table.depth(id)
+      batch.expand(id, frontier.words, table.high(id), table.low(id), depth, depth < maxDepth)
     }
-    if ((id & 0x3ff) === 0) {
-      const now = performance.now()
-      const bytesNow = table.bytes() + frontier.bytes()
-      if (bytesNow > peakBytes) peakBytes = bytesNow
-      if (options.onProgress !== undefined && now - lastProgress >= every) {
-        lastProgress = now
-        options.onProgress({
-          states: table.size,
-          transitions,
-          depth: deepest,
-          queue: frontier.length,
-          elapsedMs: now - started,
-          memoryBytes: process.memoryUsage().rss
-        })
+    batch.prefetch(table)
+    for (let b = 0; b < batch.length; b++) {
+      // The states after a decided search's last or past the bound were expanded, but are not counted.
+      if (judge.decided()) break search
+      if (table.size >= maxStates) {
+        incomplete = "max-states"
+        break search
+      }
+      const id = batch.ids[b]!
+      const depth = batch.depths[b]!
+      transitions += batch.transitions[b]!
+      if (depth >= maxDepth && batch.transitions[b]! > 0) incomplete ??= "max-depth"
+      for (let j = batch.firsts[b]!; j < batch.firsts[b + 1]!; j++) {
+        const added = table.add(batch.his[j]!, batch.los[j]!, id, depth + 1)
+        if (added >= 0) discovered(added, batch.successor(b, j), depth + 1)
+      }
+      if (batch.progressed[b] === 0 && !(model.final?.(space.view(batch.vectors[b]!) as any, nodes) ?? false)) {
+        deadlocks++
+        if (firstDeadlock < 0) firstDeadlock = id
+      }
+      if ((id & 0x3ff) === 0) {
+        const now = performance.now()
+        const bytesNow = table.bytes() + frontier.bytes()
+        if (bytesNow > peakBytes) peakBytes = bytesNow
+        if (options.onProgress !== undefined && now - lastProgress >= every) {
+          lastProgress = now
+          options.onProgress({
+            states: table.size,
+            transitions,
+            depth: deepest,
+            queue: frontier.length,
+            elapsedMs: now - started,
+            memoryBytes: process.memoryUsage().rss
+          })
+        }
       }
     }
   }

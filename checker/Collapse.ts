@@ -606,6 +606,30 @@ export class CollapsedSpace {
     }
   }
 
+  /**
+   * Keeps the step being visited in `out` from `at` (five words), so that its successor can be
+   * built later, after other steps were visited (`keptSuccessor`).
+   */
+  keepVisiting(out: Int32Array, at: number): void {
+    out[at] = this.kind
+    out[at + 1] = this.node
+    out[at + 2] = this.slot
+    out[at + 3] = this.message
+    out[at + 4] = this.position
+  }
+
+  /**
+   * The successor of vector `v` by the step kept at `at` of `kept` (by `keepVisiting` while `v` was
+   * expanded), which becomes the step being visited: like `successor` during the visit, it is the
+   * representative under symmetry, valid until the next call.
+   */
+  keptSuccessor(v: Int32Array, kept: Int32Array, at: number): Int32Array {
+    this.visiting(kept[at]!, kept[at + 1]!, kept[at + 2]!, kept[at + 3]!, kept[at + 4]!)
+    if (!this.symmetric) return this.build(v)
+    this.canonicalVector = this.canonicalize(this.build(v))
+    return this.canonicalVector
+  }
+
   private visiting(kind: number, node: number, slot: number, message: number, position: number): void {
     this.kind = kind
     this.node = node

@@ -32,7 +32,8 @@ import { MessageChannel, type MessagePort, parentPort, receiveMessageOnPort, typ
 import type { Model } from "../core/Model.ts"
 import type { CheckOptions, CheckReport, Incomplete } from "./Checker.ts"
 import { assertForgettable, buildReport } from "./Checker.ts"
-import { CollapsedSpace, type Visit, VectorLink } from "./Collapse.ts"
+import { CollapsedSpace, VectorLink } from "./Collapse.ts"
+import { ExpansionBatch } from "./ExpansionBatch.ts"
 import { Frontier } from "./Frontier.ts"
 import { Judge } from "./Judge.ts"
 import { FULL, KNOWN, SharedTable, type SharedTableMemory } from "./SharedTable.ts"
@@ -128,9 +129,6 @@ class LevelSearch {
   private pending = new Frontier("fifo")
   private retrying = new Int32Array(64)
   private depth = 0
-  private current: Int32Array = new Int32Array(0)
-  private currentId = 0
-  private progress = false
   private transitions = 0
   private found = 0
   private deadlocks = 0
@@ -139,7 +137,8 @@ class LevelSearch {
   private stolen = 0
   private stolenStates = 0
   private readonly nodes: Model["system"]["topology"]["nodes"]
-  private readonly visit: Visit
+  /** States are expanded in batches (see `checker/ExpansionBatch.ts`), of as many states as a thread expands between checks for a thread waiting for work. */
+  private readonly batch: ExpansionBatch
 
   constructor(
     private readonly model: Model,
@@ -154,21 +153,7 @@ class LevelSearch {
     private readonly tick: (() => void) | undefined = undefined
   ) {
     this.nodes = model.system.topology.nodes
-    // One closure for the whole search, reading the state being expanded from the fields.
-    this.visit = (hi, lo, isProgress) => {
-      this.transitions++
-      if (isProgress) this.progress = true
-      const id = this.table.add(hi, lo, this.currentId, this.depth + 1)
-      if (id === KNOWN) return
-      const v = this.space.successor(this.current)
-      if (id !== FULL) return this.discovered(id, v)
-      const size = this.space.size(v)
-      if (this.retrying.length < size + 2) this.retrying = new Int32Array(2 * (size + 2))
-      this.retrying[0] = hi
-      this.retrying[1] = lo
-      this.retrying.set(v.subarray(0, size), 2)
-      this.pending.pushWords(this.currentId, this.retrying, size + 2)
-    }
+    this.batch = new ExpansionBatch(space, 64)
   }
 
   private discovered(id: number, v: Int32Array): void {
@@ -179,37 +164,54 @@ class LevelSearch {
   /** Expands the frontier (states of depth `depth`) and reports the level. */
   expandLevel(depth: number): LevelReply {
     this.depth = depth
-    const { control, space, model, nodes } = this
+    const { control, space, model, nodes, batch } = this
     let expanded = 0
     for (;;) {
-      if ((expanded & 0x3f) === 0x3f) {
-        if ((expanded & 0xff) === 0xff) {
-          Atomics.add(control, EXPANDED, 0x100)
-          this.tick?.()
-          if (Atomics.load(control, STOP) !== 0 || this.table.size >= this.maxStates) {
-            this.stopped = true
-            return this.endRound()
-          }
-        }
-        if (this.team !== undefined && Atomics.load(control, HUNGRY) !== 0) this.share(this.team)
+      if (Atomics.load(control, STOP) !== 0 || this.table.size >= this.maxStates) {
+        this.stopped = true
+        break
       }
-      const id = this.frontier.popWords()
-      if (id < 0) {
+      if (this.team !== undefined && Atomics.load(control, HUNGRY) !== 0) this.share(this.team)
+      batch.clear()
+      while (!batch.full) {
+        const id = this.frontier.popWords()
+        if (id < 0) break
+        batch.expand(id, this.frontier.words, this.table.high(id), this.table.low(id), depth, true)
+      }
+      if (batch.length === 0) {
         if (this.team !== undefined && this.steal(this.team)) continue
         break
       }
-      expanded++
-      this.current = this.frontier.words
-      this.currentId = id
-      this.progress = false
-      space.expand(this.current, this.table.high(id), this.table.low(id), this.visit)
-      if (!this.progress && !(model.final?.(space.view(this.current) as never, nodes) ?? false)) {
-        this.deadlocks++
-        if (this.firstDeadlock < 0) this.firstDeadlock = id
+      batch.prefetch(this.table)
+      for (let b = 0; b < batch.length; b++) {
+        const parent = batch.ids[b]!
+        this.transitions += batch.transitions[b]!
+        for (let j = batch.firsts[b]!; j < batch.firsts[b + 1]!; j++) this.settle(batch.his[j]!, batch.los[j]!, parent, b, j)
+        if (batch.progressed[b] === 0 && !(model.final?.(space.view(batch.vectors[b]!) as never, nodes) ?? false)) {
+          this.deadlocks++
+          if (this.firstDeadlock < 0) this.firstDeadlock = parent
+        }
       }
+      Atomics.add(control, EXPANDED, batch.length)
+      const before = expanded
+      expanded += batch.length
+      if (expanded >>> 8 !== before >>> 8) this.tick?.()
     }
-    Atomics.add(control, EXPANDED, expanded & 0xff)
     return this.endRound()
+  }
+
+  /** Adds successor `j` of the batch's state `b`: a new state is judged, one that found the table full kept for `retry`. */
+  private settle(hi: number, lo: number, parent: number, b: number, j: number): void {
+    const id = this.table.add(hi, lo, parent, this.depth + 1)
+    if (id === KNOWN) return
+    const v = this.batch.successor(b, j)
+    if (id !== FULL) return this.discovered(id, v)
+    const size = this.space.size(v)
+    if (this.retrying.length < size + 2) this.retrying = new Int32Array(2 * (size + 2))
+    this.retrying[0] = hi
+    this.retrying[1] = lo
+    for (let i = 0; i < size; i++) this.retrying[i + 2] = v[i]!
+    this.pending.pushWords(parent, this.retrying, size + 2)
   }
 
   /**
@@ -284,7 +286,6 @@ class LevelSearch {
       const parent = again.popWords()
       if (parent < 0) break
       const words = again.words
-      this.currentId = parent
       const id = table.add(words[0]!, words[1]!, parent, depth + 1)
       if (id === KNOWN) continue
       const v = words.subarray(2)

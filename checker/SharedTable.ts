@@ -168,6 +168,22 @@ export class SharedTable {
   }
 
   /**
+   * Reads the home slots of the first `count` fingerprints, so that adding them soon after finds
+   * the slots in the cache (`checker/ExpansionBatch.ts`); the sum only keeps the reads.
+   *
+   * @example
+   * const t = SharedTable.create(1 << 10)
+   * typeof t.touch(Int32Array.of(1), Int32Array.of(2), 1) // => "number"
+   */
+  touch(his: Int32Array, los: Int32Array, count: number): number {
+    const slots = this.slots
+    const bits = this.bits
+    let sum = 0
+    for (let j = 0; j < count; j++) sum += slots[2 * homeOf(his[j]! | 0, los[j]! | 1, bits) + 1]!
+    return sum
+  }
+
+  /**
    * A table with twice the slots and the same states (and ids), for the coordinating thread to make
    * while no other thread uses this one, after every thread has published its states.
    *
