@@ -211,6 +211,7 @@ const compile = (ast: SchemaAST.AST, path: string, strings: Strings): ValueCodec
       })
       const index = ast.indexSignatures[0]
       const values = index === undefined ? undefined : compile(index.type, `${path}[key]`, strings)
+      const named = new Set(fields.map((f) => f.name))
       const discriminants = fields.filter((f) => {
         const t = ast.propertySignatures.find((ps) => ps.name === f.name)!.type
         return t._tag === "Literal"
@@ -220,7 +221,8 @@ const compile = (ast: SchemaAST.AST, path: string, strings: Strings): ValueCodec
           const o = v as Record<string, unknown>
           for (const f of fields) f.codec.encode(w, o[f.name])
           if (values !== undefined) {
-            const keys = Object.keys(o).filter((k) => !fields.some((f) => f.name === k)).sort()
+            const keys = fields.length === 0 ? Object.keys(o) : Object.keys(o).filter((k) => !named.has(k))
+            if (keys.length > 1) keys.sort()
             w.varint(keys.length)
             for (const k of keys) {
               strings.encode(w, k)

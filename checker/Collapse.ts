@@ -11,8 +11,9 @@
  * only on the message and the receiver's local state, so after the first visits expanding a state
  * is table lookups. This relies on transitions being functions of their arguments — the contract
  * that protocol code never reads clocks or does I/O — so each memoized result is computed twice and
- * compared, and interned values are frozen: a transition that is not deterministic, or mutates its
- * argument, is reported instead of silently corrupting the search.
+ * compared (the second time only the protocol's own code runs: guard, accepts filter and step, not
+ * the schema checks around them), and interned values are frozen: a transition that is not
+ * deterministic, or mutates its argument, is reported instead of silently corrupting the search.
  *
  * A state's fingerprint is the sum of 64-bit hashes of its parts (each slot with its node's index,
  * each soup entry — with its position in `history` mode), as in Zobrist hashing. The hashes come
@@ -968,7 +969,8 @@ export class CollapsedSpace {
     const local = this.locals[this.roleOfNode[i]!]!.values[id]
     const nodes = this.model.system.topology.nodes
     const context = () => `the local predicate "${predicate.description}" of ${node} in state ${JSON.stringify(local)}`
-    const [first, second] = this.twice(context, () => predicate.holds(local, node, nodes))
+    const first = this.run(context, () => predicate.holds(local, node, nodes))
+    const second = this.run(context, () => predicate.holds(local, node, nodes))
     if (typeof first !== "boolean") throw new ModelError(`${context()} returned ${JSON.stringify(first)}, not a boolean`)
     if (first !== second) throw new ModelError(`${context()} gave ${first} and then ${second}: local predicates must be functions of their arguments (no clocks, randomness or I/O)`)
     const answer = first ? 2 : 1
@@ -1055,12 +1057,17 @@ export class CollapsedSpace {
   private internSame(role: number, first: unknown, second: unknown, context: () => string): number {
     // Equal plain data encodes alike, so only values that differ as data, or that `sameData` does
     // not read (class instances, NaN), need their bytes compared.
+    // The second value was not checked against the role's schema (the first was): it is before its
+    // bytes are compared, since only a state of the role has them.
     if (sameData(first, second)) return this.internLocal(role, first)
-    this.again.reset()
-    this.codec.encodeLocal(this.again, this.roles[role]!, second)
     this.writer.reset()
     this.codec.encodeLocal(this.writer, this.roles[role]!, first)
-    const same = this.writer.length === this.again.length && this.writer.bytes.subarray(0, this.writer.length).every((b, i) => b === this.again.bytes[i])
+    let same = this.semantics.protocol.roles[this.roles[role]!]!.isState(second)
+    if (same) {
+      this.again.reset()
+      this.codec.encodeLocal(this.again, this.roles[role]!, second)
+      same = this.writer.length === this.again.length && this.writer.bytes.subarray(0, this.writer.length).every((b, i) => b === this.again.bytes[i])
+    }
     if (!same) {
       throw new ModelError(
         `${context()}: the step returned ${JSON.stringify(first)} and then ${JSON.stringify(second)}: transitions must be functions of their arguments (no clocks, randomness or I/O)`
@@ -1081,18 +1088,22 @@ export class CollapsedSpace {
     const node = this.names[i]!
     const local = this.locals[role]!.values[id]
     const out: Array<number> = []
+    const ctx = this.semantics.context(node)
     for (const t of this.sendsByRole[role]!) {
       for (const c of this.candidates.get(t.name)!(local, node)) {
         // The description is built only for an error, and passed as an unnamed function: a named
         // one costs tsx's `__name` call each time it is made, and this runs for every candidate.
-        const [first, second] = this.twice(() => describeSend(t, node, c, local), () => Step.sendLocal(this.semantics, node, local, t.tag, c.to, c.msg))
-        if (first._tag !== second._tag) throw new ModelError(`${describeSend(t, node, c, local)}: its guard gave different answers for the same arguments`)
-        if (first._tag === "Violated" || second._tag === "Violated") {
-          if (first._tag === "Violated" && first.byGuard) continue
-          const reason = first._tag === "Violated" ? first.violation.reason : ""
-          throw new ModelError(`${describeSend(t, node, c, local)}: ${reason} (a candidate the transition declares must be a message it may send)`)
+        const first = this.run(() => describeSend(t, node, c, local), () => Step.sendLocal(this.semantics, node, local, t.tag, c.to, c.msg))
+        if (first._tag === "Violated" && !first.byGuard) {
+          throw new ModelError(`${describeSend(t, node, c, local)}: ${first.violation.reason} (a candidate the transition declares must be a message it may send)`)
         }
-        const next = this.internSame(role, first.local, second.local, () => describeSend(t, node, c, local))
+        // Run again, the protocol's own code only (the schema checks are the framework's): the
+        // same arguments must give the same answer and the same next state.
+        const again = this.run(() => describeSend(t, node, c, local), () => t.guard(local, c.to as never, c.msg, ctx))
+        if (again !== (first._tag === "Sent")) throw new ModelError(`${describeSend(t, node, c, local)}: its guard gave different answers for the same arguments`)
+        if (first._tag === "Violated") continue
+        const second = this.run(() => describeSend(t, node, c, local), () => t.step(local, c.to as never, c.msg, ctx))
+        const next = this.internSame(role, first.local, second, () => describeSend(t, node, c, local))
         out.push(next, this.internMessage({ tag: t.tag, from: node, to: c.to, payload: c.msg }))
       }
     }
@@ -1120,16 +1131,32 @@ export class CollapsedSpace {
     const message = this.messages.values[m]!
     const role = this.roleOfNode[this.messageTo[m]!]!
     const local = this.locals[role]!.values[id]
-    const [first, second] = this.twice(
-      () => describeReceive(message, local),
-      () => Step.receiveLocal(this.semantics, message.to, local, message.from, message.tag, message.payload)
-    )
-    if (first._tag !== second._tag) throw new ModelError(`${describeReceive(message, local)}: its accepts filter gave different answers for the same arguments`)
-    if (first._tag === "Refused" || second._tag === "Refused") {
+    const transition = this.semantics.protocol.receiveOf.get(message.tag)
+    if (transition === undefined || transition.by !== this.roles[role]) {
+      // No receive transition of the receiver's role takes this tag: never receivable.
       row[id] = -1
       return -1
     }
-    const next = this.internSame(role, first.local, second.local, () => describeReceive(message, local))
+    const first = this.run(
+      () => describeReceive(message, local),
+      () => Step.receiveLocal(this.semantics, message.to, local, message.from, message.tag, message.payload)
+    )
+    // Run again, the protocol's own code only: its accepts filter, then its step.
+    const ctx = this.semantics.context(message.to)
+    const accepted = this.run(
+      () => describeReceive(message, local),
+      () => transition.accepts === undefined || transition.accepts(local, message.from as never, message.payload, ctx)
+    )
+    if (accepted !== (first._tag === "Received")) throw new ModelError(`${describeReceive(message, local)}: its accepts filter gave different answers for the same arguments`)
+    if (first._tag === "Refused") {
+      row[id] = -1
+      return -1
+    }
+    const second = this.run(
+      () => describeReceive(message, local),
+      () => transition.step(local, message.from as never, message.payload, ctx)
+    )
+    const next = this.internSame(role, first.local, second, () => describeReceive(message, local))
     row[id] = next + 1
     return next
   }
@@ -1148,10 +1175,10 @@ export class CollapsedSpace {
     return next
   }
 
-  /** Runs a transition twice, reporting an exception with the transition and state it came from. */
-  private twice<A>(context: () => string, f: () => A): readonly [A, A] {
+  /** Runs protocol code (a transition, a filter, a local predicate), reporting an exception with the code and state it came from. */
+  private run<A>(context: () => string, f: () => A): A {
     try {
-      return [f(), f()]
+      return f()
     } catch (e) {
       if (e instanceof ModelError) throw e
       const message = e instanceof Error ? e.message : String(e)
@@ -1162,4 +1189,5 @@ export class CollapsedSpace {
       )
     }
   }
+
 }

@@ -108,7 +108,7 @@ interface LevelReply {
   readonly stolenStates: number
 }
 
-type Reply = { readonly kind: "ready" } | LevelReply | { readonly kind: "taken" } | { readonly kind: "moved" }
+type Reply = { readonly kind: "ready" } | LevelReply | { readonly kind: "taken" } | { readonly kind: "moved"; readonly left: Int32Array }
 
 const loadModel = async (source: ModelSource): Promise<Model> => {
   const module = (await import(source.specifier)) as Record<string, (...args: ReadonlyArray<unknown>) => Model>
@@ -377,8 +377,7 @@ export const serve = (): void => {
         current!.search.take(command.batch, current!.team.links[command.from])
         return answer({ kind: "taken" })
       case "move":
-        SharedTable.open(command.from).moveSlots(SharedTable.open(command.to), command.part, command.parts)
-        return answer({ kind: "moved" })
+        return answer({ kind: "moved", left: SharedTable.open(command.from).moveSlots(SharedTable.open(command.to), command.part, command.parts) })
     }
   })
 }
@@ -602,8 +601,10 @@ export const checkParallel = async (
       const next = table.emptyGrown()
       const parts = helpers.length + 1
       const theirs = helpers.map((h, w) => h.ask({ kind: "move", from: table.memory, to: next.memory, part: w + 1, parts }))
-      table.moveSlots(next, 0, parts)
-      await Promise.all(theirs)
+      const mine = table.moveSlots(next, 0, parts)
+      for (const reply of [...(await Promise.all(theirs)), { kind: "moved", left: mine } as const]) {
+        if (reply.kind === "moved") next.place(reply.left)
+      }
       table = next
     }
     for (let depth = 0; sizes.some((n) => n > 0) && !judge.decided(); depth++) {

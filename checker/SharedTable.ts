@@ -197,14 +197,14 @@ export class SharedTable {
    */
   grown(): SharedTable {
     const next = this.emptyGrown()
-    this.moveSlots(next, 0, 1)
+    next.place(this.moveSlots(next, 0, 1))
     return next
   }
 
   /**
    * `grown` in parts, for several threads at once: a table with twice the slots, the same per-state
    * records and counts, and no slots yet; each thread then moves its part of the slots into it
-   * (`moveSlots`), and the table is whole once every part is moved.
+   * (`moveSlots`), one thread places what the parts left over (`place`), and the table is whole.
    */
   emptyGrown(): SharedTable {
     const next = SharedTable.create(2 << this.bits)
@@ -220,27 +220,49 @@ export class SharedTable {
 
   /**
    * Moves part `part` of `parts` of this table's slots into `next` (from `emptyGrown`), while other
-   * threads may move the other parts: a slot is claimed with a compare-and-swap, and no thread
-   * reads `next` before every part is moved.
+   * threads move the other parts, and returns the slots it left over, as (high, low) pairs.
+   *
+   * A home slot is the top bits of a hash, so the fingerprints whose home is in the part's range of
+   * this table's slots have theirs in the range twice as far and twice as wide in `next`: each part
+   * writes there, and only there, with plain stores. A fingerprint whose probe would run past the
+   * end of that range (a cluster that crosses it) is left over, for `place` once every part is
+   * moved. No thread reads `next` before then.
    */
-  moveSlots(next: SharedTable, part: number, parts: number): void {
-    const mask = (1 << next.bits) - 1
+  moveSlots(next: SharedTable, part: number, parts: number): Int32Array {
     const count = this.slots.length / 2
     const from = Math.floor((count * part) / parts)
     const to = Math.floor((count * (part + 1)) / parts)
-    // The old slots are in order of home slot, so the new ones are written almost in order.
-    for (let j = from; j < to; j++) {
+    const end = 2 * to
+    const left: Array<number> = []
+    // The part's fingerprints are in its range and, for a cluster that crosses its end, up to the
+    // next empty slot after it (wrapping round for the last part, but never back into the range).
+    for (let k = from; k < to || (k < from + count && this.slots[2 * (k % count) + 1] !== 0); k++) {
+      const j = k % count
       const key = this.slots[2 * j + 1]!
       if (key === 0) continue
       const hi = this.slots[2 * j]!
+      const home = homeOf(hi, key, this.bits)
+      if (home < from || home >= to) continue
       let i = homeOf(hi, key, next.bits)
-      if (parts === 1) {
-        while (next.slots[2 * i + 1] !== 0) i = (i + 1) & mask
-        next.slots[2 * i + 1] = key
-      } else {
-        while (next.slots[2 * i + 1] !== 0 || Atomics.compareExchange(next.slots, 2 * i + 1, 0, key) !== 0) i = (i + 1) & mask
+      while (i < end && next.slots[2 * i + 1] !== 0) i++
+      if (i === end) {
+        left.push(hi, key)
+        continue
       }
       next.slots[2 * i] = hi
+      next.slots[2 * i + 1] = key
+    }
+    return Int32Array.from(left)
+  }
+
+  /** Places fingerprints that `moveSlots` left over (with `key` as its slots hold it) into this table, by the usual probe. */
+  place(left: Int32Array): void {
+    const mask = (1 << this.bits) - 1
+    for (let p = 0; p < left.length; p += 2) {
+      let i = homeOf(left[p]!, left[p + 1]!, this.bits)
+      while (this.slots[2 * i + 1] !== 0) i = (i + 1) & mask
+      this.slots[2 * i] = left[p]!
+      this.slots[2 * i + 1] = left[p + 1]!
     }
   }
 

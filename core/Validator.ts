@@ -80,12 +80,13 @@ const compile = (ast: SchemaAST.AST): Test | undefined => {
         if (index !== undefined && index.parameter._tag !== "String") return undefined
         const values = index === undefined ? undefined : compile(index.type)
         if (index !== undefined && values === undefined) return undefined
+        const named = new Set(fields.map((f) => f.name))
         return (v) => {
           if (typeof v !== "object" || v === null || Array.isArray(v)) return false
           const o = v as Record<string, unknown>
           for (const f of fields) if (!Object.hasOwn(o, f.name) || !f.test(o[f.name])) return false
           if (values !== undefined) {
-            for (const k of Object.keys(o)) if (!fields.some((f) => f.name === k) && !values(o[k])) return false
+            for (const k of Object.keys(o)) if (!named.has(k) && !values(o[k])) return false
           }
           return true
         }

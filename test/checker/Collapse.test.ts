@@ -194,10 +194,14 @@ describe("CollapsedSpace", () => {
     initial: { node: { n: 0 } },
     messages: { tick: Schema.Struct({}) }
   })
-  const modelOf = (step: (s: { n: number }) => { n: number }): Model => {
+  const modelOf = (
+    step: (s: { n: number }) => { n: number },
+    guard: (s: { n: number }) => boolean = (s) => s.n < 3,
+    accepts: (s: { n: number }) => boolean = () => true
+  ): Model => {
     const protocol = Sig.protocol({
-      sends: { sendTick: Sig.send({ tag: "tick", from: "node", to: "node", guard: (s) => s.n < 3, step }) },
-      receives: { receiveTick: Sig.receive({ tag: "tick", by: "node", step: (s) => s }) }
+      sends: { sendTick: Sig.send({ tag: "tick", from: "node", to: "node", guard, step }) },
+      receives: { receiveTick: Sig.receive({ tag: "tick", by: "node", accepts, step: (s) => s }) }
     })
     return { system: System.make({ protocol, nodes: { node: ["a"] }, programs: {}, properties: [] }), soup: "active" }
   }
@@ -223,6 +227,34 @@ describe("CollapsedSpace", () => {
         ),
       ModelError,
       /sendTick .* threw: .*must not modify their arguments/
+    )
+  })
+
+  it("reports a guard or an accepts filter that answers differently for the same arguments", () => {
+    let calls = 0
+    const flaky = () => calls++ % 2 === 0
+    assert.throws(() => expandAll(modelOf((s) => ({ n: s.n + 1 }), flaky)), ModelError, /sendTick .*guard gave different answers/)
+    const space = new CollapsedSpace(modelOf((s) => ({ n: s.n + 1 }), undefined, flaky), false)
+    const start = space.start()
+    // The tick sent from the initial state is received from the state after it.
+    assert.throws(
+      () =>
+        space.expand(start.vector, start.hi, start.lo, () => {
+          const next = space.successor(start.vector).slice()
+          const [hi, lo] = space.fingerprint(next)
+          space.expand(next, hi, lo, () => {})
+        }),
+      ModelError,
+      /receive of tick .*accepts filter gave different answers/
+    )
+  })
+
+  it("reports a step whose second result is not even a state of the role", () => {
+    let calls = 0
+    assert.throws(
+      () => expandAll(modelOf((s) => (calls++ % 2 === 0 ? { n: s.n + 1 } : ({ n: "one" } as never)))),
+      ModelError,
+      /sendTick .*returned \{"n":1\} and then \{"n":"one"\}: transitions must be functions of their arguments/
     )
   })
 

@@ -77,22 +77,36 @@ describe("SharedTable", () => {
   })
 
   it("grows in parts, one per thread, into the same table as growing whole", () => {
+    const states = 190
     const filled = () => {
       const t = SharedTable.create(1 << 8)
-      for (let i = 0; i < 150; i++) t.add(i * 2654435761, i * 2 + 1, i - 1, i)
+      for (let i = 0; i < states; i++) t.add(i * 2654435761, i * 2 + 1, i - 1, i)
       t.publish()
       return t
     }
+    /** Slots in use: each state in exactly one. */
+    const used = (t: SharedTable) => new Int32Array(t.memory.slots).filter((word, at) => at % 2 === 1 && word !== 0).length
     const whole = filled().grown()
-    const old = filled()
-    const parted = old.emptyGrown()
-    // Three parts, moved in an order other than theirs; every slot lands in some part.
-    for (const part of [2, 0, 1]) old.moveSlots(parted, part, 3)
-    assert.strictEqual(parted.size, whole.size)
-    for (let i = 0; i < 150; i++) assert.strictEqual(parted.add(i * 2654435761, i * 2 + 1, 0, 0), KNOWN, `state ${i} survives growth in parts`)
-    // New states get ids past the blocks handed out before growth, in both.
-    assert.deepStrictEqual([parted.add(5, 7, 1, 2), whole.add(5, 7, 1, 2)], [192, 192])
-    assert.deepStrictEqual([parted.parent(149), parted.depth(149)], [148, 149])
+    assert.strictEqual(used(whole), states)
+    assert.strictEqual(whole.add(5, 7, 1, 2), 192)
+    let leftOver = 0
+    for (const parts of [3, 64]) {
+      const old = filled()
+      const parted = old.emptyGrown()
+      // Moved in an order other than the parts'; what they leave over is placed after.
+      const order = Array.from({ length: parts }, (_, k) => (k * 5) % parts)
+      const left = order.map((part) => old.moveSlots(parted, part, parts))
+      for (const l of left) parted.place(l)
+      leftOver += left.reduce((sum, l) => sum + l.length / 2, 0)
+      assert.strictEqual(parted.size, whole.size)
+      assert.strictEqual(used(parted), states, `${parts} parts: each state in one slot`)
+      for (let i = 0; i < states; i++) assert.strictEqual(parted.add(i * 2654435761, i * 2 + 1, 0, 0), KNOWN, `state ${i} survives growth in ${parts} parts`)
+      // New states get ids past the blocks handed out before growth (three blocks of 64).
+      assert.strictEqual(parted.add(5, 7, 1, 2), 192)
+      assert.deepStrictEqual([parted.parent(149), parted.depth(149)], [148, 149])
+    }
+    // Clusters crossed the ends of parts here, so the leftovers were placed.
+    assert.isAbove(leftOver, 0)
   })
 })
 
