@@ -210,9 +210,9 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
     }
     batch.clear()
     while (!batch.full && frontier.length > 0) {
-      const id = frontier.popWords()
+      const id = batch.take(frontier)
       const depth = table.depth(id)
-      batch.expand(id, frontier.words, table.high(id), table.low(id), depth, depth < maxDepth)
+      batch.expand(table.high(id), table.low(id), depth, depth < maxDepth)
     }
     batch.prefetch(table)
     for (let b = 0; b < batch.length; b++) {

@@ -19,6 +19,7 @@
  * @since 0.1.0
  */
 import type { CollapsedSpace, Visit } from "./Collapse.ts"
+import type { Frontier } from "./Frontier.ts"
 
 /** A visited table whose slots for given fingerprints can be read ahead of adding them. */
 export interface Prefetchable {
@@ -47,7 +48,8 @@ const grownTo = (array: Int32Array<ArrayBuffer>, length: number): Int32Array<Arr
  * const table = new VisitedTable()
  * const start = space.start()
  * const batch = new ExpansionBatch(space, 64)
- * batch.expand(table.add(start.hi, start.lo, -1, 0), start.vector, start.hi, start.lo, 0, true)
+ * batch.add(table.add(start.hi, start.lo, -1, 0), start.vector)
+ * batch.expand(start.hi, start.lo, 0, true)
  * batch.prefetch(table)
  * const found = []
  * for (let j = batch.firsts[0]!; j < batch.firsts[1]!; j++) {
@@ -122,23 +124,35 @@ export class ExpansionBatch {
     this.firsts[0] = 0
   }
 
-  /**
-   * Adds state `id` (its vector is the start of `words`, its fingerprint `hi`, `lo`) and expands
-   * it, counting its steps and recording its successors — unless `record` is false (the state is
-   * at the depth bound) or their fingerprints were recorded recently.
-   */
-  expand(id: number, words: Int32Array, hi: number, lo: number, depth: number, record: boolean): void {
+  /** Adds state `id`, whose vector is the start of `words`, for `expand`. */
+  add(id: number, words: Int32Array): void {
     const b = this.length
     const size = this.space.size(words)
     if (this.vectors[b]!.length < size) this.vectors[b] = new Int32Array(2 * size)
     const v = this.vectors[b]!
     for (let i = 0; i < size; i++) v[i] = words[i]!
     this.ids[b] = id
+  }
+
+  /** Adds the next state of `frontier`, for `expand`, and returns its id (-1: the frontier is empty). */
+  take(frontier: Frontier): number {
+    const id = frontier.popInto(this.vectors, this.length)
+    this.ids[this.length] = id
+    return id
+  }
+
+  /**
+   * Expands the state just added or taken (its fingerprint is `hi`, `lo`), counting its steps and
+   * recording its successors — unless `record` is false (the state is at the depth bound) or their
+   * fingerprints were recorded recently.
+   */
+  expand(hi: number, lo: number, depth: number, record: boolean): void {
+    const b = this.length
     this.depths[b] = depth
     this.transitions[b] = 0
     this.progressed[b] = 0
     this.recording = record
-    this.space.expand(v, hi, lo, this.visit)
+    this.space.expand(this.vectors[b]!, hi, lo, this.visit)
     this.length = b + 1
     this.firsts[b + 1] = this.recorded
   }

@@ -90,6 +90,28 @@ export class Frontier {
     return page[at]!
   }
 
+  /**
+   * Takes the next entry (oldest for FIFO, newest for LIFO) into `into[at]`, which is replaced by a
+   * longer array when it is too short; returns the entry's id, or -1 when empty. Like `popWords`,
+   * without copying the words twice when they are to be kept.
+   *
+   * @example
+   * const q = new Frontier("fifo")
+   * q.pushWords(7, Int32Array.of(3, 1, 4), 3)
+   * const kept = [new Int32Array(1)]
+   * [q.popInto(kept, 0), ...kept[0]!.subarray(0, 3)] // => [7, 3, 1, 4]
+   */
+  popInto(into: Array<Int32Array>, at: number): number {
+    const page = this.take()
+    if (page === undefined) return -1
+    const start = this.taken
+    const length = (page[start + 1]! + 3) >>> 2
+    if (into[at]!.length < length) into[at] = new Int32Array(2 * length)
+    const words = into[at]!
+    for (let i = 0; i < length; i++) words[i] = page[start + 2 + i]!
+    return page[start]!
+  }
+
   /** Takes the next entry (oldest for FIFO, newest for LIFO) with its bytes, or undefined when empty. */
   pop(): { id: number; bytes: Uint8Array } | undefined {
     const page = this.take()

@@ -174,9 +174,9 @@ class LevelSearch {
       if (this.team !== undefined && Atomics.load(control, HUNGRY) !== 0) this.share(this.team)
       batch.clear()
       while (!batch.full) {
-        const id = this.frontier.popWords()
+        const id = batch.take(this.frontier)
         if (id < 0) break
-        batch.expand(id, this.frontier.words, this.table.high(id), this.table.low(id), depth, true)
+        batch.expand(this.table.high(id), this.table.low(id), depth, true)
       }
       if (batch.length === 0) {
         if (this.team !== undefined && this.steal(this.team)) continue

@@ -64,7 +64,8 @@ const batched = (model: Model, symmetry: boolean, capacity: number): Stored => {
     batch.clear()
     while (!batch.full && next < queue.length) {
       const id = next++
-      batch.expand(id, queue[id]!, table.high(id), table.low(id), table.depth(id), true)
+      batch.add(id, queue[id]!)
+      batch.expand(table.high(id), table.low(id), table.depth(id), true)
     }
     batch.prefetch(table)
     recorded += batch.firsts[batch.length]!
