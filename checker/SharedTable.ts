@@ -236,8 +236,8 @@ export class SharedTable {
     const left: Array<number> = []
     // The part's fingerprints are in its range and, for a cluster that crosses its end, up to the
     // next empty slot after it (wrapping round for the last part, but never back into the range).
-    for (let k = from; k < to || (k < from + count && this.slots[2 * (k % count) + 1] !== 0); k++) {
-      const j = k % count
+    for (let k = from; k < to || (k < from + count && this.slots[2 * (k & (count - 1)) + 1] !== 0); k++) {
+      const j = k & (count - 1)
       const key = this.slots[2 * j + 1]!
       if (key === 0) continue
       const hi = this.slots[2 * j]!
