@@ -229,28 +229,31 @@ export class SharedTable {
    * moved. No thread reads `next` before then.
    */
   moveSlots(next: SharedTable, part: number, parts: number): Int32Array {
-    const count = this.slots.length / 2
+    const old = this.slots
+    const fresh = next.slots
+    const bits = this.bits
+    const count = old.length / 2
     const from = Math.floor((count * part) / parts)
     const to = Math.floor((count * (part + 1)) / parts)
     const end = 2 * to
     const left: Array<number> = []
     // The part's fingerprints are in its range and, for a cluster that crosses its end, up to the
     // next empty slot after it (wrapping round for the last part, but never back into the range).
-    for (let k = from; k < to || (k < from + count && this.slots[2 * (k & (count - 1)) + 1] !== 0); k++) {
+    for (let k = from; k < to || (k < from + count && old[2 * (k & (count - 1)) + 1] !== 0); k++) {
       const j = k & (count - 1)
-      const key = this.slots[2 * j + 1]!
+      const key = old[2 * j + 1]!
       if (key === 0) continue
-      const hi = this.slots[2 * j]!
-      const home = homeOf(hi, key, this.bits)
+      const hi = old[2 * j]!
+      const home = homeOf(hi, key, bits)
       if (home < from || home >= to) continue
-      let i = homeOf(hi, key, next.bits)
-      while (i < end && next.slots[2 * i + 1] !== 0) i++
+      let i = homeOf(hi, key, bits + 1)
+      while (i < end && fresh[2 * i + 1] !== 0) i++
       if (i === end) {
         left.push(hi, key)
         continue
       }
-      next.slots[2 * i] = hi
-      next.slots[2 * i + 1] = key
+      fresh[2 * i] = hi
+      fresh[2 * i + 1] = key
     }
     return Int32Array.from(left)
   }
