@@ -148,7 +148,9 @@ export class SharedTable {
         }
         l = Atomics.compareExchange(slots, at + 1, 0, BUSY)
         if (l === 0) {
-          Atomics.store(slots, at, hi)
+          // A plain store: publishing the key below (an atomic store) makes it visible to any
+          // thread that reads the key atomically.
+          slots[at] = hi
           const id = this.nextId++
           this.hi[id] = hi
           this.lo[id] = lo
@@ -160,9 +162,10 @@ export class SharedTable {
         }
       }
       while (l === BUSY) l = Atomics.load(slots, at + 1)
-      // The high half was stored before the key was published; a plain read of it can only be stale
-      // as 0, so it is read again atomically unless it matches a nonzero high half.
-      if (l === key && ((hi !== 0 && slots[at] === hi) || Atomics.load(slots, at) === hi)) return KNOWN
+      // The high half was stored before the key was published, and only once: a plain read of it
+      // that matches a nonzero high half is right, and any other is read again after the key is,
+      // both atomically, so that the key's publication orders them.
+      if (l === key && ((hi !== 0 && slots[at] === hi) || (Atomics.load(slots, at + 1) === key && Atomics.load(slots, at) === hi))) return KNOWN
       i = (i + 1) & mask
     }
   }
