@@ -513,8 +513,6 @@ export class CollapsedSpace {
     const n = this.names.length
     const k = v[n]!
     const base = n + 1
-    let down = 0
-    for (let i = 0; i < n; i++) down += v[i]! & 1
     for (let i = 0; i < n; i++) {
       const slot = v[i]!
       if ((slot & 1) === 1) continue
@@ -588,7 +586,7 @@ export class CollapsedSpace {
         this.emit(v, hi + this.entryHi(k, added), lo + this.entryLo(k, added), false, visit)
       }
     }
-    if (this.faults.crash && down < this.maxCrashed) {
+    if (this.faults.crash && this.crashedIn(v) < this.maxCrashed) {
       for (let i = 0; i < n; i++) {
         const slot = v[i]!
         if ((slot & 1) === 1) continue
@@ -629,6 +627,13 @@ export class CollapsedSpace {
     if (!this.symmetric) return this.build(v)
     this.canonicalVector = this.canonicalize(this.build(v))
     return this.canonicalVector
+  }
+
+  /** How many nodes are down in vector `v`. */
+  private crashedIn(v: Int32Array): number {
+    let down = 0
+    for (let i = 0; i < this.names.length; i++) down += v[i]! & 1
+    return down
   }
 
   private visiting(kind: number, node: number, slot: number, message: number, position: number): void {
