@@ -3,7 +3,9 @@
  * state through the kernel's transitions, breadth-first (shortest counterexamples) or depth-first,
  * over the collapsed state space (`checker/Collapse.ts`: states as vectors of interned local states
  * and messages, transitions memoized), storing each state as a 64-bit fingerprint in a table of its
- * own, with the states still to expand kept as their vectors in pages of words. Traces are rebuilt
+ * own, with the states still to expand kept as their vectors in pages of words. Breadth-first,
+ * states are expanded 64 at a time (`checker/ExpansionBatch.ts`), so that the table's cache misses
+ * overlap; their successors are added in the same order as one state at a time. Traces are rebuilt
  * through the step function itself. It reports, per `always` property, holds or violated with a
  * shortest (BFS) trace; per `sometimes` property, a witness trace or "never reached"; and
  * deadlocks: states with no send or receive enabled that the model does not mark final.
