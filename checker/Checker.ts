@@ -218,7 +218,8 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
     }
     batch.prefetch(table)
     for (let b = 0; b < batch.length; b++) {
-      // The states after a decided search's last or past the bound were expanded, but are not counted.
+      // Once every property is decided, or at the bound, the rest of the batch is dropped: those
+      // states were expanded, but nothing of them is counted, as if they had not been.
       if (judge.decided()) break search
       if (table.size >= maxStates) {
         incomplete = "max-states"
