@@ -1061,9 +1061,9 @@ export class CollapsedSpace {
    */
   private internSame(role: number, first: unknown, second: unknown, context: () => string): number {
     // Equal plain data encodes alike, so only values that differ as data, or that `sameData` does
-    // not read (class instances, NaN), need their bytes compared.
-    // The second value was not checked against the role's schema (the first was): it is before its
-    // bytes are compared, since only a state of the role has them.
+    // not read (class instances, NaN), need their bytes compared. Only the first value was checked
+    // against the role's schema, and only a state of the role has bytes: the second is checked
+    // before it is encoded.
     if (sameData(first, second)) return this.internLocal(role, first)
     this.writer.reset()
     this.codec.encodeLocal(this.writer, this.roles[role]!, first)
@@ -1194,5 +1194,4 @@ export class CollapsedSpace {
       )
     }
   }
-
 }
