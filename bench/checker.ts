@@ -1,16 +1,18 @@
 /**
- * `npm run bench:checker [-- --n8] [-- --rounds K]`: distinct states per second of protoweave's model checker on
- * the one-round Two-Phase Commit benchmark (`tpc-bench`) with N = 5, 6, 7 participants (and 8 with
- * `--n8`, which takes a long time and a few GB), against the plain-JavaScript BFS over packed
- * states (`bench/checker/PlainBfs.ts`) measured in the same process. Both must find exactly the
- * closed-form number of states, or the benchmark fails. protoweave runs on one thread, and on two
- * threads, the calling thread and a worker thread (`checker/Parallel.ts`); the ratio uses the
- * faster of the two and says which. The machine is shared and its speed swings by a third within a
- * minute, so each N is measured in rounds (`--rounds K`, default 3; N = 8 once), the three runs of
- * a round one after the other, and each row shows a side's fastest run with the times of all its
- * runs: a slow or fast spell then falls on both sides. Each row also gives the CPU time the run used
- * (all threads), and each N a CPU ratio (plain-JS CPU time ÷ protoweave's on one thread, the least
- * of each). The last line is `ratio N=7: <protoweave states/s ÷ plain-JS states/s>`.
+ * `npm run bench:checker [-- [--n8] [--rounds K]]`: distinct states per second of protoweave's
+ * model checker on the one-round Two-Phase Commit benchmark (`tpc-bench`) with N = 5, 6, 7
+ * participants (and 8 with `--n8`, which takes a long time and a few GB), against the
+ * plain-JavaScript BFS over packed states (`bench/checker/PlainBfs.ts`) measured in the same
+ * process. Both must find exactly the closed-form number of states, or the benchmark fails.
+ *
+ * protoweave runs on one thread, and on two threads, the calling thread and a worker thread
+ * (`checker/Parallel.ts`); the ratio uses the faster of the two and says which. The machine is
+ * shared and its speed swings by a third within a minute, so each N is measured in rounds
+ * (`--rounds K`, default 3; N = 8 once), the three runs of a round one after the other, and each
+ * row shows a side's fastest run with the times of all its runs: a slow or fast spell then falls on
+ * both sides. Each row also gives the CPU time the run used (all threads), and each N a CPU ratio
+ * (plain-JS CPU time ÷ protoweave's on one thread, the least of each). The last line is
+ * `ratio N=7: <protoweave states/s ÷ plain-JS states/s>`.
  */
 import * as Checker from "../checker/Checker.ts"
 import * as Parallel from "../checker/Parallel.ts"
