@@ -111,6 +111,38 @@ export const encodeRecords = (records: ReadonlyArray<JournalRecord>): Uint8Array
 }
 
 /**
+ * The JSON text of a `send` record (exactly what `JSON.stringify` makes of it), from its payload
+ * and local state already in JSON text: a node sends a payload's JSON text on the wire too, and
+ * builds both from one `JSON.stringify` of the payload.
+ *
+ * @example
+ * const text = sendText(5, "b", 1, "ping", '{"n":0}', '{"sent":1}', "sendPing")
+ * text === JSON.stringify({ r: "send", time: 5, to: "b", seq: 1, tag: "ping", payload: { n: 0 }, local: { sent: 1 }, transition: "sendPing" }) // => true
+ */
+export const sendText = (time: number, to: string, seq: number, tag: string, payloadText: string, localText: string, transition: string): string =>
+  `{"r":"send","time":${time},"to":${JSON.stringify(to)},"seq":${seq},"tag":${JSON.stringify(tag)},"payload":${payloadText},"local":${localText},"transition":${JSON.stringify(transition)}}`
+
+/**
+ * The JSON text of an `inrecv` record (exactly what `JSON.stringify` makes of it), from its payload
+ * and local state already in JSON text.
+ *
+ * @example
+ * const text = inrecvText(5, "a", "f00d", 1, "ping", '{"n":0}', '{"received":1}', "receivePing")
+ * text === JSON.stringify({ r: "inrecv", time: 5, from: "a", instance: "f00d", seq: 1, tag: "ping", payload: { n: 0 }, local: { received: 1 }, transition: "receivePing" }) // => true
+ */
+export const inrecvText = (
+  time: number,
+  from: string,
+  instance: string,
+  seq: number,
+  tag: string,
+  payloadText: string,
+  localText: string,
+  transition: string
+): string =>
+  `{"r":"inrecv","time":${time},"from":${JSON.stringify(from)},"instance":${JSON.stringify(instance)},"seq":${seq},"tag":${JSON.stringify(tag)},"payload":${payloadText},"local":${localText},"transition":${JSON.stringify(transition)}}`
+
+/**
  * The records in a journal's bytes, and the length of the intact prefix (a torn or corrupt last
  * group is not part of it, and none of its records is returned).
  *
@@ -249,8 +281,16 @@ export class Journal {
    * next `sync`.
    */
   append(record: JournalRecord): void {
+    this.appendText(JSON.stringify(record))
+  }
+
+  /**
+   * Appends a record given as its JSON text, which must be `JSON.stringify` of a `JournalRecord`
+   * (`sendText` makes one), like `append` in every other way.
+   */
+  appendText(text: string): void {
     if (this.failure !== undefined) throw this.failure
-    this.pending.push(JSON.stringify(record))
+    this.pending.push(text)
     this.appended++
     this.scheduleWrite()
   }

@@ -59,7 +59,7 @@ import type { Cluster, ClusterNode } from "./Cluster.ts"
 import * as ClusterFile from "./Cluster.ts"
 import * as Frame from "./Frame.ts"
 import * as Handshake from "./Handshake.ts"
-import { type Flush, Journal, fileOf, type JournalRecord } from "./Journal.ts"
+import { type Flush, Journal, fileOf, type JournalRecord, inrecvText, sendText } from "./Journal.ts"
 import * as Transport from "./Transport.ts"
 import * as Wire from "./Wire.ts"
 
@@ -165,11 +165,12 @@ interface Outgoing {
   readonly text: string
 }
 
-const outgoing = (seq: number, tag: string, payload: unknown): Outgoing => ({
+/** An outgoing message; `payloadText` is `JSON.stringify(payload)`, when the caller already has it. */
+const outgoing = (seq: number, tag: string, payload: unknown, payloadText: string = JSON.stringify(payload)): Outgoing => ({
   seq,
   tag,
   payload,
-  text: JSON.stringify({ k: "msg", seq, tag, payload } satisfies Wire.Msg)
+  text: Wire.msgText(seq, tag, payloadText)
 })
 
 interface Incoming {
@@ -207,9 +208,8 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
     const program = system.programs.get(self)
     const semantics = Step.make(protocol, topology, Step.reorderOnly)
     const codec = new Wire.Codec(protocol, topology)
-    const localCodec = Schema.toCodecJson(protocol.roles[role]!.state as Schema.Codec<unknown, unknown>)
-    const encodeLocal = Schema.encodeUnknownSync(localCodec)
-    const decodeLocal = Schema.decodeUnknownSync(localCodec)
+    const encodeLocal = Wire.jsonEncoder(protocol.roles[role]!.state)
+    const decodeLocal = Schema.decodeUnknownSync(Schema.toCodecJson(protocol.roles[role]!.state as Schema.Codec<unknown, unknown>))
     const maxFrame = options.maxFrame ?? Frame.defaultMaxFrame
     const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5000
     const ackDelayMs = options.ackDelayMs ?? 5
@@ -415,7 +415,8 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
       const arrived = arriving
       arriving = undefined
       if (arrived !== undefined && arrived.from === m.from && arrived.instance === m.instance && arrived.seq === m.seq) {
-        journal.append({ ...arrived, r: "inrecv", local: encodeLocal(local), transition: outcome.transition.name })
+        const { time, from, instance, seq, tag, payload } = arrived
+        journal.appendText(inrecvText(time, from, instance, seq, tag, JSON.stringify(payload), JSON.stringify(encodeLocal(local)), outcome.transition.name))
       } else {
         if (arrived !== undefined) journal.append(arrived)
         journal.append({ r: "recv", time: Date.now(), from: m.from, instance: m.instance, seq: m.seq, local: encodeLocal(local), transition: outcome.transition.name })
@@ -512,8 +513,9 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
           nextSeq.set(to, seq + 1)
           local = outcome.local
           const json = codec.encode(tag, payload)
-          journal.append({ r: "send", time: Date.now(), to, seq, tag, payload: json, local: encodeLocal(local), transition: outcome.transition.name })
-          outbox.get(to)!.push(outgoing(seq, tag, json))
+          const payloadText = JSON.stringify(json)
+          journal.appendText(sendText(Date.now(), to, seq, tag, payloadText, JSON.stringify(encodeLocal(local)), outcome.transition.name))
+          outbox.get(to)!.push(outgoing(seq, tag, json, payloadText))
           stats.sent++
           if (emit !== undefined) log({ event: "send", node: self, to, tag, seq, transition: outcome.transition.name })
           // The message leaves only once a sync covers its record and the state change that sent

@@ -12,8 +12,30 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as SchemaAST from "effect/SchemaAST"
 import type { Protocol } from "../core/Protocol.ts"
 import type { Topology } from "../core/Topology.ts"
+
+/**
+ * The function that turns a value of `schema` into its JSON form, for values the step function has
+ * already checked against `schema` (payloads sent, local states). When the JSON form of the schema
+ * transforms nothing (structs of integers, strings, booleans, literals, arrays and tuples of them:
+ * its AST flips to itself), that function is the identity, and a node does not pay for a Schema
+ * encode on every record it writes; otherwise it is the Schema's encoder. Either way the JSON form
+ * decodes to the same value.
+ *
+ * @example
+ * import * as Schema from "effect/Schema"
+ * const counts = Schema.Struct({ sent: Schema.Int })
+ * const value = { sent: 1 }
+ * jsonEncoder(counts)(value) === value // => true
+ * jsonEncoder(Schema.Struct({ at: Schema.Date }))({ at: new Date(0) }) // => { at: "1970-01-01T00:00:00.000Z" }
+ */
+export const jsonEncoder = (schema: Schema.Top): ((value: unknown) => unknown) => {
+  const codec = Schema.toCodecJson(schema as Schema.Codec<unknown, unknown>)
+  if (SchemaAST.flip(codec.ast) === codec.ast) return (value) => value
+  return Schema.encodeUnknownSync(codec)
+}
 
 /** The first frame of a connection: who connects, to whom, its nonce and its journal's instance. */
 export const Hello = Schema.Struct({
@@ -45,6 +67,14 @@ export interface Msg {
   readonly tag: string
   readonly payload: unknown
 }
+
+/**
+ * The JSON text of a `msg` (what `JSON.stringify` makes of it), from its payload's JSON text.
+ *
+ * @example
+ * msgText(3, "ping", '{"n":2}') === JSON.stringify({ k: "msg", seq: 3, tag: "ping", payload: { n: 2 } }) // => true
+ */
+export const msgText = (seq: number, tag: string, payloadText: string): string => `{"k":"msg","seq":${seq},"tag":${JSON.stringify(tag)},"payload":${payloadText}}`
 
 /** Every message up to `upTo` is durably held by the receiver. */
 export interface Ack {
@@ -135,7 +165,7 @@ export class Codec {
   ) {
     for (const [tag, declaration] of Object.entries(protocol.messages)) {
       const codec = Schema.toCodecJson(declaration.payload as Schema.Codec<unknown, unknown>)
-      this.codecs.set(tag, { encode: Schema.encodeUnknownSync(codec), decode: Schema.decodeUnknownSync(codec) })
+      this.codecs.set(tag, { encode: jsonEncoder(declaration.payload), decode: Schema.decodeUnknownSync(codec) })
     }
   }
 

@@ -3,6 +3,8 @@
  * files and their errors, the handshake's proofs and sealed frames, journals with a torn tail,
  * and where the secret may come from.
  */
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { assert, describe, it } from "vitest"
@@ -12,6 +14,7 @@ import * as Frame from "../../runtime/Frame.ts"
 import * as Handshake from "../../runtime/Handshake.ts"
 import * as Journal from "../../runtime/Journal.ts"
 import * as Secret from "../../runtime/Secret.ts"
+import * as Wire from "../../runtime/Wire.ts"
 import { scratch } from "../cli/Harness.ts"
 
 const dir = scratch("protoweave-pieces-")
@@ -201,6 +204,72 @@ describe("journals", () => {
     await new Promise<void>((resolve) => journal.sync(() => resolve()))
     assert.isTrue(late)
     journal.close()
+  })
+})
+
+describe("records and messages written as text", () => {
+  // Strings a record carries verbatim: quotes, backslashes, control characters, lone surrogates and
+  // characters outside the BMP, all of which JSON.stringify escapes or keeps in its own way.
+  const awkward = ["", "p1", 'say "hi"', "back\\slash", "tab\tnew\nline\u0000", "\ud800 lone", "emoji \u{1f600}", "\u2028\u2029"]
+  const payloads: ReadonlyArray<unknown> = [{ n: 0, body: "x".repeat(64) }, { s: awkward }, [1, -2.5, 1e21, null, true], "just a string", 0]
+
+  it("sendText and inrecvText are exactly JSON.stringify of the record", () => {
+    for (const text of awkward) {
+      for (const payload of payloads) {
+        const local = { name: text, counts: [1, 2] }
+        const send = Journal.sendText(1795713178450, text, 7, text, JSON.stringify(payload), JSON.stringify(local), text)
+        assert.strictEqual(send, JSON.stringify({ r: "send", time: 1795713178450, to: text, seq: 7, tag: text, payload, local, transition: text }))
+        const inrecv = Journal.inrecvText(3, text, text, 9, text, JSON.stringify(payload), JSON.stringify(local), text)
+        assert.strictEqual(inrecv, JSON.stringify({ r: "inrecv", time: 3, from: text, instance: text, seq: 9, tag: text, payload, local, transition: text }))
+      }
+    }
+  })
+
+  it("msgText is exactly JSON.stringify of the message", () => {
+    for (const tag of awkward) {
+      for (const payload of payloads) {
+        assert.strictEqual(Wire.msgText(12, tag, JSON.stringify(payload)), JSON.stringify({ k: "msg", seq: 12, tag, payload }))
+      }
+    }
+  })
+
+  it("a journal reads back the records appended as text", () => {
+    const file = path.join(dir, "text.journal")
+    const { journal } = Journal.Journal.open(file)
+    journal.appendText(Journal.sendText(5, "b", 1, "ping", JSON.stringify({ n: 0 }), JSON.stringify({ sent: 1 }), "sendPing"))
+    journal.append({ r: "acked", to: "b", upTo: 1 })
+    journal.close()
+    assert.deepStrictEqual(Journal.read(file), [
+      { r: "send", time: 5, to: "b", seq: 1, tag: "ping", payload: { n: 0 }, local: { sent: 1 }, transition: "sendPing" },
+      { r: "acked", to: "b", upTo: 1 }
+    ])
+  })
+})
+
+describe("JSON forms", () => {
+  it("skip the Schema encoder only where the JSON form transforms nothing, and decode to the same value either way", () => {
+    const identity: ReadonlyArray<{ readonly schema: Schema.Top; readonly value: unknown }> = [
+      { schema: Schema.Struct({ sent: Schema.Int, received: Schema.Int }), value: { sent: 1, received: 0 } },
+      {
+        schema: Schema.Struct({ phase: Schema.Literals(["init", "done"]), log: Schema.Array(Schema.String), pair: Schema.Tuple([Schema.Int, Schema.Boolean]) }),
+        value: { phase: "done", log: ["a"], pair: [1, true] }
+      },
+      { schema: TwoPhaseCommit.protocol.messages.commit!.payload, value: { era: 3 } }
+    ]
+    for (const { schema, value } of identity) assert.strictEqual(Wire.jsonEncoder(schema)(value), value)
+    // Numbers (NaN and the infinities become strings), dates and options transform.
+    const transforming: ReadonlyArray<{ readonly schema: Schema.Top; readonly value: unknown }> = [
+      { schema: Schema.Struct({ n: Schema.Number }), value: { n: Number.POSITIVE_INFINITY } },
+      { schema: Schema.Struct({ at: Schema.Date }), value: { at: new Date(0) } },
+      { schema: Schema.Struct({ o: Schema.Option(Schema.Int) }), value: { o: Option.some(3) } }
+    ]
+    for (const { schema, value } of transforming) {
+      const codec = Schema.toCodecJson(schema as Schema.Codec<unknown, unknown>)
+      const json = Wire.jsonEncoder(schema)(value)
+      assert.notStrictEqual(json, value)
+      assert.deepStrictEqual(json, Schema.encodeUnknownSync(codec)(value))
+      assert.deepStrictEqual(Schema.decodeUnknownSync(codec)(JSON.parse(JSON.stringify(json))), value)
+    }
   })
 })
 
