@@ -1,27 +1,41 @@
 /**
- * `npm run bench:runtime [-- <round trips> [<window>]]`: the network runtime against raw sockets,
- * in the same run. A ping-pong protocol (each ping answered by a pong with the same 64-byte body)
- * runs between two protoweave nodes over loopback — the ponger in a child process, the pinger in
- * this one — with everything the runtime does: guards checked by the step function,
+ * `npm run bench:runtime [-- [<round trips> [<window>]] [--rounds K]]`: the network runtime against
+ * raw sockets, in the same run. A ping-pong protocol (each ping answered by a pong with the same
+ * 64-byte body) runs between two protoweave nodes over loopback — the ponger in a child process,
+ * the pinger in this one — with everything the runtime does: guards checked by the step function,
  * Schema-encoded and validated payloads, HMAC-sealed frames, the journal synced before every
  * message leaves, acknowledgements. The baseline is a raw `node:net` length-prefixed echo of the
  * same JSON messages, also with its server in a child process.
  *
- * Each is measured twice: with one ping in flight (the next ping only once the previous pong is
- * back, so latency is the whole cost), and with a window of W pings in flight (default 32; the
- * protocol's guard allows at most W unanswered pings, and the raw client keeps W frames
- * outstanding too), as a server with many requests in flight would run, where one journal sync
- * covers every message appended while the previous one was on disk. Each line reports one-way
- * messages per second, the round-trip latency's p50 and p99 (from the send of a ping to the
- * receipt of its pong), and the CPU time both processes spent per message. The next-to-last line
- * is the one-in-flight ratio, the last line the windowed ratio, protoweave's msgs/s over raw's.
+ * Each is measured with one ping in flight (the next ping only once the previous pong is back, so
+ * latency is the whole cost), and with a window of W pings in flight (default 32; the protocol's
+ * guard allows at most W unanswered pings, and the raw client keeps W frames outstanding too), as
+ * a server with many requests in flight would run, where one journal sync covers every message
+ * appended while the previous one was on disk. Each line reports one-way messages per second, the
+ * round-trip latency's p50 and p99 (from the send of a ping to the receipt of its pong), and the
+ * CPU time both processes spent per message. A run measures `<round trips>` (default 20,000) with
+ * the window and a quarter of that with one ping in flight, each after 5,000 of warm-up: at
+ * 100,000 msgs/s and more, the raw echo's fastest runs are over in a fifth of a second.
+ *
+ * Two more lines say where the gap to the raw echo lies. `raw + sync` is the raw echo made durable
+ * the plainest way: each side writes the frames it is about to send to a file and fdatasyncs it
+ * before the socket write, once for all the frames one read of the socket brought (group commit):
+ * what the disk alone costs, with no framework. `pw no sync` is protoweave with its journals
+ * written but not synced (`durable: false`, which no real node should use): what the framework
+ * costs without the disk. Neither is in the ratios but one, the next-to-last line, which divides
+ * protoweave's rate by `raw + sync`'s. The line before it is the one-in-flight ratio, the last line
+ * the windowed ratio, protoweave's msgs/s over the raw echo's.
+ *
+ * The machine is shared, and a run's rate swings by half from one minute to the next, the raw
+ * echo's most. So everything is measured in rounds (`--rounds K`, default 3), each round running
+ * every line once, one after the other, and each line shows its fastest run and then the rates of
+ * all its runs: a fast or slow spell then falls on every line alike, and the ratios divide fastest
+ * by fastest.
  *
  * The journals are written to `PROTOWEAVE_BENCH_DIR` (default: the OS temporary folder); the
- * header says which file system that is, since a sync costs what the disk makes it cost. To show
- * what the syncs cost, protoweave runs once more with its journals written but not synced
- * (`durable: false`, which no real node should use): the `pw no sync` lines, not in the ratios.
- * Under each synced protoweave line, the pinger's journal says how many flushes it made, how many
- * records each covered and how long they took: the node waits for them on its thread.
+ * header says which file system that is, since a sync costs what the disk makes it cost. Under
+ * each protoweave line, the pinger's journal of its fastest run says how many flushes it made, how
+ * many records each covered and how long they took: the node waits for them on its thread.
  *
  * @since 0.1.0
  */
@@ -195,13 +209,44 @@ const answerCpu = () =>
     for (const _ of chunk.split("\n").slice(1)) process.stdout.write(`${cpuNow()}\n`)
   })
 
-/** The raw baseline's server: echoes every frame. */
-const echoServer = () => {
+/**
+ * A file that the raw echo makes durable before it writes to its socket: its bytes go in place
+ * into space already written with zeros, as a journal's do, and each write is flushed (fdatasync).
+ */
+const syncedFile = (dir: string, name: string): ((bytes: Uint8Array) => void) => {
+  const size = 8 << 20
+  const zeros = Buffer.alloc(1 << 20)
+  const fd = fs.openSync(path.join(dir, name), "w+")
+  for (let at = 0; at < size; at += zeros.length) fs.writeSync(fd, zeros, 0, zeros.length, at)
+  fs.fdatasyncSync(fd)
+  let end = 0
+  return (bytes) => {
+    // A run writes a few megabytes; past the end it starts again at the beginning.
+    if (end + bytes.length > size) end = 0
+    fs.writeSync(fd, bytes, 0, bytes.length, end)
+    end += bytes.length
+    fs.fdatasyncSync(fd)
+  }
+}
+
+/**
+ * The raw baseline's server: echoes every frame. Given a folder, it first makes the frames of each
+ * read durable in a file there, then echoes them in one write.
+ */
+const echoServer = (syncDir: string | undefined) => {
+  const durable = syncDir === undefined ? undefined : syncedFile(syncDir, "echo-server")
   const server = net.createServer((socket) => {
     socket.setNoDelay(true)
     const reader = new Frame.Reader()
     socket.on("data", (chunk) => {
-      for (const frame of reader.push(chunk)) socket.write(Frame.encode(frame))
+      const frames = reader.push(chunk)
+      if (durable === undefined) {
+        for (const frame of frames) socket.write(Frame.encode(frame))
+      } else if (frames.length > 0) {
+        const bytes = Frame.encodeAll(frames)
+        durable(bytes)
+        socket.write(bytes)
+      }
     })
     socket.on("error", () => undefined)
   })
@@ -211,10 +256,18 @@ const echoServer = () => {
   })
 }
 
-/** The raw client: keeps `window` pings outstanding, sending the next one as each echo arrives. */
-const raw = async (roundTrips: number, window: number): Promise<Measured> => {
-  const server = await child(["--echo-server"])
+const ping = (n: number) => Frame.encode(new TextEncoder().encode(JSON.stringify({ k: "msg", seq: n + 1, tag: "ping", payload: { n, body } })))
+
+/**
+ * The raw client: keeps `window` pings outstanding, sending the next one as each echo arrives.
+ * Given a folder, it is the durable variant (`raw + sync`): it makes the pings it is about to send
+ * durable in a file there first, once for all the pings one read of the socket calls for, and
+ * sends those in one write.
+ */
+const raw = async (roundTrips: number, window: number, syncDir: string | undefined): Promise<Measured> => {
+  const server = await child(syncDir === undefined ? ["--echo-server"] : ["--echo-server", syncDir])
   try {
+    const durable = syncDir === undefined ? undefined : syncedFile(syncDir, "client")
     const socket = net.createConnection({ host: "127.0.0.1", port: Number(server.line) })
     socket.setNoDelay(true)
     await new Promise((r) => socket.once("connect", r))
@@ -225,12 +278,23 @@ const raw = async (roundTrips: number, window: number): Promise<Measured> => {
     const cpuBefore = cpuNow()
     const childBefore = await server.cpu()
     const done = new Promise<void>((resolve, reject) => {
-      const send = () => {
-        const n = sentAt.length
-        sentAt.push(performance.now())
-        socket.write(Frame.encode(new TextEncoder().encode(JSON.stringify({ k: "msg", seq: n + 1, tag: "ping", payload: { n, body } }))))
+      /** Sends up to `count` more pings: one write each, or all of them in one durable write. */
+      const send = (count: number) => {
+        const frames: Array<Uint8Array> = []
+        for (let k = 0; k < count && sentAt.length < roundTrips; k++) {
+          const n = sentAt.length
+          sentAt.push(performance.now())
+          if (durable === undefined) socket.write(ping(n))
+          else frames.push(ping(n))
+        }
+        if (durable !== undefined && frames.length > 0) {
+          const bytes = Buffer.concat(frames)
+          durable(bytes)
+          socket.write(bytes)
+        }
       }
       socket.on("data", (chunk) => {
+        let echoes = 0
         for (const frame of reader.push(chunk)) {
           const echoed = JSON.parse(new TextDecoder().decode(frame)) as { payload: { n: number } }
           if (echoed.payload.n !== received) return reject(new Error("the echo does not match"))
@@ -238,10 +302,12 @@ const raw = async (roundTrips: number, window: number): Promise<Measured> => {
           samples.latencies.push(now - sentAt[echoed.payload.n]!)
           samples.completed.push(now)
           if (++received === roundTrips) return resolve()
-          if (sentAt.length < roundTrips) send()
+          echoes++
+          if (durable === undefined) send(1)
         }
+        if (durable !== undefined) send(echoes)
       })
-      while (sentAt.length < Math.min(window, roundTrips)) send()
+      send(window)
     })
     await done
     const cpu = cpuNow() - cpuBefore + (await server.cpu()) - childBefore
@@ -312,35 +378,71 @@ const fileSystemOf = (dir: string): string => {
   }
 }
 
+/** A fresh folder under `base` for one run's files, removed after it. */
+const inFolder = async <A>(base: string, run: (dir: string) => Promise<A>): Promise<A> => {
+  const dir = fs.mkdtempSync(path.join(base, "protoweave-bench-"))
+  try {
+    return await run(dir)
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const fastest = <M extends Measured>(runs: ReadonlyArray<M>): M => runs.reduce((a, b) => (b.msgsPerSecond > a.msgsPerSecond ? b : a))
+
+/** A line's fastest run, then the rates of all its runs. */
+const rowOf = (name: string, runs: ReadonlyArray<Measured>, note = ""): string =>
+  `${format(name, fastest(runs))}${note}${runs.length === 1 ? "" : `   (runs: ${runs.map((m) => Math.round(m.msgsPerSecond).toLocaleString("en-US")).join(", ")})`}`
+
+const usage = "usage: npm run bench:runtime [-- [<round trips> [<window>]] [--rounds K]]"
+const count = (n: number) => n.toLocaleString("en-US")
+
 const main = async () => {
-  const [mode, ...rest] = process.argv.slice(2)
-  if (mode === "--echo-server") return echoServer()
-  if (mode === "--ponger") return ponger(Number(rest[0]), Number(rest[1]), [Number(rest[2]), Number(rest[3])], rest[4]!, rest[5] === "true")
-  const roundTrips = Number(mode ?? 5000) + warmup
-  const window = Number(rest[0] ?? 32)
+  const args = process.argv.slice(2)
+  if (args[0] === "--echo-server") return echoServer(args[1])
+  if (args[0] === "--ponger") return ponger(Number(args[1]), Number(args[2]), [Number(args[3]), Number(args[4])], args[5]!, args[6] === "true")
+  const roundsAt = args.indexOf("--rounds")
+  const rounds = roundsAt < 0 ? 3 : Number(args[roundsAt + 1])
+  const positional = args.filter((_, i) => roundsAt < 0 || (i !== roundsAt && i !== roundsAt + 1))
+  const measured = Number(positional[0] ?? 20_000)
+  const window = Number(positional[1] ?? 32)
+  if (positional.length > 2 || ![rounds, measured, window].every((n) => Number.isInteger(n) && n >= 1)) {
+    console.error(`bench:runtime: round trips, window and rounds are positive integers (${usage})`)
+    process.exit(2)
+  }
   const base = process.env.PROTOWEAVE_BENCH_DIR ?? os.tmpdir()
-  console.log(`ping-pong over loopback: ${roundTrips - warmup} round trips after ${warmup} warm-up, 64-byte bodies; journals on ${fileSystemOf(base)} (${base})`)
-  const ratios: Array<number> = []
+  // One ping in flight runs at a tenth of the windowed rate: a quarter as many round trips keep its
+  // runs short without making them noisy.
+  const oneInFlight = Math.max(1, Math.round(measured / 4))
+  console.log(
+    `ping-pong over loopback, 64-byte bodies: ${count(measured)} round trips measured with W = ${window} (${count(oneInFlight)} with W = 1) after ${count(warmup)} of warm-up; journals on ${fileSystemOf(base)} (${base}); each line's fastest of ${rounds} interleaved run${rounds === 1 ? "" : "s"}`
+  )
+  const ratios: Array<{ readonly toRaw: number; readonly toSynced: number }> = []
   for (const w of [1, window]) {
     console.log(w === 1 ? "one ping in flight (W = 1):" : `a window of ${w} pings in flight (W = ${w}):`)
-    const r = await raw(roundTrips, w)
-    console.log(format("raw node:net", r))
-    for (const durable of [true, false]) {
-      const dataDir = fs.mkdtempSync(path.join(base, "protoweave-bench-"))
-      try {
-        const p = await protoweave(roundTrips, w, dataDir, durable)
-        if (durable) {
-          console.log(format("protoweave", p))
-          console.log(flushLine(p.flushes))
-          ratios.push(p.msgsPerSecond / r.msgsPerSecond)
-        } else console.log(`${format("pw no sync", p)}   (journal not synced: ratio ${(p.msgsPerSecond / r.msgsPerSecond).toFixed(3)})`)
-      } finally {
-        fs.rmSync(dataDir, { recursive: true, force: true })
-      }
+    const roundTrips = (w === 1 ? oneInFlight : measured) + warmup
+    const raws: Array<Measured> = []
+    const synced: Array<Measured> = []
+    const pws: Array<Measured & { readonly flushes: Flushes }> = []
+    const unsynced: Array<Measured> = []
+    // Every line once per round, one after the other, so that a spell of the machine falls on all.
+    for (let round = 0; round < rounds; round++) {
+      raws.push(await raw(roundTrips, w, undefined))
+      synced.push(await inFolder(base, (dir) => raw(roundTrips, w, dir)))
+      pws.push(await inFolder(base, (dir) => protoweave(roundTrips, w, dir, true)))
+      unsynced.push(await inFolder(base, (dir) => protoweave(roundTrips, w, dir, false)))
     }
+    const [r, rs, p, u] = [fastest(raws), fastest(synced), fastest(pws), fastest(unsynced)]
+    console.log(rowOf("raw node:net", raws))
+    console.log(rowOf("raw + sync", synced, `   (ratio ${(rs.msgsPerSecond / r.msgsPerSecond).toFixed(3)})`))
+    console.log(rowOf("protoweave", pws))
+    console.log(flushLine(p.flushes))
+    console.log(rowOf("pw no sync", unsynced, `   (ratio ${(u.msgsPerSecond / r.msgsPerSecond).toFixed(3)})`))
+    ratios.push({ toRaw: p.msgsPerSecond / r.msgsPerSecond, toSynced: p.msgsPerSecond / rs.msgsPerSecond })
   }
-  console.log(`one-in-flight ratio (W = 1): ${ratios[0]!.toFixed(3)}; the last line is the ratio with W = ${window}`)
-  console.log(`ratio: ${ratios[1]!.toFixed(3)}`)
+  console.log(`one-in-flight ratio (W = 1): ${ratios[0]!.toRaw.toFixed(3)}; the last line is the ratio with W = ${window}`)
+  console.log(`ratio to raw + sync (W = ${window}): ${ratios[1]!.toSynced.toFixed(3)}`)
+  console.log(`ratio: ${ratios[1]!.toRaw.toFixed(3)}`)
 }
 
 await main()
