@@ -21,7 +21,10 @@
  * write. A program that sends many messages in one turn yields to the event loop after every
  * `releaseEvery` of them, so that those go to disk and leave while it goes on, and what arrived
  * meanwhile is read: a burst travels as several batches in flight, and the two ends of a busy link
- * work at the same time instead of taking turns with one batch. Acknowledgements are cumulative
+ * work at the same time instead of taking turns with one batch. While messages wait in its inbox,
+ * though, it goes on (up to 16 × `releaseEvery` sends): they arrived with the ones it is answering,
+ * and one sync then covers the answers to all of them, so that the more requests a node has in
+ * flight, the more each flush covers. Acknowledgements are cumulative
  * and sent a few milliseconds after the messages they cover (`ackDelayMs`), so that one
  * acknowledgement frame covers every message of a busy link.
  *
@@ -99,7 +102,10 @@ export interface NodeOptions {
    * How many sends a program makes in one turn before it yields to the event loop (default 16): the
    * sends appended so far are synced and leave while it goes on. Measured with `npm run
    * bench:runtime` (32 messages in flight): about a fifth more messages per second than releasing
-   * a whole burst with one sync, and more than groups of 8, which pay for more flushes.
+   * a whole burst with one sync, and more than groups of 8, which pay for more flushes. While
+   * messages wait in the inbox the program goes on, up to 16 times as many sends, so that one sync
+   * covers the answers to a whole read: with 128 pings in flight, 33,500 and 51,100 msgs/s
+   * against 22,300 and 24,700 when it yielded every 16 sends (a quarter of the flushes).
    */
   readonly releaseEvery?: number
   /** Reconnection delays: doubling from `initialMs` up to `maxMs`, with jitter. */
@@ -522,7 +528,9 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
           // it; the program does not wait for that sync, so that one sync covers many steps.
           links.get(to)!.wake()
           releaseOnSync()
-          if (++unreleased < releaseEvery) return Effect.void
+          // Messages waiting in the inbox came with the ones this program is answering: answering
+          // them before the sync lets it cover them all.
+          if (++unreleased < releaseEvery || (inbox.length > 0 && unreleased < 16 * releaseEvery)) return Effect.void
           unreleased = 0
           return Effect.yieldNow
         }),

@@ -3,7 +3,8 @@
  * back or failed on purpose: a program's send returns once the step is journaled, without waiting
  * for the sync, while its message leaves only after that sync; the receiver acknowledges a burst
  * of messages in one frame; a message the waiting program takes as it arrives is journaled as one
- * record; and a journal that cannot be synced stops the node with a clear error instead of leaving
+ * record; a program yields every `releaseEvery` sends of a burst, but answers what waits in its
+ * inbox first, so that one flush covers a whole read; and a journal that cannot be synced stops the node with a clear error instead of leaving
  * a program waiting forever.
  */
 import * as Effect from "effect/Effect"
@@ -184,6 +185,75 @@ describe("a node", () => {
     // of the program's turn, after its last send returned.
     assert.strictEqual(await flushesDuringBurst(10, "release-every-10"), 5)
     assert.strictEqual(await flushesDuringBurst(Number.POSITIVE_INFINITY, "release-at-once"), 0)
+  })
+
+  it("answers the messages waiting in its inbox before it yields, up to 16 × releaseEvery sends, so that one flush covers them", async () => {
+    // An asker sends questions at once; the answerer answers each, once all of them wait in its inbox.
+    const Ask = Protocol.signature({
+      label: "ask",
+      roles: { asker: Schema.Struct({ asked: Schema.Int }), answerer: Schema.Struct({ heard: Schema.Int, answered: Schema.Int }) },
+      initial: { asker: { asked: 0 }, answerer: { heard: 0, answered: 0 } },
+      messages: { question: Schema.Struct({ n: Schema.Int }), answer: Schema.Struct({ n: Schema.Int }) }
+    })
+    const ask = Ask.protocol({
+      sends: {
+        askOne: Ask.send({ tag: "question", from: "asker", to: "answerer", guard: (s, _to, m) => m.n === s.asked, step: (s) => ({ asked: s.asked + 1 }) }),
+        answerOne: Ask.send({ tag: "answer", from: "answerer", to: "asker", guard: (s, _to, m) => m.n === s.answered && s.answered < s.heard, step: (s) => ({ ...s, answered: s.answered + 1 }) })
+      },
+      receives: {
+        hear: Ask.receive({ tag: "question", by: "answerer", step: (s) => ({ ...s, heard: s.heard + 1 }) }),
+        takeAnswer: Ask.receive({ tag: "answer", by: "asker", step: (s) => s })
+      }
+    })
+    const questions = 100
+    let go!: () => void
+    const started = new Promise<void>((resolve) => (go = resolve))
+    let flushes = 0
+    let flushesWhenDone = -1
+    const sys = System.make({
+      protocol: ask,
+      nodes: { asker: ["w"], answerer: ["r"] },
+      programs: {
+        w: Program.make(ask, "asker", (node) =>
+          Effect.gen(function* () {
+            for (let n = 0; n < questions; n++) yield* node.send("question", node.nodes.answerer[0]!, { n })
+            for (let n = 0; n < questions; n++) yield* node.receive({ tags: ["answer"] })
+          })
+        ),
+        r: Program.make(ask, "answerer", (node) =>
+          Effect.gen(function* () {
+            yield* Effect.promise(() => started)
+            const before = flushes
+            for (let n = 0; n < questions; n++) {
+              yield* node.receive({ tags: ["question"] })
+              yield* node.send("answer", node.nodes.asker[0]!, { n })
+            }
+            flushesWhenDone = flushes - before
+          })
+        )
+      },
+      properties: []
+    })
+    const ports = await freePorts(2)
+    const cluster = Cluster.parse(`node w asker 127.0.0.1:${ports[0]}\nnode r answerer 127.0.0.1:${ports[1]}\n`, "ask.cluster")
+    const data = path.join(dir, "answer-the-inbox")
+    const flush: Flush = (fd, done) => {
+      flushes++
+      fs.fdatasyncSync(fd)
+      done(null)
+    }
+    const answerer = await Node.launch({ system: sys, cluster, self: "r", secret, dataDir: data, flush, releaseEvery: 4 })
+    launched.push(answerer)
+    const asker = await Node.launch({ system: sys, cluster, self: "w", secret, dataDir: data })
+    launched.push(asker)
+    await waitUntil(() => asker.node.stats.acknowledged === questions, "every question to be held, and acknowledged, by the answerer")
+    go()
+    await Promise.all([answerer.finished, asker.finished])
+    // 100 answers in groups of at most 16 × 4 = 64: the program yields (and the group is flushed)
+    // after the 64th answer, whose question was not the last, and after the 100th, since nothing
+    // waits any more. Yielding every 4 answers, as a burst with nothing waiting does, would take 25.
+    assert.strictEqual(flushesWhenDone, 2)
+    assert.strictEqual(asker.node.stats.received, questions)
   })
 
   it("stops with a clear error when its journal cannot be synced, instead of leaving its program waiting", async () => {
