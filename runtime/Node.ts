@@ -220,6 +220,8 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
     const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5000
     const ackDelayMs = options.ackDelayMs ?? 5
     const releaseEvery = options.releaseEvery ?? 16
+    /** The most sends a program makes in one turn while messages wait in its inbox. */
+    const releaseAtMost = 16 * releaseEvery
     const backoff = options.backoff ?? { initialMs: 50, maxMs: 2000 }
     const stats: Stats = { sent: 0, received: 0, consumed: 0, duplicates: 0, acknowledged: 0, acknowledgements: 0, rejected: 0, connections: 0, flushes: 0, flushMs: 0, flushedRecords: 0 }
     const onFlushed = (ms: number, records: number) => {
@@ -530,7 +532,7 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
           releaseOnSync()
           // Messages waiting in the inbox came with the ones this program is answering: answering
           // them before the sync lets it cover them all.
-          if (++unreleased < releaseEvery || (inbox.length > 0 && unreleased < 16 * releaseEvery)) return Effect.void
+          if (++unreleased < releaseEvery || (inbox.length > 0 && unreleased < releaseAtMost)) return Effect.void
           unreleased = 0
           return Effect.yieldNow
         }),

@@ -4,8 +4,8 @@
  * for the sync, while its message leaves only after that sync; the receiver acknowledges a burst
  * of messages in one frame; a message the waiting program takes as it arrives is journaled as one
  * record; a program yields every `releaseEvery` sends of a burst, but answers what waits in its
- * inbox first, so that one flush covers a whole read; and a journal that cannot be synced stops the node with a clear error instead of leaving
- * a program waiting forever.
+ * inbox first, so that one flush covers a whole read; and a journal that cannot be synced stops
+ * the node with a clear error instead of leaving a program waiting forever.
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
