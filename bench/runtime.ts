@@ -13,17 +13,19 @@
  * a server with many requests in flight would run, where one journal sync covers every message
  * appended while the previous one was on disk. Each line reports one-way messages per second, the
  * round-trip latency's p50 and p99 (from the send of a ping to the receipt of its pong), and the
- * CPU time both processes spent per message. A run measures `<round trips>` (default 20,000) with
- * the window and a quarter of that with one ping in flight, each after 5,000 of warm-up: at
- * 100,000 msgs/s and more, the raw echo's fastest runs are over in a fifth of a second.
+ * CPU time both processes spent per message, all over the round trips measured. A run measures
+ * `<round trips>` (default 20,000) with the window after 30,000 of warm-up, and a quarter of that
+ * with one ping in flight after 5,000 (`warmupOf` says why).
  *
  * Two more lines say where the gap to the raw echo lies. `raw + sync` is the raw echo made durable
  * the plainest way: each side writes the frames it is about to send to a file and fdatasyncs it
  * before the socket write, once for all the frames one read of the socket brought (group commit):
  * what the disk alone costs, with no framework. `pw no sync` is protoweave with its journals
  * written but not synced (`durable: false`, which no real node should use): what the framework
- * costs without the disk. Neither is in the ratios but one, the next-to-last line, which divides
- * protoweave's rate by `raw + sync`'s. The line before it is the one-in-flight ratio, the last line
+ * costs without the disk. The last four lines are: the one-in-flight ratio; `raw + sync` over the
+ * raw echo, the share of the raw echo's rate that the disk alone leaves at one sync per read (a
+ * runtime that syncs before a message leaves passes it only by covering more messages with each
+ * sync); protoweave over `raw + sync`, the cost of the framework next to an echo as durable; and
  * the windowed ratio, protoweave's msgs/s over the raw echo's.
  *
  * The machine is shared, and a run's rate swings by half from one minute to the next, the raw
@@ -80,17 +82,28 @@ const protocolOf = (window: number) => PingPong.protocol({
 
 const body = "x".repeat(64)
 /**
- * Round trips run before measuring, on both sides. Each side's server is a fresh process, and
- * V8's optimizing compiler needs thousands of messages before a runtime node runs at its steady
- * speed (measured: about 3,000 msgs/s over the first 1,000 round trips, 15,000 and more after
- * 10,000), so a short warm-up measures mostly the compiler.
+ * Round trips run before measuring, on both sides, with the window and with one ping in flight.
+ * Each side's server is a fresh process, and V8's compilers keep speeding it up for tens of
+ * thousands of messages. Measured here in segments of 5,000 round trips after the first 5,000 (k
+ * msgs/s, W = 32): protoweave 16, 32, 26, 33, 37, 36, 43, 41, 42, 44, 45, 43; the raw echo 101,
+ * 188, 117, 132, 129, 124, 143, 141, 135, 155, 175, 160. So the window's runs are measured after
+ * 30,000, where protoweave's rate has levelled off; a short warm-up measures the compilers as
+ * much as the runtime. One ping in flight runs a tenth as fast and warms up over fewer round trips.
  */
-const warmup = 5000
+const warmupOf = (window: number) => (window === 1 ? 5_000 : 30_000)
 
-/** Each round trip's latency and the moment it completed, in ms. */
+/** Each round trip's latency and the moment it completed, in ms; `warm` is called as the warm-up's last one completes. */
 interface Samples {
+  readonly warmup: number
   readonly latencies: Array<number>
   readonly completed: Array<number>
+  readonly warm: () => void
+}
+
+const sample = (samples: Samples, latency: number, now: number) => {
+  samples.latencies.push(latency)
+  samples.completed.push(now)
+  if (samples.completed.length === samples.warmup) samples.warm()
 }
 
 const system = (roundTrips: number, window: number, samples: Samples) => {
@@ -110,8 +123,7 @@ const system = (roundTrips: number, window: number, samples: Samples) => {
           for (let received = 0; received < roundTrips; received++) {
             const pong = yield* node.receive({ tags: ["pong"] })
             const now = performance.now()
-            samples.latencies.push(now - sentAt[pong.payload.n]!)
-            samples.completed.push(now)
+            sample(samples, now - sentAt[pong.payload.n]!, now)
             if (sentAt.length < roundTrips) yield* ping(sentAt.length)
           }
           return roundTrips
@@ -135,7 +147,7 @@ interface Measured {
   readonly msgsPerSecond: number
   readonly p50: number
   readonly p99: number
-  /** CPU time (user + system) of both processes per one-way message, in µs, over the whole run. */
+  /** CPU time (user + system) of both processes per one-way message, in µs, after the warm-up. */
   readonly cpuPerMessage: number
 }
 
@@ -145,12 +157,12 @@ const cpuNow = () => {
   return usage.user + usage.system
 }
 
-/** Throughput and latency over the round trips after the warm-up; `cpu` is both processes' CPU time for the whole run. */
+/** Throughput and latency over the round trips after the warm-up; `cpu` is both processes' CPU time over them. */
 const measure = (samples: Samples, cpu: number): Measured => {
-  const ms = samples.completed[samples.completed.length - 1]! - samples.completed[warmup - 1]!
-  const sorted = samples.latencies.slice(warmup).sort((a, b) => a - b)
+  const ms = samples.completed[samples.completed.length - 1]! - samples.completed[samples.warmup - 1]!
+  const sorted = samples.latencies.slice(samples.warmup).sort((a, b) => a - b)
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 1000
-  return { msgsPerSecond: (2 * sorted.length) / (ms / 1000), p50: at(0.5), p99: at(0.99), cpuPerMessage: cpu / (2 * samples.latencies.length) }
+  return { msgsPerSecond: (2 * sorted.length) / (ms / 1000), p50: at(0.5), p99: at(0.99), cpuPerMessage: cpu / (2 * sorted.length) }
 }
 
 const format = (name: string, m: Measured) =>
@@ -158,6 +170,9 @@ const format = (name: string, m: Measured) =>
 
 const self = fileURLToPath(import.meta.url)
 const secret = "bench-secret-0123456789abcdef"
+
+/** CPU time of this process and of `other` so far, in µs. */
+const bothCpu = async (other: Child): Promise<number> => cpuNow() + (await other.cpu())
 
 /** A child process running this script in some mode: its first line, and its CPU time on request. */
 interface Child {
@@ -264,7 +279,7 @@ const ping = (n: number) => Frame.encode(new TextEncoder().encode(JSON.stringify
  * durable in a file there first, once for all the pings one read of the socket calls for, and
  * sends those in one write.
  */
-const raw = async (roundTrips: number, window: number, syncDir: string | undefined): Promise<Measured> => {
+const raw = async (roundTrips: number, warmup: number, window: number, syncDir: string | undefined): Promise<Measured> => {
   const server = await child(syncDir === undefined ? ["--echo-server"] : ["--echo-server", syncDir])
   try {
     const durable = syncDir === undefined ? undefined : syncedFile(syncDir, "client")
@@ -272,11 +287,10 @@ const raw = async (roundTrips: number, window: number, syncDir: string | undefin
     socket.setNoDelay(true)
     await new Promise((r) => socket.once("connect", r))
     const reader = new Frame.Reader()
-    const samples: Samples = { latencies: [], completed: [] }
+    let cpuAtWarm: Promise<number> | undefined
+    const samples: Samples = { warmup, latencies: [], completed: [], warm: () => void (cpuAtWarm = bothCpu(server)) }
     const sentAt: Array<number> = []
     let received = 0
-    const cpuBefore = cpuNow()
-    const childBefore = await server.cpu()
     const done = new Promise<void>((resolve, reject) => {
       /** Sends up to `count` more pings: one write each, or all of them in one durable write. */
       const send = (count: number) => {
@@ -299,8 +313,7 @@ const raw = async (roundTrips: number, window: number, syncDir: string | undefin
           const echoed = JSON.parse(new TextDecoder().decode(frame)) as { payload: { n: number } }
           if (echoed.payload.n !== received) return reject(new Error("the echo does not match"))
           const now = performance.now()
-          samples.latencies.push(now - sentAt[echoed.payload.n]!)
-          samples.completed.push(now)
+          sample(samples, now - sentAt[echoed.payload.n]!, now)
           if (++received === roundTrips) return resolve()
           echoes++
           if (durable === undefined) send(1)
@@ -310,7 +323,7 @@ const raw = async (roundTrips: number, window: number, syncDir: string | undefin
       send(window)
     })
     await done
-    const cpu = cpuNow() - cpuBefore + (await server.cpu()) - childBefore
+    const cpu = (await bothCpu(server)) - (await cpuAtWarm!)
     socket.destroy()
     return measure(samples, cpu)
   } finally {
@@ -322,7 +335,7 @@ const clusterOf = (ports: readonly [number, number]) =>
   Cluster.parse(`node a pinger 127.0.0.1:${ports[0]}\nnode b ponger 127.0.0.1:${ports[1]}\n`, "bench")
 
 const ponger = async (roundTrips: number, window: number, ports: readonly [number, number], dataDir: string, durable: boolean) => {
-  const node = await Node.launch({ system: system(roundTrips, window, { latencies: [], completed: [] }), cluster: clusterOf(ports), self: "b", secret: new TextEncoder().encode(secret), dataDir, durable })
+  const node = await Node.launch({ system: system(roundTrips, window, { warmup: 0, latencies: [], completed: [], warm: () => undefined }), cluster: clusterOf(ports), self: "b", secret: new TextEncoder().encode(secret), dataDir, durable })
   process.stdout.write("ready\n")
   answerCpu()
   await node.finished
@@ -338,33 +351,36 @@ const freePort = () =>
     })
   })
 
-/** What the pinger's journal flushes cost over a whole run (warm-up included). */
+/** What the pinger's journal flushes cost over the round trips measured. */
 interface Flushes {
   readonly flushes: number
   readonly records: number
   readonly ms: number
-  /** The pinger's run, from its start to its end. */
+  /** The measured part of the pinger's run. */
   readonly runMs: number
 }
 
 const flushLine = (f: Flushes) =>
-  `  the pinger's journal: ${f.flushes.toLocaleString("en-US")} flushes of ${(f.records / Math.max(1, f.flushes)).toFixed(1)} records, ${(f.ms / Math.max(1, f.flushes)).toFixed(2)} ms each on average: ${(f.ms / 1000).toFixed(1)} s of its ${(f.runMs / 1000).toFixed(1)} s run`
+  `  the pinger's journal: ${f.flushes.toLocaleString("en-US")} flushes of ${(f.records / Math.max(1, f.flushes)).toFixed(1)} records, ${(f.ms / Math.max(1, f.flushes)).toFixed(2)} ms each on average: ${(f.ms / 1000).toFixed(1)} s of the ${(f.runMs / 1000).toFixed(1)} s measured`
 
-const protoweave = async (roundTrips: number, window: number, dataDir: string, durable: boolean): Promise<Measured & { readonly flushes: Flushes }> => {
+const protoweave = async (roundTrips: number, warmup: number, window: number, dataDir: string, durable: boolean): Promise<Measured & { readonly flushes: Flushes }> => {
   const ports = [await freePort(), await freePort()] as const
   const other = await child(["--ponger", String(roundTrips), String(window), String(ports[0]), String(ports[1]), dataDir, String(durable)])
   try {
-    const samples: Samples = { latencies: [], completed: [] }
-    const cpuBefore = cpuNow()
-    const childBefore = await other.cpu()
-    const began = performance.now()
-    const node = await Node.launch({ system: system(roundTrips, window, samples), cluster: clusterOf(ports), self: "a", secret: new TextEncoder().encode(secret), dataDir, durable })
+    let node: Node.Launched | undefined
+    let atWarm: { readonly cpu: Promise<number>; readonly began: number; readonly stats: Node.Stats | undefined } | undefined
+    const warm = () => {
+      atWarm = { cpu: bothCpu(other), began: performance.now(), stats: node === undefined ? undefined : { ...node.node.stats } }
+    }
+    const samples: Samples = { warmup, latencies: [], completed: [], warm }
+    node = await Node.launch({ system: system(roundTrips, window, samples), cluster: clusterOf(ports), self: "a", secret: new TextEncoder().encode(secret), dataDir, durable })
     await node.finished
-    const runMs = performance.now() - began
-    const cpu = cpuNow() - cpuBefore + (await other.cpu()) - childBefore
+    const runMs = performance.now() - atWarm!.began
+    const cpu = (await bothCpu(other)) - (await atWarm!.cpu)
+    const before = atWarm!.stats!
     const { flushes, flushedRecords, flushMs } = node.node.stats
     await node.stop()
-    return { ...measure(samples, cpu), flushes: { flushes, records: flushedRecords, ms: flushMs, runMs } }
+    return { ...measure(samples, cpu), flushes: { flushes: flushes - before.flushes, records: flushedRecords - before.flushedRecords, ms: flushMs - before.flushMs, runMs } }
   } finally {
     other.stop()
   }
@@ -415,11 +431,12 @@ const main = async () => {
   // runs short without making them noisy.
   const oneInFlight = Math.max(1, Math.round(measured / 4))
   console.log(
-    `ping-pong over loopback, 64-byte bodies: ${count(measured)} round trips measured with W = ${window} (${count(oneInFlight)} with W = 1) after ${count(warmup)} of warm-up; journals on ${fileSystemOf(base)} (${base}); each line's fastest of ${rounds} interleaved run${rounds === 1 ? "" : "s"}`
+    `ping-pong over loopback, 64-byte bodies: ${count(measured)} round trips measured with W = ${window} (${count(oneInFlight)} with W = 1) after ${count(warmupOf(window))} of warm-up (${count(warmupOf(1))} with W = 1); journals on ${fileSystemOf(base)} (${base}); each line's fastest of ${rounds} interleaved run${rounds === 1 ? "" : "s"}`
   )
-  const ratios: Array<{ readonly toRaw: number; readonly toSynced: number }> = []
+  const ratios: Array<{ readonly toRaw: number; readonly toSynced: number; readonly syncedToRaw: number }> = []
   for (const w of [1, window]) {
     console.log(w === 1 ? "one ping in flight (W = 1):" : `a window of ${w} pings in flight (W = ${w}):`)
+    const warmup = warmupOf(w)
     const roundTrips = (w === 1 ? oneInFlight : measured) + warmup
     const raws: Array<Measured> = []
     const synced: Array<Measured> = []
@@ -427,10 +444,10 @@ const main = async () => {
     const unsynced: Array<Measured> = []
     // Every line once per round, one after the other, so that a spell of the machine falls on all.
     for (let round = 0; round < rounds; round++) {
-      raws.push(await raw(roundTrips, w, undefined))
-      synced.push(await inFolder(base, (dir) => raw(roundTrips, w, dir)))
-      pws.push(await inFolder(base, (dir) => protoweave(roundTrips, w, dir, true)))
-      unsynced.push(await inFolder(base, (dir) => protoweave(roundTrips, w, dir, false)))
+      raws.push(await raw(roundTrips, warmup, w, undefined))
+      synced.push(await inFolder(base, (dir) => raw(roundTrips, warmup, w, dir)))
+      pws.push(await inFolder(base, (dir) => protoweave(roundTrips, warmup, w, dir, true)))
+      unsynced.push(await inFolder(base, (dir) => protoweave(roundTrips, warmup, w, dir, false)))
     }
     const [r, rs, p, u] = [fastest(raws), fastest(synced), fastest(pws), fastest(unsynced)]
     console.log(rowOf("raw node:net", raws))
@@ -438,9 +455,10 @@ const main = async () => {
     console.log(rowOf("protoweave", pws))
     console.log(flushLine(p.flushes))
     console.log(rowOf("pw no sync", unsynced, `   (ratio ${(u.msgsPerSecond / r.msgsPerSecond).toFixed(3)})`))
-    ratios.push({ toRaw: p.msgsPerSecond / r.msgsPerSecond, toSynced: p.msgsPerSecond / rs.msgsPerSecond })
+    ratios.push({ toRaw: p.msgsPerSecond / r.msgsPerSecond, toSynced: p.msgsPerSecond / rs.msgsPerSecond, syncedToRaw: rs.msgsPerSecond / r.msgsPerSecond })
   }
   console.log(`one-in-flight ratio (W = 1): ${ratios[0]!.toRaw.toFixed(3)}; the last line is the ratio with W = ${window}`)
+  console.log(`the disk alone (W = ${window}): raw + sync ÷ raw = ${ratios[1]!.syncedToRaw.toFixed(3)}, an echo that syncs each read's answers before they leave and does nothing else`)
   console.log(`ratio to raw + sync (W = ${window}): ${ratios[1]!.toSynced.toFixed(3)}`)
   console.log(`ratio: ${ratios[1]!.toRaw.toFixed(3)}`)
 }
