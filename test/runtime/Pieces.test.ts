@@ -140,6 +140,30 @@ describe("journals", () => {
     assert.deepStrictEqual(Journal.read(killed), [{ r: "acked", to: "c", upTo: 1 }, { r: "acked", to: "c", upTo: 2 }])
   })
 
+  it("grow ahead of groups larger than one step of zeros, over many steps, and read every record back", async () => {
+    const file = path.join(dir, "grow.journal")
+    const { journal } = Journal.Journal.open(file)
+    const records: Array<Journal.JournalRecord> = []
+    // Turns of 1, 1,000 and 10 records of about 300 bytes: the second turn's group alone is
+    // several steps of zeros long.
+    for (const count of [1, 1000, 10]) {
+      for (let k = 0; k < count; k++) {
+        const record: Journal.JournalRecord = { r: "exit", time: records.length, outcome: "done", detail: "x".repeat(250) }
+        records.push(record)
+        journal.append(record)
+      }
+      await new Promise<void>((resolve) => journal.sync(() => resolve()))
+    }
+    const killed = path.join(dir, "grow-killed.journal")
+    fs.copyFileSync(file, killed)
+    journal.close()
+    const size = fs.statSync(file).size
+    assert.isAbove(size, 3 * 65536)
+    assert.isAbove(fs.statSync(killed).size, size)
+    assert.deepStrictEqual(Journal.read(file), records)
+    assert.deepStrictEqual(Journal.read(killed), records)
+  })
+
   it("detect a corrupted record by its checksum", () => {
     const bytes = Buffer.from(Journal.encodeRecords([{ r: "acked", to: "c", upTo: 1 }]))
     bytes[bytes.length - 2] ^= 1
