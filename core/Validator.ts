@@ -14,17 +14,25 @@ import type * as SchemaAST from "effect/SchemaAST"
 
 type Test = (value: unknown) => boolean
 
+/** The parse options every check runs with: none, and one object for all of them, not one per call. */
+const noOptions: SchemaAST.ParseOptions = Object.freeze({})
+
 const passes = (checks: ReadonlyArray<SchemaAST.Check<any>>, ast: SchemaAST.AST): Test | undefined => {
   const runs: Array<Test> = []
   for (const check of checks) {
-    if (check._tag === "Filter") runs.push((v) => check.run(v, ast, {}) === undefined)
+    if (check._tag === "Filter") runs.push((v) => check.run(v, ast, noOptions) === undefined)
     else {
       const group = passes(check.checks, ast)
       if (group === undefined) return undefined
       runs.push(group)
     }
   }
-  return (v) => runs.every((run) => run(v))
+  if (runs.length === 1) return runs[0]!
+  // A loop, not `every` with a callback: this runs for every field of every state checked.
+  return (v) => {
+    for (let i = 0; i < runs.length; i++) if (!runs[i]!(v)) return false
+    return true
+  }
 }
 
 const compile = (ast: SchemaAST.AST): Test | undefined => {
