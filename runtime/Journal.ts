@@ -12,7 +12,7 @@
  * append makes the file system commit to its own journal (measured on ext4: a quarter less time
  * and CPU per flush). The flush after an extension also writes its zeros, which is why the step is
  * small: with a megabyte, those flushes took 3.5–8.5 ms and set the round trip's p99 (5.7–6.9 ms
- * in `npm run bench:runtime`'s ping-pong, W = 32, against 3.4–3.8 ms with 64 KiB, at the same
+ * in `npm run bench:runtime`'s ping-pong, W = 32, against 3.4–3.9 ms with 64 KiB, at the same
  * rate; 16 KiB made every flush slower). A zero length ends the records; a clean close cuts the
  * zeros off.
  *
