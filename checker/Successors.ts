@@ -29,8 +29,14 @@ export interface Successor {
 
 const maxDomain = 4096
 
-/** Every value of a finite schema, or undefined when it is not finite (or too large). */
-const enumerate = (ast: SchemaAST.AST): ReadonlyArray<unknown> | undefined => {
+/**
+ * Every value of a finite schema, or undefined when it is not finite (or too large).
+ *
+ * @example
+ * import * as Schema from "effect/Schema"
+ * enumerate(Schema.Struct({ yes: Schema.Boolean }).ast) // => [{ yes: false }, { yes: true }]
+ */
+export const enumerate = (ast: SchemaAST.AST): ReadonlyArray<unknown> | undefined => {
   switch (ast._tag) {
     case "Literal":
       return [ast.literal]

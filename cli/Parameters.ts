@@ -14,7 +14,7 @@ import { UsageError } from "./Errors.ts"
 
 /** The flags of `simulate` and the global flags of effect/cli, which no convenience parameter flag may shadow. */
 export const reservedFlags: ReadonlyArray<string> = [
-  ...["seed", "runs", "faults", "trace", "max-steps", "max-time", "param"],
+  ...["seed", "runs", "faults", "trace", "max-steps", "max-time", "param", "level", "payloads"],
   ...["help", "version", "wizard", "completions", "log-level"]
 ]
 

@@ -14,6 +14,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import type { Family } from "../core/System.ts"
 import * as FaultPlan from "../simulator/FaultPlan.ts"
 import * as Report from "../simulator/Report.ts"
+import * as RandomWalk from "../simulator/RandomWalk.ts"
 import * as Simulator from "../simulator/Simulator.ts"
 import * as Trace from "../simulator/Trace.ts"
 import { oneLine, UsageError, ViolationFound } from "./Errors.ts"
@@ -22,7 +23,7 @@ import * as Files from "./Files.ts"
 import * as Parameters from "./Parameters.ts"
 
 /** The defaults of `simulate`'s flags. */
-export const defaults = { seed: 1, runs: 1000, faults: "reorder", maxSteps: 5000, maxTime: 600_000 } as const
+export const defaults = { seed: 1, runs: 1000, faults: "reorder", maxSteps: 5000, maxTime: 600_000, level: "programs", payloads: "model" } as const
 
 
 const numberFlag = (name: string, fallback: number, description: string) =>
@@ -44,6 +45,20 @@ const config = {
     Flag.withDescription("write the NDJSON trace: the shrunk failing run (the original goes to FILE with .original before the extension), else the last run"),
     Flag.optional
   ),
+  level: Flag.String("level").pipe(
+    Flag.withDefault(defaults.level),
+    Flag.withMetavar("programs|protocol"),
+    Flag.withDescription(
+      `programs: run the nodes' programs; protocol: take random enabled steps of the protocol's transitions, with payloads from their candidates, the model or the payload schema, so that guards the programs never test are exercised (default ${defaults.level})`
+    )
+  ),
+  payloads: Flag.String("payloads").pipe(
+    Flag.withDefault(defaults.payloads),
+    Flag.withMetavar("model|schema"),
+    Flag.withDescription(
+      `with --level protocol, where a transition declares no candidates: model, the model's payload domain (sampling from the payload schema only without one); schema, values sampled from the schema as well (default ${defaults.payloads})`
+    )
+  ),
   maxSteps: numberFlag("max-steps", defaults.maxSteps, "the step limit of each run"),
   maxTime: numberFlag("max-time", defaults.maxTime, "the simulated-time limit of each run, in ms"),
   param: Flag.String("param").pipe(
@@ -63,6 +78,10 @@ export interface SimulateInput {
   readonly trace: Option.Option<string>
   readonly maxSteps: string
   readonly maxTime: string
+  /** `programs` (default) or `protocol`. */
+  readonly level?: string
+  /** `model` (default) or `schema`, for `level: "protocol"`. */
+  readonly payloads?: string
   readonly param: ReadonlyArray<string>
   readonly sizes: { readonly [name: string]: Option.Option<string> }
 }
@@ -119,9 +138,22 @@ export const simulate = (input: SimulateInput): Effect.Effect<void, UsageError |
       try: () => family.make(parameters),
       catch: (e) => new UsageError({ message: `cannot build ${family.name}: ${oneLine(e instanceof Error ? e.message : String(e))}` })
     })
-    if (system.programs.size === 0) {
+    const level = input.level ?? defaults.level
+    if (level !== "programs" && level !== "protocol") {
+      return yield* Effect.fail(new UsageError({ message: `--level must be programs or protocol, got "${level}"` }))
+    }
+    const payloads = input.payloads ?? defaults.payloads
+    if (payloads !== "model" && payloads !== "schema") {
+      return yield* Effect.fail(new UsageError({ message: `--payloads must be model or schema, got "${payloads}"` }))
+    }
+    if (level === "programs" && payloads !== defaults.payloads) {
+      return yield* Effect.fail(new UsageError({ message: "--payloads applies to --level protocol only" }))
+    }
+    if (level === "programs" && system.programs.size === 0) {
       return yield* Effect.fail(
-        new UsageError({ message: `${family.name} has no programs to simulate (it is a model for the checker); try "protoweave check ${family.name}"` })
+        new UsageError({
+          message: `${family.name} has no programs to simulate (it is a model for the checker); try "protoweave check ${family.name}" or "protoweave simulate ${family.name} --level protocol"`
+        })
       )
     }
     const note = toleranceNote(family, faults)
@@ -138,8 +170,14 @@ export const simulate = (input: SimulateInput): Effect.Effect<void, UsageError |
       onProgress: (progress) => void process.stderr.write(`progress: ${Report.formatProgress(progress)}\n`),
       progressEvery: 1000
     }
-    const summary = yield* Effect.sync(() => Simulator.simulate(system, options))
-    yield* Console.log(Report.formatSummary(summary, options))
+    const summary =
+      level === "protocol"
+        ? yield* Effect.try({
+            try: () => RandomWalk.walk(system, { ...options, model: family.model?.(parameters), payloads }),
+            catch: (e) => new UsageError({ message: `${family.name}: ${oneLine(e instanceof Error ? e.message : String(e))}` })
+          })
+        : yield* Effect.sync(() => Simulator.simulate(system, options))
+    yield* Console.log("sources" in summary ? RandomWalk.formatSummary(summary as RandomWalk.WalkSummary, options) : Report.formatSummary(summary, options))
     const traceFile = Option.getOrUndefined(input.trace)
     const failure = summary.firstFailure
     if (failure === undefined) {

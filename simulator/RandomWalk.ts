@@ -1,0 +1,499 @@
+/**
+ * Protocol-level random simulation: seeded random walks over the protocol's own transitions, with
+ * no programs. At each step the walk takes a random enabled step of the semantics
+ * (`core/Step.ts`) — a send some node's guard allows, with a payload from the transition's
+ * `candidates`, else the model's payload domain, else every value of a finite payload Schema, else
+ * values sampled from the Schema (`ValueSampler.ts`); or the receipt of an active message its
+ * receiver accepts; or a fault of the fault plan. So guards are exercised as the model checker
+ * exercises them — a loosened guard is taken — but at the simulator's speed and at sizes the
+ * checker cannot explore. Programs are what program-level simulation (`Simulator.ts`) runs; a
+ * guard that the bundled programs never test is only caught here or by the checker.
+ *
+ * Every `always` property (and the protocol's coherence) is checked after every step and `sometimes`
+ * witnesses are recorded, by the simulator's engine; runs are NDJSON traces whose header says
+ * `level: "protocol"`, which `replay` reproduces; a failing run is shrunk by delta debugging over
+ * its steps, and the shrunk trace is replayed strictly to confirm it still fails.
+ *
+ * @since 0.1.0
+ */
+import type * as Schema from "effect/Schema"
+import { candidateSources, enumerate, type Candidates } from "../checker/Successors.ts"
+import type { Model } from "../core/Model.ts"
+import type { NamedSend } from "../core/Protocol.ts"
+import * as Prng from "../core/Prng.ts"
+import type { Statelet } from "../core/Statelet.ts"
+import * as Step from "../core/Step.ts"
+import type { System } from "../core/System.ts"
+import type { Candidate, Chooser, EngineOptions, RunResult } from "./Engine.ts"
+import * as Engine from "./Engine.ts"
+import type { FaultPlan } from "./FaultPlan.ts"
+import * as Report from "./Report.ts"
+import * as Simulator from "./Simulator.ts"
+import { type Decision, type Header, programsHeader, type Trace, type TraceEvent } from "./Trace.ts"
+import * as ValueSampler from "./ValueSampler.ts"
+
+/** Where a send transition's payloads come from in a walk. */
+export type PayloadSource = "candidates" | "model" | "finite schema" | "sampled" | "model + sampled"
+
+/**
+ * Which payloads a walk tries where no transition declares candidates: `model`, the model's
+ * domain (or every value of a finite Schema), sampling only where neither exists; `schema`, values
+ * sampled from the Schema as well, beyond the model's domain.
+ */
+export type PayloadMode = "model" | "schema"
+
+/** Options of a batch of protocol-level runs: the simulator's, and the model's payload domains. */
+export interface WalkOptions extends Simulator.SimulateOptions {
+  /** The family's model, whose `payloads` give the domain of tags no transition enumerates. */
+  readonly model?: Pick<Model, "payloads"> | undefined
+  /** How many payloads are sampled from a Schema each time a sampled transition is tried (default 8). */
+  readonly samples?: number
+  /** Default `model`. */
+  readonly payloads?: PayloadMode
+}
+
+/** The outcome of a batch of protocol-level runs. */
+export interface WalkSummary extends Simulator.Summary {
+  /** Each send transition's payload source. */
+  readonly sources: ReadonlyArray<{ readonly transition: string; readonly tag: string; readonly source: PayloadSource }>
+  /** Candidate sends skipped because their receiver has the wrong role or their payload does not match its schema. */
+  readonly malformed: { readonly count: number; readonly first: string | undefined }
+}
+
+/**
+ * A walk that cannot go on: a guard, filter or step threw on the state and message it was given,
+ * or a step returned a local state outside its role's schema.
+ */
+export class WalkError extends Error {
+  override readonly name = "WalkError"
+}
+
+/** A system with its programs removed: every step is the walk's choice. */
+const bare = (system: System): System => ({ ...system, programs: new Map() })
+
+const isFault = (d: Decision) => d.type === "drop" || d.type === "duplicate" || d.type === "crash" || d.type === "restart"
+
+/** A random permutation of 0..n-1, drawn lazily (a Fisher–Yates shuffle that stops at the first hit). */
+const shuffled = (n: number, prng: Prng.Prng) => {
+  const swapped = new Map<number, number>()
+  let k = 0
+  return (): number | undefined => {
+    if (k >= n) return undefined
+    const j = k + prng.int(n - k)
+    const picked = swapped.get(j) ?? j
+    swapped.set(j, swapped.get(k) ?? k)
+    k++
+    return picked
+  }
+}
+
+interface Pair {
+  readonly node: string
+  readonly transition: NamedSend
+  /** The transition's candidates or domain, as the checker has them; undefined when there is none. */
+  readonly declared: Candidates | undefined
+  /** Whether payloads are also sampled from the Schema. */
+  readonly sampled: boolean
+}
+
+/**
+ * A system prepared for walks: the payload source of every send transition, and the choosers that
+ * take random enabled steps.
+ */
+export interface Walker {
+  readonly system: System
+  readonly sources: WalkSummary["sources"]
+  /** A chooser for one run: random enabled steps and the plan's faults. */
+  chooser(prng: Prng.Prng, plan: FaultPlan): Chooser
+  readonly malformed: { count: number; first: string | undefined }
+}
+
+/**
+ * Prepares walks of a system: resolves each send transition's payload source as the checker does
+ * (`candidateSources`), sampling from the Schema where the checker would refuse the model.
+ *
+ * @example
+ * import * as Calculator from "../protocols/Calculator/index.ts"
+ * const walker = prepare(Calculator.system({ clients: 1, servers: 1 }))
+ * walker.sources.map((s) => s.source) // => ["sampled", "sampled"]
+ */
+export const prepare = (system: System, model?: Pick<Model, "payloads">, samples = 8, mode: PayloadMode = "model"): Walker => {
+  const { protocol, topology } = system
+  const semantics = Step.make(protocol, topology, Step.reorderOnly)
+  const sources: Array<{ transition: string; tag: string; source: PayloadSource }> = []
+  const sampledTags = new Set<string>()
+  for (const t of protocol.sends) {
+    const schema = protocol.messages[t.tag]!.payload as Schema.Top
+    const source: PayloadSource =
+      t.candidates !== undefined ? "candidates" : model?.payloads?.[t.tag] !== undefined ? "model" : enumerate(schema.ast) !== undefined ? "finite schema" : "sampled"
+    if (source === "sampled") sampledTags.add(t.tag)
+    sources.push({ transition: t.name, tag: t.tag, source: source === "model" && mode === "schema" ? "model + sampled" : source })
+  }
+  // The checker's sources, with an empty domain standing for the tags sampled here instead.
+  const payloads = { ...model?.payloads, ...Object.fromEntries([...sampledTags].map((tag) => [tag, []])) }
+  const declared = candidateSources({ system, payloads }, semantics)
+  const pairs: Array<Pair> = []
+  for (const node of topology.all) {
+    const role = topology.roleOf.get(node)!
+    for (const t of protocol.sends) {
+      if (t.from !== role) continue
+      const own = sampledTags.has(t.tag) ? undefined : declared.get(t.name)!
+      pairs.push({ node, transition: t, declared: own, sampled: own === undefined || (mode === "schema" && t.candidates === undefined && model?.payloads?.[t.tag] !== undefined) })
+    }
+  }
+  const nodesOf = topology.nodes as Record<string, ReadonlyArray<string>>
+  const malformed = { count: 0, first: undefined as string | undefined }
+
+  const guarded = <A>(what: string, f: () => A): A => {
+    try {
+      return f()
+    } catch (e) {
+      throw new WalkError(`${what} threw: ${e instanceof Error ? e.message : String(e)}`)
+    }
+  }
+
+  const sampled = (pair: Pair, local: unknown, prng: Prng.Prng): Array<{ to: string; msg: unknown }> => {
+    const t = pair.transition
+    const message = protocol.messages[t.tag]!
+    const hints = ValueSampler.hintsOf([local, topology.all])
+    const receivers = nodesOf[t.to] ?? []
+    const out: Array<{ to: string; msg: unknown }> = []
+    if (receivers.length === 0) return out
+    for (let i = 0; i < samples; i++) {
+      const msg = ValueSampler.sample((message.payload as Schema.Top).ast, prng, hints)
+      if (msg !== undefined && message.isPayload(msg)) out.push({ to: prng.pick(receivers), msg })
+    }
+    return out
+  }
+
+  /** A random enabled send of `pair` in `s`, if it has one. */
+  const trySend = (pair: Pair, s: Statelet, prng: Prng.Prng): Candidate | undefined => {
+    const { node, transition: t } = pair
+    if (s.crashed.includes(node)) return undefined
+    const local = semantics.local(s, node)
+    const own = pair.declared === undefined ? [] : guarded(`the candidates of ${t.name} at ${node}`, () => pair.declared!(local, node))
+    const list = pair.sampled ? [...own, ...sampled(pair, local, prng)] : own
+    const ctx = semantics.context(node)
+    const isPayload = protocol.messages[t.tag]!.isPayload
+    const next = shuffled(list.length, prng)
+    for (let k = next(); k !== undefined; k = next()) {
+      const c = list[k]!
+      if (topology.roleOf.get(c.to) !== t.to || !isPayload(c.msg)) {
+        malformed.count++
+        malformed.first ??= `${t.name} at ${node}: ${topology.roleOf.get(c.to) !== t.to ? `the receiver ${c.to} does not play "${t.to}"` : `the payload ${JSON.stringify(c.msg)} does not match the schema of "${t.tag}"`}`
+        continue
+      }
+      // Only the guard here: the engine takes the send through the step function, which runs the step once.
+      if (guarded(`the guard of ${t.name} at ${node} sending ${JSON.stringify(c.msg)} to ${c.to}`, () => t.guard(local, c.to as never, c.msg, ctx))) {
+        return { type: "send", node, message: { tag: t.tag, to: c.to, payload: c.msg } }
+      }
+    }
+    return undefined
+  }
+
+  const receivable = (s: Statelet, id: number): boolean => {
+    const m = s.soup[id]
+    if (m === undefined || !m.active || s.crashed.includes(m.to)) return false
+    return guarded(`receiving ${m.tag} ${JSON.stringify(m.payload)} at ${m.to}`, () =>
+      Step.canReceive(semantics, m.to, semantics.local(s, m.to), m.from, m.tag, m.payload)
+    )
+  }
+
+  const chooser = (prng: Prng.Prng, plan: FaultPlan): Chooser => {
+    // Active message ids, in an array with positions so that removal is O(1).
+    const active: Array<number> = []
+    const position = new Map<number, number>()
+    const add = (id: number) => {
+      position.set(id, active.length)
+      active.push(id)
+    }
+    const remove = (id: number) => {
+      const i = position.get(id)
+      if (i === undefined) return
+      const last = active.pop()!
+      if (last !== id) {
+        active[i] = last
+        position.set(last, i)
+      }
+      position.delete(id)
+    }
+    const queued: Array<Candidate> = []
+    return {
+      delay: () => 0,
+      applied: (event) => {
+        switch (event.type) {
+          case "send":
+            if (event.msg < 0) return
+            add(event.msg)
+            if (prng.chance(plan.drop)) queued.push({ type: "drop", msg: event.msg })
+            else if (prng.chance(plan.duplicate)) queued.push({ type: "duplicate", msg: event.msg })
+            return
+          case "deliver":
+          case "drop":
+            remove(event.msg)
+            return
+          case "duplicate":
+            add(event.copy)
+            return
+          default:
+            return
+        }
+      },
+      choose: (view) => {
+        const s = view.statelet
+        const next = view.step + 1
+        for (const fault of plan.schedule) {
+          if (fault.step !== next) continue
+          return "node" in fault ? { candidate: { type: fault.fault, node: fault.node } } : { candidate: { type: fault.fault, msg: fault.message } }
+        }
+        const fault = queued.shift()
+        if (fault !== undefined) return { candidate: fault }
+        if (plan.crash > 0 && s.crashed.length < plan.maxCrashed && prng.chance(plan.crash)) {
+          const up = topology.all.filter((n) => !s.crashed.includes(n))
+          if (up.length > 0) return { candidate: { type: "crash", node: prng.pick(up) } }
+        }
+        if (plan.restart > 0 && s.crashed.length > 0 && prng.chance(plan.restart)) return { candidate: { type: "restart", node: prng.pick(s.crashed) } }
+        // Every (node, send transition) pair and every active message, in random order, until one is enabled.
+        const order = shuffled(pairs.length + active.length, prng)
+        for (let k = order(); k !== undefined; k = order()) {
+          if (k < pairs.length) {
+            const send = trySend(pairs[k]!, s, prng)
+            if (send !== undefined) return { candidate: send }
+          } else {
+            const id = active[k - pairs.length]!
+            if (receivable(s, id)) return { candidate: { type: "deliver", node: s.soup[id]!.to, msg: id } }
+          }
+        }
+        if (plan.restart > 0 && s.crashed.length > 0) return { candidate: { type: "restart", node: prng.pick(s.crashed) } }
+        return { end: "quiescent" }
+      }
+    }
+  }
+
+  return { system: bare(system), sources, chooser, malformed }
+}
+
+const headerOf = (options: Simulator.SimulateOptions, seed: number): Header => ({
+  ...programsHeader({ system: options.name, parameters: options.parameters, seed, faults: options.faults, maxSteps: options.maxSteps, maxTime: options.maxTime }),
+  level: "protocol"
+})
+
+const engineOptions = (header: Header): EngineOptions => ({ faults: header.faults, maxSteps: header.maxSteps, maxTime: header.maxTime })
+
+/**
+ * Runs one seeded protocol-level walk and returns its trace.
+ *
+ * @example
+ * import * as TwoPhaseCommit from "../protocols/TwoPhaseCommit/index.ts"
+ * import { reorder } from "./FaultPlan.ts"
+ * const system = TwoPhaseCommit.system({ participants: 2, rounds: 1 })
+ * const walker = prepare(system, TwoPhaseCommit.model({ participants: 2, rounds: 1 }))
+ * const { trace } = runOnce(walker, { name: "two-phase-commit", parameters: {}, seed: 3, runs: 1, faults: reorder, maxSteps: 1000, maxTime: 1 })
+ * [trace.header.level, trace.end.status] // => ["protocol", "completed"]
+ */
+export const runOnce = (walker: Walker, options: Simulator.SimulateOptions, seed = options.seed): { result: RunResult; trace: Trace } => {
+  const header = headerOf(options, seed)
+  let result: RunResult
+  try {
+    result = Engine.run(walker.system, engineOptions(header), walker.chooser(Prng.make(seed), header.faults))
+  } catch (e) {
+    // The engine refuses a send whose step returns a state outside the role's schema: a bug of the protocol.
+    if (e instanceof WalkError || e instanceof Engine.NotEnabled) throw new WalkError(`run with seed ${seed}: ${e.message}`)
+    throw e
+  }
+  return { result, trace: { header, events: result.events, end: result.end } }
+}
+
+const decisionsOf = (events: ReadonlyArray<TraceEvent>): ReadonlyArray<Decision> => events.filter((e): e is Decision => e.type !== "exit")
+
+const sameMessage = (m: { from: string; to: string; tag: string; payload: unknown }, d: { from: string; to: string; tag: string; payload: unknown }) =>
+  m.from === d.from && m.to === d.to && m.tag === d.tag && JSON.stringify(m.payload) === JSON.stringify(d.payload)
+
+/**
+ * Takes the listed decisions that are still enabled in the current state, skipping the others (a
+ * send whose guard is now false, a message never sent): messages are found by content, since ids
+ * shift when earlier sends go.
+ */
+const lenientChooser = (system: System, decisions: ReadonlyArray<Decision>): Chooser => {
+  const semantics = Step.make(system.protocol, system.topology, Step.allFaults)
+  let i = 0
+  const resolve = (d: Decision, s: Statelet): Candidate | undefined => {
+    const up = (node: string) => !s.crashed.includes(node)
+    const find = (m: { from: string; to: string; tag: string; payload: unknown }) => s.soup.find((x) => x.active && sameMessage(x, m))
+    switch (d.type) {
+      case "send": {
+        if (!up(d.node)) return undefined
+        const out = Step.sendLocal(semantics, d.node, semantics.local(s, d.node), d.tag, d.to, d.payload)
+        return out._tag === "Sent" ? { type: "send", node: d.node, message: { tag: d.tag, to: d.to, payload: d.payload } } : undefined
+      }
+      case "deliver": {
+        const m = s.soup.find(
+          (x) => x.active && up(x.to) && sameMessage(x, { from: d.from, to: d.node, tag: d.tag, payload: d.payload }) && Step.canReceive(semantics, x.to, semantics.local(s, x.to), x.from, x.tag, x.payload)
+        )
+        return m === undefined ? undefined : { type: "deliver", node: d.node, msg: m.id }
+      }
+      case "drop":
+      case "duplicate": {
+        const m = find(d)
+        return m === undefined ? undefined : { type: d.type, msg: m.id }
+      }
+      case "crash":
+        return up(d.node) ? { type: "crash", node: d.node } : undefined
+      case "restart":
+        return up(d.node) ? undefined : { type: "restart", node: d.node }
+      case "timeout":
+      case "wake":
+        return undefined
+    }
+  }
+  return {
+    delay: () => 0,
+    choose: (view) => {
+      while (i < decisions.length) {
+        const c = resolve(decisions[i++]!, view.statelet)
+        if (c !== undefined) return { candidate: c }
+      }
+      return { end: "quiescent" }
+    }
+  }
+}
+
+const signature = (trace: { readonly end: { readonly violation: unknown } }) => (trace.end.violation === null ? undefined : JSON.stringify({ ...(trace.end.violation as object), step: 0 }))
+
+/**
+ * Shrinks a failing protocol-level trace by delta debugging over its steps: drops every fault, then
+ * chunks of steps of halving size down to single steps, keeping each removal after which a lenient
+ * replay still breaks the same property. The result is re-recorded and replayed strictly
+ * (`Simulator.replay`) to confirm that it fails the same way; `attempts` counts the replays.
+ */
+export const shrink = (system: System, failing: Trace, budget = 4000): { trace: Trace; attempts: number } => {
+  const target = signature(failing)
+  if (target === undefined) throw new Error("shrink: the trace does not end in a violation")
+  const walked = bare(system)
+  const options = engineOptions(failing.header)
+  let attempts = 0
+  const attempt = (decisions: ReadonlyArray<Decision>): RunResult | undefined => {
+    attempts++
+    const result = Engine.run(walked, options, lenientChooser(walked, decisions))
+    return signature(result) === target ? result : undefined
+  }
+  let best = attempt(decisionsOf(failing.events))
+  if (best === undefined) throw new Error("shrink: a lenient replay of the failing trace does not fail the same way")
+  let current = decisionsOf(best.events)
+  const withoutFaults = current.filter((d) => !isFault(d))
+  if (withoutFaults.length < current.length) {
+    const r = attempt(withoutFaults)
+    if (r !== undefined) {
+      best = r
+      current = decisionsOf(r.events)
+    }
+  }
+  let chunk = Math.max(1, Math.ceil(current.length / 2))
+  while (attempts < budget) {
+    let removed = false
+    for (let start = 0; start < current.length && attempts < budget; ) {
+      const r = attempt([...current.slice(0, start), ...current.slice(start + chunk)])
+      if (r !== undefined && decisionsOf(r.events).length < current.length) {
+        best = r
+        current = decisionsOf(r.events)
+        removed = true
+      } else {
+        start += chunk
+      }
+    }
+    if (!removed) {
+      if (chunk === 1) break
+      chunk = Math.max(1, Math.floor(chunk / 2))
+    }
+  }
+  const trace: Trace = { header: failing.header, events: best.events, end: best.end }
+  const check = Simulator.replay(walked, trace)
+  if (!check.identical || signature(check.trace) !== target) {
+    throw new Error(`shrink: the shrunk trace does not replay to the same violation: ${check.difference ?? "a different violation"}`)
+  }
+  return { trace, attempts }
+}
+
+/**
+ * Runs `options.runs` seeded protocol-level walks (run `i` uses seed `Prng.derive(seed, i)`),
+ * stopping at the first violation unless told otherwise, and shrinks it.
+ *
+ * @example
+ * import * as Calculator from "../protocols/Calculator/index.ts"
+ * import { reorder } from "./FaultPlan.ts"
+ * const family = Calculator.families.find((f) => f.name === "calculator/unchecked-response")!
+ * const summary = walk(family.make({}), { name: family.name, parameters: {}, seed: 1, runs: 50, faults: reorder, maxSteps: 200, maxTime: 1, model: family.model!({}) })
+ * summary.firstFailure?.trace.end.violation?.kind // => "invariant"
+ */
+export const walk = (system: System, options: WalkOptions): WalkSummary => {
+  const started = performance.now()
+  const walker = prepare(system, options.model, options.samples, options.payloads)
+  const statuses = { completed: 0, stuck: 0, limit: 0, violation: 0 }
+  const witnessed = new Map<string, number>()
+  for (const p of system.properties) if (p.kind === "sometimes") witnessed.set(p.name, 0)
+  let steps = 0
+  let runsDone = 0
+  let violations = 0
+  let firstFailure: Simulator.Failure | undefined
+  let lastTrace: Trace | undefined
+  let lastProgress = started
+  const every = options.progressEvery ?? 1000
+  for (let i = 0; i < options.runs; i++) {
+    const { result, trace } = runOnce(walker, options, Prng.derive(options.seed, i))
+    runsDone++
+    steps += result.end.steps
+    statuses[result.end.status]++
+    for (const name of result.witnessed.keys()) witnessed.set(name, (witnessed.get(name) ?? 0) + 1)
+    lastTrace = trace
+    if (result.end.status === "violation") {
+      violations++
+      if (firstFailure === undefined) {
+        const shrunk = options.shrink === false ? undefined : shrink(system, trace)
+        firstFailure = { run: i, trace, shrunk: shrunk?.trace, shrinkAttempts: shrunk?.attempts ?? 0 }
+      }
+      if (options.stopOnViolation !== false) break
+    }
+    const now = performance.now()
+    if (options.onProgress !== undefined && now - lastProgress >= every) {
+      lastProgress = now
+      options.onProgress({ runsDone, runs: options.runs, steps, violations, elapsedMs: now - started })
+    }
+  }
+  return {
+    runs: runsDone,
+    steps,
+    elapsedMs: performance.now() - started,
+    statuses,
+    witnessed,
+    violations,
+    firstFailure,
+    lastTrace,
+    sources: walker.sources,
+    malformed: { count: walker.malformed.count, first: walker.malformed.first }
+  }
+}
+
+/**
+ * A protocol-level batch's summary: the simulator's summary, what a run's status means at this
+ * level, where each transition's payloads came from, and the candidate sends skipped as malformed.
+ *
+ * @example
+ * import { reorder } from "./FaultPlan.ts"
+ * const text = formatSummary(
+ *   { runs: 1, steps: 3, elapsedMs: 1, statuses: { completed: 1, stuck: 0, limit: 0, violation: 0 }, witnessed: new Map(), violations: 0, firstFailure: undefined, lastTrace: undefined,
+ *     sources: [{ transition: "clientSend", tag: "req", source: "model" }], malformed: { count: 0, first: undefined } },
+ *   { name: "calculator", parameters: {}, seed: 1, runs: 1, faults: reorder }
+ * )
+ * text.includes("payloads    clientSend (req): model") // => true
+ */
+export const formatSummary = (summary: WalkSummary, options: Report.SummaryOptions): string => {
+  const lines = Report.formatSummary(summary, options).split("\n")
+  const extra = [
+    `level       protocol: random enabled steps of the transitions, no programs ("completed" = no step was enabled)`,
+    ...summary.sources.map((s, i) => `${i === 0 ? "payloads    " : "            "}${s.transition} (${s.tag}): ${s.source}`)
+  ]
+  if (summary.malformed.count > 0) {
+    extra.push(`warning: ${summary.malformed.count} candidate send(s) skipped for a receiver of the wrong role or a payload outside its schema; first: ${summary.malformed.first}`)
+  }
+  return [lines[0]!, ...extra, ...lines.slice(1)].join("\n")
+}
