@@ -16,11 +16,13 @@ import * as Effect from "effect/Effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { fileURLToPath } from "node:url"
 import * as Checker from "../checker/Checker.ts"
+import * as Induction from "../checker/Induction.ts"
 import type { Protocol } from "../core/Protocol.ts"
+import * as Step from "../core/Step.ts"
 import type * as System from "../core/System.ts"
 import type * as World from "../core/World.ts"
 import type { Sample, WorldSample } from "../exporter/Differential.ts"
-import type { ExportSpec } from "../exporter/Export.ts"
+import type { ExportSpec, Obligation } from "../exporter/Export.ts"
 import type { WorldExportSpec } from "../exporter/ExportWorld.ts"
 import type * as Prove from "../exporter/Prove.ts"
 import * as Calculator from "../protocols/Calculator/index.ts"
@@ -114,10 +116,11 @@ export const samples = (family: string, seeds: ReadonlyArray<number> = [1, 2], d
   const f = Protocols.find(family)!
   const system = f.make(sizes[family] ?? {})
   const nodes = system.topology.nodes as Sample["nodes"]
+  const initial = Step.make(system.protocol, system.topology, Step.reorderOnly).initial
   return seeds.flatMap((seed) =>
     depths.map((maxSteps) => {
       const { result } = Simulator.runOnce(system, { name: family, parameters: {}, seed, runs: 1, faults: FaultPlan.reorder, maxSteps, maxTime: 600_000 })
-      return { label: `seed ${seed}, ${result.events.length} steps`, statelet: result.statelet, nodes, all: system.topology.all }
+      return { label: `seed ${seed}, ${result.events.length} steps`, statelet: result.statelet, nodes, all: system.topology.all, initial }
     })
   )
 }
@@ -129,7 +132,13 @@ export const worldSamples = (spec: WorldExportSpec, seeds?: ReadonlyArray<number
   const [core, client] = spec.world.protocols.map((p) => p.label) as [string, string]
   return samples(spec.family, seeds, depths).map((s) => {
     const statelets = { [core]: instance.project(s.statelet, core), [client]: instance.project(s.statelet, client) }
-    const part = (label: string): Sample => ({ label: s.label, statelet: statelets[label]!, nodes: instance.placement[label] as Sample["nodes"], all: s.all })
+    const part = (label: string): Sample => ({
+      label: s.label,
+      statelet: statelets[label]!,
+      nodes: instance.placement[label] as Sample["nodes"],
+      all: s.all,
+      initial: instance.project(s.initial, label)
+    })
     return { core: part(core), client: part(client), statelets, nodes: instance.placement }
   })
 }
@@ -149,6 +158,52 @@ export const counterexamples = (family: string): ReadonlyMap<string, string> => 
       s.message === undefined ? `${i + 1}. ${s.action.kind}` : `${i + 1}. ${s.action.kind} ${s.message.tag} ${s.message.from} -> ${s.message.to} ${JSON.stringify(s.message.payload)}`
     )
     found.set(p.name, [`${family} (${JSON.stringify(sizes[family])}), ${steps.length} steps:`, ...steps].join("\n"))
+  }
+  return found
+}
+
+/**
+ * The budget of the search for counterexamples to induction that `prove` runs for the invariant of
+ * each obligation left open: small, so that `prove` stays about as fast (`induct` searches more).
+ */
+export const inductionBudget = { seed: 1, states: 1000, walks: 20, depth: 20, candidates: 300 } as const
+
+/**
+ * For each open obligation, a counterexample to induction from `checker/Induction.ts` on the
+ * family's small model, or what was searched without finding one, as plain text for `Open.lean`.
+ * Each candidate state satisfies every invariant the obligation assumes (all of the export's).
+ */
+export const inductionCounterexamples = (family: string, open: ReadonlyArray<Obligation>, all: ReadonlyArray<Obligation> = open): ReadonlyMap<string, string> => {
+  const found = new Map<string, string>()
+  const model = Protocols.find(family)?.model?.(sizes[family] ?? {})
+  const budget = `seed ${inductionBudget.seed}, a breadth-first search of ${inductionBudget.states} states, ${inductionBudget.walks} walks of ${inductionBudget.depth} steps, ${inductionBudget.candidates} candidates`
+  const heading = `Counterexample to induction (protoweave induct ${family}, ${Object.entries(sizes[family] ?? {}).map(([k, v]) => `${k}=${v}`).join(" ")}; budget: ${budget}):`
+  if (model === undefined) {
+    for (const o of open) found.set(o.name, `No counterexample to induction was searched: ${family} has no model.`)
+    return found
+  }
+  const known = new Set(Induction.invariantNames(model))
+  const assume = [...new Set(all.map((o) => o.invariant))].filter((i) => known.has(i))
+  for (const invariant of new Set(open.map((o) => o.invariant))) {
+    const mine = open.filter((o) => o.invariant === invariant)
+    if (!known.has(invariant)) {
+      for (const o of mine) found.set(o.name, `No counterexample to induction was searched: the model of ${family} has no invariant ${invariant}.`)
+      continue
+    }
+    try {
+      const report = Induction.searchCounterexample(model, invariant, { ...inductionBudget, assume })
+      const names = new Set(Induction.obligationsOf(model, invariant))
+      for (const o of mine) {
+        found.set(
+          o.name,
+          names.has(o.name)
+            ? [heading, Induction.obligationText(report, o.name)].join("\n")
+            : `No counterexample to induction is attributed to ${o.name}: the model of ${family} names this invariant's obligations ${[...names].join(", ")}.`
+        )
+      }
+    } catch (e) {
+      for (const o of mine) found.set(o.name, `The search for a counterexample to induction failed: ${messageOf(e)}`)
+    }
   }
   return found
 }
@@ -207,7 +262,7 @@ export const prove = (input: ProveInput): Effect.Effect<void, UsageError | Viola
     const worlds = bundledWorlds.filter((w) => chosen.includes(w.family))
     // A world needs its core's export in the same run; a core nobody asked for is checked as it is on disk.
     const protocols = bundled.filter((s) => chosen.includes(s.family) || worlds.some((w) => w.coreFamily === s.family))
-    const { exportProtocol, exportWorld, coreTypes, differential, worldDifferential, ExportError, LeanToolchain, Lean } = yield* Effect.promise(loadExporter)
+    const { exportProtocol, exportWorld, coreTypes, differential, worldDifferential, omissionWarning, ExportError, LeanToolchain, Lean } = yield* Effect.promise(loadExporter)
     const inputs = yield* Effect.try({
       try: () => {
         const exported = new Map(protocols.map((spec) => [spec.family, exportProtocol(root, spec)]))
@@ -217,7 +272,13 @@ export const prove = (input: ProveInput): Effect.Effect<void, UsageError | Viola
             if (!chosen.includes(spec.family)) return { exported: e, differential: "", differentialChecks: 0, counterexamples: new Map(), dependency: true }
             const model = Protocols.find(spec.family)?.model?.(sizes[spec.family] ?? {})
             const check = differential(e, samples(spec.family), model?.payloads ?? {})
-            return { exported: e, differential: check.lean, differentialChecks: check.checks, counterexamples: counterexamples(spec.family) }
+            return {
+              exported: e,
+              differential: check.lean,
+              differentialChecks: check.checks,
+              counterexamples: counterexamples(spec.family),
+              inductionCounterexamples: (open) => inductionCounterexamples(spec.family, open, e.obligations)
+            }
           }),
           ...worlds.map((spec): Prove.ProtocolInput => {
             const core = exported.get(spec.coreFamily)!
@@ -228,12 +289,19 @@ export const prove = (input: ProveInput): Effect.Effect<void, UsageError | Viola
               Object.entries(model?.payloads ?? {}).filter(([tag]) => tag.startsWith(`${clientLabel}.`)).map(([tag, values]) => [tag.slice(clientLabel.length + 1), values])
             )
             const check = worldDifferential(e, coreTypes(core), spec.properties, worldSamples(spec), payloads)
-            return { exported: e, differential: check.lean, differentialChecks: check.checks, counterexamples: counterexamples(spec.family) }
+            return {
+              exported: e,
+              differential: check.lean,
+              differentialChecks: check.checks,
+              counterexamples: counterexamples(spec.family),
+              inductionCounterexamples: (open) => inductionCounterexamples(spec.family, open, e.obligations)
+            }
           })
         ]
       },
       catch: (e) => new UsageError({ message: e instanceof ExportError ? e.message : `cannot export: ${messageOf(e)}` })
     })
+    for (const input of inputs) for (const o of input.exported.omitted) yield* Console.error(omissionWarning(o))
     const toolchain = yield* Effect.try({
       try: () => LeanToolchain.find((line) => console.error(line)),
       catch: (e) => new UsageError({ message: `cannot get Lean: ${messageOf(e)}` })
@@ -250,7 +318,12 @@ export const prove = (input: ProveInput): Effect.Effect<void, UsageError | Viola
     for (const m of report.differential.mismatches) yield* Console.log(`\ndifferential mismatch at line ${m.line}:\n${m.text}`)
     const count = (status: string) => report.results.filter((r) => r.status === status).length
     yield* Console.log(
-      `\n${count("proved")} proved, ${count("open")} open, ${count("failed")} failed; differential check: ${report.differential.checks} comparisons, ${report.differential.mismatches.length} mismatches; Lean (${report.toolchain}) took ${Math.round(report.seconds)} s`
+      report.axioms === "print axioms"
+        ? "\nproved: Lean accepted it and `#print axioms` names no axiom beyond propext, Classical.choice and Quot.sound"
+        : "\nproved: Lean accepted it and no declaration it names, directly or through others, was rejected, uses sorry or is an axiom (this Lean refuses `#print axioms`)"
+    )
+    yield* Console.log(
+      `${count("proved")} proved, ${count("open")} open, ${count("failed")} failed, ${count("stale")} stale; differential check: ${report.differential.checks} comparisons, ${report.differential.mismatches.length} mismatches; Lean (${report.toolchain}) took ${Math.round(report.seconds)} s`
     )
     if (report.written.length > 0) yield* Console.log(`wrote ${report.written.join(", ")}`)
     if (Lean.failed(report)) return yield* new ViolationFound()

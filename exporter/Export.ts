@@ -43,7 +43,40 @@ export interface ExportSpec {
    * like any helper and conjoined with distinct roles in `wf`, so obligations may assume it.
    */
   readonly topology?: string
+  /**
+   * Per-node initial states, by role: the name of a top-level function of `propertiesFile` (or of
+   * `protocolFile`), `(self: string, nodes: NodesOf<...>) => <the role's state>`, that gives each
+   * node its own initial local state (a ring's ids, say), as the protocol's systems give them to
+   * `System.make({ initial })`. It is translated like any helper, and Lean's `initLocals` gives
+   * each node of the role its value. Roles not named here start in the role's initial state; the
+   * differential check refuses a system whose nodes start elsewhere.
+   */
+  readonly initial?: { readonly [role: string]: string }
 }
+
+/** A property left out of the export: its name, where it is declared, and why. */
+export interface Omission {
+  readonly property: string
+  /** `file:line:column` of its declaration (its `always(...)` call), or of its file. */
+  readonly at: string
+  /** The refusal, with the construct and its own `file:line:column`. */
+  readonly reason: string
+}
+
+/**
+ * The warning `prove` prints for a property left out of the export.
+ *
+ * @example
+ * omissionWarning({ property: "fast", at: "p.ts:3:1", reason: "p.ts:3:30: cannot export a ForStatement: loops" })
+ * // => 'warning: p.ts:3:1: the property "fast" is left out of the Lean export (no obligation states it): p.ts:3:30: cannot export a ForStatement: loops'
+ */
+export const omissionWarning = (o: Omission): string =>
+  `warning: ${o.at}: the property "${o.property}" is left out of the Lean export (no obligation states it): ${o.reason}`
+
+/** How a role's nodes start in Lean: all in the role's initial state (its Lean term), or each by a function of the node. */
+export type InitialState =
+  | { readonly kind: "role"; readonly lean: string; /** Where the role's initial state is declared. */ readonly at: string }
+  | { readonly kind: "perNode"; readonly lean: string }
 
 /** One proof obligation: its name, its statement, and what it is about. */
 export interface Obligation {
@@ -73,6 +106,10 @@ export interface Exported {
   readonly types: ExportedTypes
   /** The Lean types of its schemas: a world over this protocol shares them. */
   readonly table: TypeTable
+  /** The `always` properties outside the fragment, left out with the reason: `prove` warns of each. */
+  readonly omitted: ReadonlyArray<Omission>
+  /** How each role's nodes start in Lean's `initLocals`. */
+  readonly initial: ReadonlyMap<string, InitialState>
 }
 
 /** The command that regenerates a protocol's files, for the banner. */
@@ -113,6 +150,7 @@ export const exportProtocol = (root: string, spec: ExportSpec): Exported => {
     "import Protoweave",
     "",
     ...namespaceOpening(spec.name),
+    ...omissionNote(parts.omitted),
     ...parts.declarations.flatMap((d) => [d, ""]),
     ...namespaceClosing(spec.name)
   ].join("\n")
@@ -123,9 +161,22 @@ export const exportProtocol = (root: string, spec: ExportSpec): Exported => {
     obligations: parts.obligations,
     definitions: parts.definitions,
     types: { roles: parts.roles, msg: parts.msg },
-    table: parts.table
+    table: parts.table,
+    omitted: parts.omitted,
+    initial: parts.initial
   }
 }
+
+/** A generated file's note of the properties left out of it, if any. */
+export const omissionNote = (omitted: ReadonlyArray<Omission>): ReadonlyArray<string> =>
+  omitted.length === 0
+    ? []
+    : [
+        "/-! Left out of this export, outside the translated fragment: no obligation states them.",
+        ...omitted.map((o) => `- \`${o.property}\` (${o.at}): ${o.reason.replaceAll("-/", "- /")}`),
+        "-/",
+        ""
+      ]
 
 /** The lines that open a generated file's namespace. */
 export const namespaceOpening = (name: string): ReadonlyArray<string> => [
@@ -162,6 +213,14 @@ export interface ProtocolParts {
   readonly predicate: (name: string, file: string, expected: LeanType) => string
   /** The helpers translated after `declarations` was built, in order. */
   readonly laterHelpers: ReadonlyArray<string>
+  /** The `always` properties left out, with the reason. */
+  readonly omitted: ReadonlyArray<Omission>
+  readonly initial: ReadonlyMap<string, InitialState>
+  /**
+   * Translates a property's function with `translate`, or, when it is outside the fragment, adds
+   * it to `omitted` and returns `undefined`.
+   */
+  readonly attempt: <A>(name: string, found: SourceFile.PropertySource | undefined, file: string, translate: (located: SourceFile.Located) => A) => A | undefined
 }
 
 /** What a protocol exported inside a world needs: the core's export, whose types it shares. */
@@ -178,24 +237,27 @@ export interface Within {
  */
 export const protocolParts = (root: string, spec: ExportSpec, within?: Within): ProtocolParts => {
   const p = spec.protocol
+  const protocolSource = SourceFile.parse(root, spec.protocolFile)
+  const propertiesSource = spec.propertiesFile === spec.protocolFile ? protocolSource : SourceFile.parse(root, spec.propertiesFile)
+  const sources = new Map([[protocolSource.file, protocolSource], [propertiesSource.file, propertiesSource]])
+  const site = SourceFile.signatureEntry(protocolSource, "roles", "")
   const names = new Map<SchemaAST.AST, string>()
   for (const [name, value] of Object.entries(spec.schemas)) {
     if ((typeof value === "object" || typeof value === "function") && value !== null && "ast" in value) names.set((value as Schema.Top).ast, name)
   }
-  const types = new TypeTable(names)
+  const types = new TypeTable(names, (name, path) => SourceFile.schemaLocation([protocolSource, propertiesSource], name, path))
   if (within !== undefined) types.adopt(within.core.table, within.core.spec.name, within.memo)
   const roles = new Map<string, LeanType>()
-  for (const [role, declaration] of Object.entries(p.roles)) roles.set(role, types.of(declaration.state, `${capitalize(role)}State`))
+  for (const [role, declaration] of Object.entries(p.roles)) {
+    roles.set(role, types.of(declaration.state, `${capitalize(role)}State`, SourceFile.signatureEntry(protocolSource, "roles", role)))
+  }
   const msgVariants = Object.entries(p.messages).map(([tag, declaration]) => {
-    const payload = types.of(declaration.payload, `${capitalize(tag)}Payload`)
-    if (payload.kind !== "struct") throw new ExportError(`${spec.protocolFile}: message "${tag}"`, "a payload that is not a struct", "payloads are exported as structures")
+    const at = SourceFile.signatureEntry(protocolSource, "messages", tag)
+    const payload = types.of(declaration.payload, `${capitalize(tag)}Payload`, at)
+    if (payload.kind !== "struct") throw new ExportError(at, `the payload of message "${tag}" (${render(payload)})`, "payloads are exported as structures")
     return { tag, fields: [] as ReadonlyArray<Field>, payload }
   })
   const msg = { kind: "union", name: "Msg", variants: msgVariants } as const
-
-  const protocolSource = SourceFile.parse(root, spec.protocolFile)
-  const propertiesSource = spec.propertiesFile === spec.protocolFile ? protocolSource : SourceFile.parse(root, spec.propertiesFile)
-  const sources = new Map([[protocolSource.file, protocolSource], [propertiesSource.file, propertiesSource]])
   const helpersOf = new Map([...sources.values()].map((s) => [s.file, SourceFile.topLevelFunctions(s)]))
   const aliasesOf = new Map([...sources.values()].map((s) => [s.file, SourceFile.typeAliases(s)]))
 
@@ -266,23 +328,52 @@ export const protocolParts = (root: string, spec: ExportSpec, within?: Within): 
     const parameter = spec.parameters[name]
     let found: Callee | Value | undefined
     inProgress.add(key)
-    if (parameter !== undefined && "value" in parameter) {
-      const t = typeof parameter.value === "boolean" ? bool : int
-      helperDefs.push(`/-- The protocol parameter \`${name}\` of this instance. -/\ndef ${key} : ${render(t)} := ${String(parameter.value)}`)
-      definitions.push(key)
-      found = { code: key, type: t, atomic: true }
-    } else if (parameter !== undefined) {
-      const file = sources.get(parameter.file) ?? register(SourceFile.parse(root, parameter.file))
-      const fn = helpersOf.get(file.file)!.get(name)
-      if (fn === undefined) throw new ExportError(parameter.file, `the parameter ${name}`, "no top-level const of that name")
-      found = translateTopLevel(fn, key)
-    } else {
-      const fn = helpersOf.get(source.file)?.get(name)
-      if (fn !== undefined) found = translateTopLevel(fn, key)
+    try {
+      if (parameter !== undefined && "value" in parameter) {
+        const t = typeof parameter.value === "boolean" ? bool : int
+        helperDefs.push(`/-- The protocol parameter \`${name}\` of this instance. -/\ndef ${key} : ${render(t)} := ${String(parameter.value)}`)
+        definitions.push(key)
+        found = { code: key, type: t, atomic: true }
+      } else if (parameter !== undefined) {
+        const file = sources.get(parameter.file) ?? register(SourceFile.parse(root, parameter.file))
+        const fn = helpersOf.get(file.file)!.get(name)
+        if (fn === undefined) throw new ExportError(SourceFile.locate(source, at), `the parameter ${name}`, `${parameter.file} has no top-level const of that name`)
+        found = translateTopLevel(fn, key)
+      } else {
+        const fn = helpersOf.get(source.file)?.get(name)
+        if (fn !== undefined) found = translateTopLevel(fn, key)
+      }
+    } finally {
+      // A helper outside the fragment leaves the property that called it out; it is not recursion.
+      inProgress.delete(key)
     }
-    inProgress.delete(key)
     if (found !== undefined) callees.set(key, found)
     return found
+  }
+
+  // Per-node initial states: a function of the node and the topology, per role.
+  const initialFns = new Map<string, string>()
+  for (const [role, helper] of Object.entries(spec.initial ?? {})) {
+    const type = roles.get(role)
+    if (type === undefined) throw new ExportError(site, `the initial-state function ${helper} of "${role}"`, `the protocol has no role "${role}"`)
+    const file = [propertiesSource, protocolSource].find((s) => helpersOf.get(s.file)?.has(helper))
+    if (file === undefined) {
+      throw new ExportError(`${spec.propertiesFile}:1:1`, `the initial-state function ${helper} of "${role}"`, `neither ${spec.propertiesFile} nor ${spec.protocolFile} has a top-level const of that name`)
+    }
+    const fn = helpersOf.get(file.file)!.get(helper)!
+    const key = ident(helper)
+    const params: ReadonlyArray<LeanType> = [node, { kind: "topology" }]
+    const known = callees.get(key)
+    if (known === undefined) {
+      const translated = translator(file).function(fn.fn, [{ fallback: "_self", type: node }, { fallback: "_nodes", type: params[1]! }], type)
+      const binders = translated.params.map((x) => `(${x.name} : ${render(x.type)})`).join(" ")
+      helperDefs.push(`/-- \`${helper}\`: the initial local state of each ${role}, by node (${SourceFile.locate(file, fn.fn)}). -/\ndef ${key} ${binders} : ${render(type)} :=\n  ${translated.body.code}`)
+      definitions.push(key)
+      callees.set(key, { lean: key, params, result: type })
+    } else if ("code" in known || known.params.length !== 2 || !same(known.params[0]!, node) || !same(known.params[1]!, params[1]!) || !same(known.result, type)) {
+      throw new ExportError(SourceFile.locate(file, fn.fn), `the initial-state function ${helper} of "${role}"`, `it must be (self: string, nodes: NodesOf<...>) => ${render(type)}`)
+    }
+    initialFns.set(role, key)
   }
 
   // The transitions, in the protocol's order, with their source.
@@ -315,7 +406,7 @@ export const protocolParts = (root: string, spec: ExportSpec, within?: Within): 
   for (const t of p.sends) {
     const source = declared.get(t.name)
     if (source === undefined || source.kind !== "send" || source.guard === undefined) {
-      throw new ExportError(spec.protocolFile, `the send transition "${t.name}"`, "its declaration (with an inline guard) is not in this file")
+      throw new ExportError(site, `the send transition "${t.name}"`, `its declaration (with an inline guard) is not in ${spec.protocolFile}`)
     }
     const payload = payloadOf(t.tag)
     translateTransitionFn(source.guard, `${t.name}_guard`, "send", t.from, payload, bool, `guard of \`${t.name}\``)
@@ -337,7 +428,7 @@ export const protocolParts = (root: string, spec: ExportSpec, within?: Within): 
   for (const t of p.receives) {
     const source = declared.get(t.name)
     if (source === undefined || source.kind !== "receive") {
-      throw new ExportError(spec.protocolFile, `the receive transition "${t.name}"`, "its declaration is not in this file")
+      throw new ExportError(site, `the receive transition "${t.name}"`, `its declaration is not in ${spec.protocolFile}`)
     }
     const payload = payloadOf(t.tag)
     if (source.accepts !== undefined) {
@@ -375,14 +466,31 @@ export const protocolParts = (root: string, spec: ExportSpec, within?: Within): 
   }
   const coherence = SourceFile.coherence(protocolSource)
   if ((coherence === undefined) !== (p.coherence === undefined)) {
-    throw new ExportError(spec.protocolFile, "the coherence predicate", "the protocol's coherence and its source disagree")
+    throw new ExportError(site, "the coherence predicate", `the protocol's coherence and its source disagree (${coherence === undefined ? "no coherence: in the source" : "the protocol has none"})`)
   }
   if (coherence !== undefined) translateInvariant(coherence, "coherence", "Coherence")
+  // A property outside the fragment is left out, with the reason; the others are exported.
+  const omitted: Array<Omission> = []
+  function attempt<A>(name: string, found: SourceFile.PropertySource | undefined, file: string, translate: (located: SourceFile.Located) => A): A | undefined {
+    if (found === undefined) {
+      omitted.push({ property: name, at: `${file}:1:1`, reason: `no always(_, "${name}", fn) call declares it in ${file}` })
+      return undefined
+    }
+    if (found.located instanceof ExportError) {
+      omitted.push({ property: name, at: found.at, reason: found.located.message })
+      return undefined
+    }
+    try {
+      return translate(found.located)
+    } catch (e) {
+      if (!(e instanceof ExportError)) throw e
+      omitted.push({ property: name, at: found.at, reason: e.message })
+      return undefined
+    }
+  }
   const located = SourceFile.properties(propertiesSource)
   for (const property of spec.properties.filter((x) => x.kind === "always")) {
-    const source = located.get(property.name)
-    if (source === undefined) throw new ExportError(spec.propertiesFile, `the property "${property.name}"`, "no always(_, name, fn) call declares it in this file")
-    translateInvariant(source, property.name, `Invariant \`${property.name}\``)
+    attempt(property.name, located.get(property.name), spec.propertiesFile, (source) => translateInvariant(source, property.name, `Invariant \`${property.name}\``))
   }
 
   // Sources read after the protocol's own: a parameter's file, a world's hooks and properties.
@@ -399,7 +507,12 @@ export const protocolParts = (root: string, spec: ExportSpec, within?: Within): 
     const source = sources.get(file) ?? register(SourceFile.parse(root, file))
     const callee = resolve(name, source.ast, source)
     if (callee === undefined || "code" in callee || callee.params.length !== 1 || !same(callee.params[0]!, expected) || callee.result.kind !== "bool") {
-      throw new ExportError(file, `the topology predicate ${name}`, `it must be a top-level const (nodes: ${expected.kind === "topology" ? "NodesOf<...>" : "WorldNodes<...>"}) => boolean`)
+      const declared = helpersOf.get(source.file)?.get(name)
+      throw new ExportError(
+        declared === undefined ? `${file}:1:1` : SourceFile.locate(source, declared.fn),
+        `the topology predicate ${name}`,
+        `it must be a top-level const (nodes: ${expected.kind === "topology" ? "NodesOf<...>" : "WorldNodes<...>"}) => boolean of ${file}`
+      )
     }
     return callee.lean
   }
@@ -410,21 +523,35 @@ export const protocolParts = (root: string, spec: ExportSpec, within?: Within): 
     if (t.kind === "struct") {
       typeDefs.push(`structure ${t.name} where\n${t.fields.map((f) => `  ${ident(f.name)} : ${render(f.type)}`).join("\n")}`)
       typeDefs.push(`instance : Inhabited ${t.name} := ⟨{ ${t.fields.map((f) => `${ident(f.name)} := default`).join(", ")} }⟩`)
+    } else if (t.kind === "enum") {
+      // DecidableEq gives `==` on the literals, and the lemmas `simp` and `decide` use for it.
+      typeDefs.push(`inductive ${t.name} where\n${t.values.map((v) => `  | ${ident(v)}`).join("\n")}\n  deriving DecidableEq`)
+      typeDefs.push(`instance : Inhabited ${t.name} := ⟨${t.name}.${ident(t.values[0]!)}⟩`)
     } else {
-      typeDefs.push(unionDecl(t, false))
+      typeDefs.push(unionDecl(t, false, types.locationOf(t.name)))
     }
   }
-  typeDefs.push(unionDecl(msg, true))
+  typeDefs.push(unionDecl(msg, true, site))
 
   const roleNames = [...roles.keys()]
   const topo = `/-- The nodes of each role. -/\nstructure Topology where\n${roleNames.map((r) => `  ${ident(r)} : List Node`).join("\n")}`
   const ctx = "/-- What a transition function reads besides its arguments (`TransitionContext`). -/\nstructure Ctx where\n  self : Node\n  nodes : Topology"
   const locals = `/-- Every node's local state, by role. -/\nstructure Locals where\n${roleNames.map((r) => `  ${ident(r)} : Node → ${render(roles.get(r)!)}`).join("\n")}`
-  const noNodes = (id: string) => {
-    throw new ExportError(`${spec.protocolFile}: initial state`, `the node id "${id}"`, "initial states cannot name nodes")
-  }
-  const init = `/-- The initial local states. -/\ndef initLocals (_topo : Topology) : Locals :=\n  { ${roleNames
-    .map((r) => `${ident(r)} := fun _ => ${renderValue(p.roles[r]!.initial, roles.get(r)!, noNodes, `initial ${r}`)}`)
+  // A role's initial state knows no topology: its strings are names, not node ids (`stringNode`).
+  const initial = new Map<string, InitialState>(
+    roleNames.map((r) => {
+      const perNode = initialFns.get(r)
+      if (perNode !== undefined) return [r, { kind: "perNode", lean: perNode }]
+      const at = SourceFile.signatureEntry(protocolSource, "initial", r)
+      return [r, { kind: "role", lean: renderValue(p.roles[r]!.initial, roles.get(r)!, () => -1, at), at }]
+    })
+  )
+  const topoParam = initialFns.size === 0 ? "_topo" : "topo"
+  const init = `/-- The initial local states${initialFns.size === 0 ? "" : ": each node's own where a function of the node gives it"}. -/\ndef initLocals (${topoParam} : Topology) : Locals :=\n  { ${roleNames
+    .map((r) => {
+      const i = initial.get(r)!
+      return `${ident(r)} := ${i.kind === "perNode" ? `fun n => ${i.lean} n topo` : `fun _ => ${i.lean}`}`
+    })
     .join(",\n    ")} }`
   const protocolDef = [
     `/-- The protocol \`${p.label}\`. -/`,
@@ -456,6 +583,9 @@ export const protocolParts = (root: string, spec: ExportSpec, within?: Within): 
     declarations,
     invariants,
     obligations,
+    omitted,
+    initial,
+    attempt,
     get definitions() {
       return [...typeDefinitions(types, msg), ...definitions]
     },
@@ -486,7 +616,7 @@ const typeDefinitions = (types: TypeTable, msg: LeanType & { readonly kind: "uni
   })
 
 /** A union's inductive, its testers, its field accessors and (for state unions) its field updaters. */
-const unionDecl = (u: LeanType & { readonly kind: "union" }, boxed: boolean): string => {
+const unionDecl = (u: LeanType & { readonly kind: "union" }, boxed: boolean, at: string): string => {
   const ctorArgs = (v: (typeof u.variants)[number]) =>
     boxed ? ` (payload : ${render(v.payload!)})` : v.fields.map((f) => ` (${ident(f.name)} : ${render(f.type)})`).join("")
   const pattern = (v: (typeof u.variants)[number], names?: (f: Field) => string) =>
@@ -505,8 +635,8 @@ const unionDecl = (u: LeanType & { readonly kind: "union" }, boxed: boolean): st
   const fieldNames = [...new Set(u.variants.flatMap((v) => fieldsOf(v).map((f) => f.name)))]
   for (const name of fieldNames) {
     const types = u.variants.flatMap((v) => fieldsOf(v).filter((f) => f.name === name).map((f) => render(f.type)))
-    if (new Set(types).size > 1) throw new ExportError(`the union ${u.name}`, `the field ${name}`, "it has different types in different variants")
-    if (u.variants.some((v) => v.tag === name)) throw new ExportError(`the union ${u.name}`, `the field ${name}`, "a field may not be named like a variant")
+    if (new Set(types).size > 1) throw new ExportError(at, `the field ${name} of the union ${u.name}`, "it has different types in different variants")
+    if (u.variants.some((v) => v.tag === name)) throw new ExportError(at, `the field ${name} of the union ${u.name}`, "a field may not be named like a variant")
     const arms = u.variants.map((v) => {
       const has = fieldsOf(v).some((f) => f.name === name)
       if (boxed) return `  | ${pattern(v, () => "p")} => ${has ? `p.${ident(name)}` : "default"}`

@@ -12,7 +12,7 @@
  */
 import type { Protocol } from "../core/Protocol.ts"
 import type * as World from "../core/World.ts"
-import { banner, type ExportSpec, type Exported, namespaceClosing, namespaceOpening, type Obligation, protocolParts } from "./Export.ts"
+import { banner, type ExportSpec, type Exported, namespaceClosing, namespaceOpening, type Obligation, omissionNote, protocolParts } from "./Export.ts"
 import { ExportError } from "./ExportError.ts"
 import { bool, capitalize, type LeanType, node, type ProtocolRef, qualify, render, type WorldPart } from "./LeanType.ts"
 import * as SourceFile from "./SourceFile.ts"
@@ -48,19 +48,27 @@ export interface WorldExportSpec {
  * exportWorld(".", bundledWorlds[0]!, core).obligations[0]!.name // => "answersAgree_init"
  */
 export const exportWorld = (root: string, spec: WorldExportSpec, core: Exported): Exported => {
+  const hooksSource = SourceFile.parse(root, spec.hooksFile)
+  const hookSources = SourceFile.hooks(hooksSource)
+  // The world as a whole is declared in the hooks' file; a hook, by its SendHook.make call.
+  const worldAt = `${spec.hooksFile}:1:1`
+  const hookAt = (name: string) => {
+    const h = hookSources.get(name)
+    return h === undefined ? worldAt : SourceFile.locate(h.source, h.fn)
+  }
   const [coreProtocol, clientProtocol, ...rest] = spec.world.protocols as ReadonlyArray<Protocol>
   if (coreProtocol === undefined || clientProtocol === undefined || rest.length > 0) {
-    throw new ExportError(`the world "${spec.world.label}"`, `${spec.world.protocols.length} protocols`, "a world is exported with one core and one client protocol")
+    throw new ExportError(worldAt, `the world "${spec.world.label}" of ${spec.world.protocols.length} protocols`, "a world is exported with one core and one client protocol")
   }
   if (coreProtocol.label !== core.spec.protocol.label) {
-    throw new ExportError(`the world "${spec.world.label}"`, `its first protocol "${coreProtocol.label}"`, `the core's export is of "${core.spec.protocol.label}"`)
+    throw new ExportError(worldAt, `the first protocol "${coreProtocol.label}" of the world "${spec.world.label}"`, `the core's export is of "${core.spec.protocol.label}"`)
   }
   if (clientProtocol.label !== spec.client.protocol.label) {
-    throw new ExportError(`the world "${spec.world.label}"`, `its second protocol "${clientProtocol.label}"`, `the client spec is of "${spec.client.protocol.label}"`)
+    throw new ExportError(worldAt, `the second protocol "${clientProtocol.label}" of the world "${spec.world.label}"`, `the client spec is of "${spec.client.protocol.label}"`)
   }
   for (const h of spec.world.hooks) {
     if (h.core !== coreProtocol.label || h.client !== clientProtocol.label) {
-      throw new ExportError(`the hook "${h.name}"`, `a hook of "${h.client}" on "${h.core}"`, `only hooks of the client "${clientProtocol.label}" on the core "${coreProtocol.label}" are exported`)
+      throw new ExportError(hookAt(h.name), `the hook "${h.name}" of "${h.client}" on "${h.core}"`, `only hooks of the client "${clientProtocol.label}" on the core "${coreProtocol.label}" are exported`)
     }
   }
 
@@ -80,10 +88,9 @@ export const exportWorld = (root: string, spec: WorldExportSpec, core: Exported)
   const definitions: Array<string> = []
 
   // Hooks: the condition, then the hook over the whole local states.
-  const hookSources = SourceFile.hooks(SourceFile.parse(root, spec.hooksFile))
   for (const h of spec.world.hooks) {
     const located = hookSources.get(h.name)
-    if (located === undefined) throw new ExportError(spec.hooksFile, `the hook "${h.name}"`, "no SendHook.make({ name, ..., holds }) call declares it in this file")
+    if (located === undefined) throw new ExportError(worldAt, `the hook "${h.name}"`, "no SendHook.make({ name, ..., holds }) call declares it in this file")
     const send = clientProtocol.sends.find((t) => t.tag === h.tag)!
     const coreRole = coreRef.roles.get(h.coreRole)!
     const payload = client.msg.variants.find((v) => v.tag === h.tag)!.payload!
@@ -128,18 +135,18 @@ export const exportWorld = (root: string, spec: WorldExportSpec, core: Exported)
   const located = SourceFile.properties(SourceFile.parse(root, spec.propertiesFile))
   const invariants: Array<string> = []
   for (const property of spec.properties.filter((p) => p.kind === "always")) {
-    const source = located.get(property.name)
-    if (source === undefined) {
-      if (core.invariants.includes(property.name)) continue
-      throw new ExportError(spec.propertiesFile, `the property "${property.name}"`, "no always(_, name, fn) call declares it in this file, and the core exports no invariant of that name")
-    }
-    const translated = client.translate(source, [{ fallback: "_s", type: worldState }, { fallback: "_nodes", type: worldTopology }], bool)
-    const [s, nodes] = translated.params
-    declarations.push(
-      `/-- World invariant \`${property.name}\` (${SourceFile.locate(source.source, source.fn)}). -/\ndef ${property.name} (${nodes!.name} : ${render(worldTopology)}) (${s!.name} : ${render(worldState)}) : Bool :=\n  ${translated.body.code}`
-    )
-    definitions.push(property.name)
-    invariants.push(property.name)
+    const found = located.get(property.name)
+    if (found === undefined && core.invariants.includes(property.name)) continue
+    // A world invariant outside the fragment is left out, with the reason (`client.omitted`).
+    client.attempt(property.name, found, spec.propertiesFile, (source) => {
+      const translated = client.translate(source, [{ fallback: "_s", type: worldState }, { fallback: "_nodes", type: worldTopology }], bool)
+      const [s, nodes] = translated.params
+      declarations.push(
+        `/-- World invariant \`${property.name}\` (${SourceFile.locate(source.source, source.fn)}). -/\ndef ${property.name} (${nodes!.name} : ${render(worldTopology)}) (${s!.name} : ${render(worldState)}) : Bool :=\n  ${translated.body.code}`
+      )
+      definitions.push(property.name)
+      invariants.push(property.name)
+    })
   }
 
   const topology = spec.topology === undefined ? undefined : client.predicate(spec.topology, spec.propertiesFile, worldTopology)
@@ -169,6 +176,7 @@ export const exportWorld = (root: string, spec: WorldExportSpec, core: Exported)
     `import Generated.${ns}.Spec`,
     "",
     ...namespaceOpening(spec.name),
+    ...omissionNote(client.omitted),
     ...[...client.declarations, ...client.laterHelpers, ...declarations].flatMap((d) => [d, ""]),
     ...namespaceClosing(spec.name)
   ].join("\n")
@@ -185,7 +193,9 @@ export const exportWorld = (root: string, spec: WorldExportSpec, core: Exported)
       "Protoweave.Hook.allFire"
     ],
     types: { roles: client.roles, msg: client.msg },
-    table: client.table
+    table: client.table,
+    omitted: client.omitted,
+    initial: client.initial
   }
 }
 

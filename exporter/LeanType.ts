@@ -54,6 +54,7 @@ export type LeanType =
   | { readonly kind: "list"; readonly of: LeanType }
   | { readonly kind: "struct"; readonly name: string; readonly fields: ReadonlyArray<Field> }
   | { readonly kind: "union"; readonly name: string; readonly variants: ReadonlyArray<Variant> }
+  | { readonly kind: "enum"; readonly name: string; readonly values: ReadonlyArray<string> }
   | { readonly kind: "envelope"; readonly proto?: ProtocolRef }
   | { readonly kind: "statelet"; readonly proto?: ProtocolRef }
   | { readonly kind: "locals"; readonly proto?: ProtocolRef }
@@ -63,6 +64,23 @@ export type LeanType =
   | { readonly kind: "worldTopology"; readonly parts: ReadonlyArray<WorldPart> }
   | { readonly kind: "ctx" }
   | { readonly kind: "pair"; readonly first: LeanType; readonly second: LeanType }
+
+const reserved = new Set([
+  "at", "by", "do", "else", "end", "export", "fun", "from", "have", "if", "import", "in", "let", "match", "mut", "namespace",
+  "open", "return", "section", "show", "then", "theorem", "def", "where", "with", "variable", "universe", "structure",
+  "inductive", "instance", "class", "deriving", "for", "unless", "try", "catch", "finally", "break", "continue", "calc",
+  "suffices", "obtain", "nomatch", "nofun", "local", "private", "protected", "partial", "unsafe", "noncomputable",
+  "macro", "syntax", "abbrev", "example", "axiom", "opaque", "Type", "Prop", "Sort", "fun", "λ", "this"
+])
+
+/**
+ * A TypeScript identifier or a string literal as a Lean identifier (keywords, and names that are
+ * not identifiers, in «»).
+ *
+ * @example
+ * [ident("from"), ident("_s"), ident("pending"), ident("in-flight")] // => ["«from»", "_s", "pending", "«in-flight»"]
+ */
+export const ident = (name: string): string => (reserved.has(name) || !/^[A-Za-z_][A-Za-z0-9_']*$/.test(name) ? `«${name}»` : name)
 
 /** The scalar types. */
 export const int: LeanType = { kind: "int" }
@@ -95,6 +113,7 @@ export const render = (t: LeanType): string => {
     }
     case "struct":
     case "union":
+    case "enum":
       return t.name
     case "envelope":
       return `Envelope ${qualifier(t.proto)}Msg`
@@ -132,6 +151,7 @@ export const same = (a: LeanType, b: LeanType): boolean => {
       return same(a.of, (b as typeof a).of)
     case "struct":
     case "union":
+    case "enum":
       return a.name === (b as typeof a).name
     case "roleMap":
       return a.role === (b as typeof a).role
@@ -164,33 +184,61 @@ export const qualify = (t: LeanType, ns: string, memo: Map<LeanType, LeanType> =
               name: `${ns}.${t.name}`,
               variants: t.variants.map((v) => ({ tag: v.tag, fields: fields(v.fields), ...(v.payload === undefined ? {} : { payload: qualify(v.payload, ns, memo) }) }))
             }
-          : t
+          : t.kind === "enum"
+            ? { kind: "enum", name: `${ns}.${t.name}`, values: t.values }
+            : t
   memo.set(t, q)
   return q
 }
 
+/** Where a schema is used or declared: its export name (if any), the field path below it, and a fallback location. */
+interface Origin {
+  readonly name?: string
+  readonly path: ReadonlyArray<string>
+  readonly at: string
+}
+
+/**
+ * Finds the `file:line:column` of a schema: the declaration of the schema exported as `name`, or
+ * of the field `path` below it. `undefined` when it cannot be found.
+ */
+export type SchemaLocator = (name: string, path: ReadonlyArray<string>) => string | undefined
+
+const isIntNumber = (ast: SchemaAST.AST): boolean =>
+  ast._tag === "Number" && (ast.checks ?? []).some((c) => c._tag === "Filter" && (c.annotations as any)?.representation?.id === "effect/schema/isInt")
+
 /** The Lean types of a protocol's schemas, in the order they must be declared. */
 export class TypeTable {
-  /** Declared structures and unions, dependencies first. */
-  readonly declared: Array<LeanType & { readonly kind: "struct" | "union" }> = []
+  /** Declared structures, unions and enumerations, dependencies first. */
+  readonly declared: Array<LeanType & { readonly kind: "struct" | "union" | "enum" }> = []
   /** Types another protocol's export declares (`adopt`): known here, declared there. */
   private readonly adopted: Array<LeanType> = []
   private readonly byAst = new Map<SchemaAST.AST | string, LeanType>()
   private readonly byName = new Map<string, LeanType>()
+  private readonly locations = new Map<string, string>()
 
   private readonly names = new Map<string, string>()
 
   /**
    * `names` gives the export name of named schemas of the protocol's module. They are matched by
-   * structure, because a schema's AST is not always the same object where it is used.
+   * structure, because a schema's AST is not always the same object where it is used. `locate`
+   * finds a named schema's declaration, for the locations of errors.
    */
-  constructor(names: ReadonlyMap<SchemaAST.AST, string>) {
+  constructor(
+    names: ReadonlyMap<SchemaAST.AST, string>,
+    private readonly locate: SchemaLocator = () => undefined
+  ) {
     for (const [ast, name] of names) if (!this.names.has(structureOf(ast))) this.names.set(structureOf(ast), name)
   }
 
   /** The type named `name` (a schema's export name), if any. */
   named(name: string): LeanType | undefined {
     return this.byName.get(name)
+  }
+
+  /** The `file:line:column` of the schema a declared type was read from, as well as it is known. */
+  locationOf(name: string): string {
+    return this.locations.get(name) ?? name
   }
 
   /** The structures whose fields include all of `fields`. */
@@ -208,19 +256,30 @@ export class TypeTable {
     for (const t of other.declared) this.adopted.push(qualify(t, ns, memo))
   }
 
-  /** The Lean type of `schema`; `place` names it in errors and, unnamed, names its Lean type. */
-  of(schema: Schema.Top, place: string): LeanType {
-    return this.ofAst(schema.ast, place)
+  /**
+   * The Lean type of `schema`; `place` names its Lean type when the schema is not exported by
+   * name, and `at` is the `file:line:column` where it is used (a role's or a tag's declaration),
+   * for errors about a schema that has no declaration of its own.
+   */
+  of(schema: Schema.Top, place: string, at: string = place): LeanType {
+    return this.ofAst(schema.ast, place, { path: [], at })
   }
 
-  private ofAst(ast: SchemaAST.AST, place: string): LeanType {
+  private where(origin: Origin): string {
+    return (origin.name === undefined ? undefined : this.locate(origin.name, origin.path)) ?? origin.at
+  }
+
+  private ofAst(ast: SchemaAST.AST, place: string, outer: Origin): LeanType {
     const known = this.byAst.get(ast) ?? this.byAst.get(structureOf(ast) as never)
     if (known !== undefined) return known
-    const name = this.names.get(structureOf(ast)) ?? place
-    const t = this.build(ast, name, place)
-    if (t.kind === "struct" || t.kind === "union") {
-      if (this.byName.has(t.name)) throw new ExportError(place, `the schema ${t.name}`, "two schemas would get the same Lean name")
+    const exported = this.names.get(structureOf(ast))
+    const origin: Origin = exported === undefined ? outer : { name: exported, path: [], at: this.where(outer) }
+    const name = exported ?? place
+    const t = this.build(ast, name, origin)
+    if (t.kind === "struct" || t.kind === "union" || t.kind === "enum") {
+      if (this.byName.has(t.name)) throw new ExportError(this.where(origin), `the schema ${t.name}`, "two schemas would get the same Lean name")
       this.byName.set(t.name, t)
+      this.locations.set(t.name, this.where(origin))
       this.declared.push(t)
     }
     this.byAst.set(ast, t)
@@ -228,48 +287,74 @@ export class TypeTable {
     return t
   }
 
-  private build(ast: SchemaAST.AST, name: string, place: string): LeanType {
+  private build(ast: SchemaAST.AST, name: string, origin: Origin): LeanType {
+    const refuse = (construct: string, why: string): never => {
+      throw new ExportError(this.where(origin), `${construct}${origin.path.length > 0 ? ` (the field ${origin.path.join(".")})` : ""}`, why)
+    }
     switch (ast._tag) {
       case "String":
         return node
       case "Boolean":
         return bool
-      case "Number": {
-        const isInt = (ast.checks ?? []).some((c) => c._tag === "Filter" && (c.annotations as any)?.representation?.id === "effect/schema/isInt")
-        if (!isInt) throw new ExportError(place, "a non-integer number schema", "floats are outside the fragment; use Schema.Int")
+      case "Number":
+        if (!isIntNumber(ast)) return refuse("a non-integer number schema", "floats are outside the fragment; use Schema.Int")
         return int
-      }
+      case "Literal":
+        return this.literals(name, [ast], refuse)
       case "Arrays": {
-        if (ast.elements.length > 0 || ast.rest.length !== 1) throw new ExportError(place, "a tuple schema", "only arrays of one element type are exported")
-        return { kind: "list", of: this.ofAst(ast.rest[0]!, `${name}Item`) }
+        if (ast.elements.length > 0 || ast.rest.length !== 1) return refuse("a tuple schema", "only arrays of one element type are exported")
+        return { kind: "list", of: this.ofAst(ast.rest[0]!, `${name}Item`, origin) }
       }
       case "Objects":
-        return { kind: "struct", name, fields: this.fieldsOf(ast, name, place, []) }
+        return { kind: "struct", name, fields: this.fieldsOf(ast, name, origin, []) }
       case "Union": {
+        if (ast.types.every((m) => m._tag === "Literal")) return this.literals(name, ast.types as ReadonlyArray<SchemaAST.Literal>, refuse)
+        const kinds = [...new Set(ast.types.map((m) => (m._tag === "Literal" ? `${typeof m.literal} literal` : m._tag)))]
+        if (kinds.length !== 1 || kinds[0] !== "Objects") {
+          return refuse(`a union of ${kinds.join(" and ")} members`, "unions are exported as inductives: of structs discriminated by a `tag` literal, or of string literals")
+        }
         const variants = ast.types.map((member) => {
-          if (member._tag !== "Objects") throw new ExportError(place, "a union member that is not a struct", "unions are exported as inductives discriminated by a `tag` literal")
-          const tag = member.propertySignatures.find((p) => p.name === "tag")
+          const m = member as SchemaAST.Objects
+          const tag = m.propertySignatures.find((p) => p.name === "tag")
           if (tag === undefined || tag.type._tag !== "Literal" || typeof tag.type.literal !== "string") {
-            throw new ExportError(place, "a union member without a string `tag` literal", "unions are exported as inductives discriminated by `tag`")
+            return refuse("a union member without a string `tag` literal", "unions of structs are exported as inductives discriminated by `tag`")
           }
           const ctor = tag.type.literal
-          return { tag: ctor, fields: this.fieldsOf(member, `${name}${capitalize(ctor)}`, place, ["tag"]) }
+          return { tag: ctor, fields: this.fieldsOf(m, `${name}${capitalize(ctor)}`, origin, ["tag"]) }
         })
         return { kind: "union", name, variants }
       }
       default:
-        throw new ExportError(place, `a ${ast._tag} schema`, "it has no Lean type in the fragment")
+        return refuse(`a ${ast._tag} schema`, "it has no Lean type in the fragment")
     }
   }
 
-  private fieldsOf(ast: SchemaAST.Objects, name: string, place: string, skip: ReadonlyArray<string>): ReadonlyArray<Field> {
-    if (ast.indexSignatures.length > 0) throw new ExportError(place, "a record schema", "records are not exported yet")
+  /**
+   * Literals: strings become an inductive with one constructor per literal; integers are `Int`
+   * and booleans `Bool` (a wider type: obligations then cover every integer, which proves more).
+   */
+  private literals(name: string, members: ReadonlyArray<SchemaAST.Literal>, refuse: (construct: string, why: string) => never): LeanType {
+    const values = members.map((m) => m.literal)
+    if (values.every((v) => typeof v === "string")) {
+      for (const v of values as ReadonlyArray<string>) {
+        if (/[«»\n]/.test(v) || v.length === 0) refuse(`the literal ${JSON.stringify(v)}`, "a literal becomes a Lean constructor name, which cannot be empty or contain « » or a line break")
+      }
+      return { kind: "enum", name, values: [...new Set(values as ReadonlyArray<string>)] }
+    }
+    if (values.every((v) => typeof v === "number" && Number.isInteger(v))) return int
+    if (values.every((v) => typeof v === "boolean")) return bool
+    return refuse(`the literals ${values.map((v) => JSON.stringify(v)).join(", ")}`, "literals are exported when all are strings (an inductive), all integers (Int) or all booleans (Bool)")
+  }
+
+  private fieldsOf(ast: SchemaAST.Objects, name: string, origin: Origin, skip: ReadonlyArray<string>): ReadonlyArray<Field> {
+    const at = (field: string): Origin => ({ ...origin, path: [...origin.path, field] })
+    if (ast.indexSignatures.length > 0) throw new ExportError(this.where(origin), "a record schema", "records are not exported yet")
     return ast.propertySignatures
       .filter((p) => !skip.includes(String(p.name)))
       .map((p) => {
-        if (typeof p.name !== "string") throw new ExportError(place, "a symbol-keyed field", "fields must be named by strings")
-        if (p.type.context?.isOptional === true) throw new ExportError(`${place}.${p.name}`, "an optional field", "optional fields are outside the fragment")
-        return { name: p.name, type: this.ofAst(p.type, `${name}${capitalize(p.name)}`) }
+        if (typeof p.name !== "string") throw new ExportError(this.where(origin), "a symbol-keyed field", "fields must be named by strings")
+        if (p.type.context?.isOptional === true) throw new ExportError(this.where(at(p.name)), `the optional field ${p.name}`, "optional fields are outside the fragment")
+        return { name: p.name, type: this.ofAst(p.type, `${name}${capitalize(p.name)}`, at(p.name)) }
       })
   }
 }
@@ -292,7 +377,7 @@ export const structureOf = (ast: SchemaAST.AST): string => {
     case "Literal":
       return `Literal(${JSON.stringify(ast.literal)})`
     case "Number":
-      return (ast.checks ?? []).some((c) => c._tag === "Filter" && (c.annotations as any)?.representation?.id === "effect/schema/isInt") ? "Number#int" : "Number"
+      return isIntNumber(ast) ? "Number#int" : "Number"
     default:
       return ast._tag
   }

@@ -1,20 +1,37 @@
 /**
  * TypeScript values as Lean terms of their exported types: initial states in the generated
  * specs, and the sampled states, messages and results of the differential check. Node ids become
- * their position in the topology (`nodeIndex`), as the checker's codec numbers them.
+ * their position in the topology (`nodeIndex`), as the checker's codec numbers them; any other
+ * string becomes its own constant above every position (`stringNode`), so that strings compare in
+ * Lean as they do in TypeScript.
  *
  * @since 0.1.0
  */
 import { ExportError } from "./ExportError.ts"
-import { type LeanType, render } from "./LeanType.ts"
-import { ident } from "./Translate.ts"
+import { ident, type LeanType, render } from "./LeanType.ts"
 
 /**
- * Renders `value` of type `type` as a Lean term; `nodeIndex` numbers node ids.
+ * A string that is not a node id, as a Lean `Node`: 2^32 plus the number whose base-256 digits
+ * are a 1 and the string's UTF-8 bytes. Distinct strings get distinct numbers, all above any
+ * topology's positions; the string is kept beside it as a comment.
+ *
+ * @example
+ * [stringNode(""), stringNode("a")] // => ["4294967297 /- \"\" -/", "4294967649 /- \"a\" -/"]
+ */
+export const stringNode = (s: string): string => {
+  let n = 1n
+  for (const byte of new TextEncoder().encode(s)) n = n * 256n + BigInt(byte)
+  return `${(1n << 32n) + n} /- ${JSON.stringify(s).replaceAll("-/", "-\\/")} -/`
+}
+
+/**
+ * Renders `value` of type `type` as a Lean term; `nodeIndex` numbers node ids, and is negative for
+ * a string that is not one.
  *
  * @example
  * const pending = { kind: "struct", name: "Pending", fields: [{ name: "peer", type: { kind: "node" } }, { name: "args", type: { kind: "list", of: { kind: "int" } } }] } as const
  * renderValue({ peer: "c1", args: [1, -2] }, pending, (n) => ["s1", "c1"].indexOf(n)) // => "({ peer := 1, args := [1, (-2)] } : Pending)"
+ * renderValue("leader", { kind: "enum", name: "Phase", values: ["idle", "leader"] }, () => -1) // => "Phase.leader"
  */
 export const renderValue = (value: unknown, type: LeanType, nodeIndex: (id: string) => number, where = "value"): string => {
   const fail = (what: string): never => {
@@ -30,8 +47,10 @@ export const renderValue = (value: unknown, type: LeanType, nodeIndex: (id: stri
     case "node": {
       if (typeof value !== "string") return fail("it is not a node id")
       const i = nodeIndex(value)
-      return i < 0 ? fail("it is a string that is not a node id of the topology") : String(i)
+      return i < 0 ? stringNode(value) : String(i)
     }
+    case "enum":
+      return typeof value === "string" && type.values.includes(value) ? `${type.name}.${ident(value)}` : fail(`it is not one of ${type.values.map((v) => JSON.stringify(v)).join(", ")}`)
     case "list": {
       if (!Array.isArray(value)) return fail("it is not an array")
       const items = value.map((v, i) => renderValue(v, type.of, nodeIndex, `${where}[${i}]`))

@@ -161,14 +161,23 @@ export const hooks = (source: SourceFile): ReadonlyMap<string, Located> => {
   return found
 }
 
+/** A property's `always(...)` call: where it is, and its function, or why it has none to translate. */
+export interface PropertySource {
+  /** `file:line:column` of the call. */
+  readonly at: string
+  readonly located: Located | ExportError
+}
+
 /**
- * Every `always(protocol, "name", fn)` property declared in `source`, by name.
+ * Every `always(protocol, "name", fn)` property declared in `source`, by name. A call whose
+ * function is not an inline arrow function is found too, with the reason it cannot be translated,
+ * so that only that property is left out.
  *
  * @example
  * [...properties(parse(".", "protocols/Calculator/index.ts")).keys()] // => ["responseCorrect", "pendingWellFormed"]
  */
-export const properties = (source: SourceFile): ReadonlyMap<string, Located> => {
-  const found = new Map<string, Located>()
+export const properties = (source: SourceFile): ReadonlyMap<string, PropertySource> => {
+  const found = new Map<string, PropertySource>()
   walk(source.ast, (node) => {
     if (!ts.isCallExpression(node)) return
     const callee = node.expression
@@ -176,9 +185,79 @@ export const properties = (source: SourceFile): ReadonlyMap<string, Located> => 
     if (method !== "always") return
     const name = node.arguments[1]
     if (name === undefined || !ts.isStringLiteral(name)) return
-    found.set(name.text, { source, fn: asFunction(source, node.arguments[2], `the property "${name.text}"`, node) })
+    let located: Located | ExportError
+    try {
+      located = { source, fn: asFunction(source, node.arguments[2], `the property "${name.text}"`, node) }
+    } catch (e) {
+      if (!(e instanceof ExportError)) throw e
+      located = e
+    }
+    found.set(name.text, { at: locate(source, node), located })
   })
   return found
+}
+
+/**
+ * `file:line:column` of the schema declared as the top-level `const name` of one of `sources`, or
+ * of the field `path` inside it, as deep as the declaration spells the path out.
+ *
+ * @example
+ * schemaLocation([parse(".", "protocols/Calculator/Protocol.ts")], "Pending", ["args"]) // => "protocols/Calculator/Protocol.ts:19:54"
+ */
+export const schemaLocation = (sources: ReadonlyArray<SourceFile>, name: string, path: ReadonlyArray<string>): string | undefined => {
+  for (const source of sources) {
+    for (const statement of source.ast.statements) {
+      if (!ts.isVariableStatement(statement)) continue
+      const d = statement.declarationList.declarations.find((x) => ts.isIdentifier(x.name) && x.name.text === name)
+      if (d?.initializer === undefined) continue
+      let node: ts.Node = d
+      for (const field of path) {
+        const inner = fieldIn(node === d ? d.initializer : node, field)
+        if (inner === undefined) break
+        node = inner
+      }
+      return locate(source, node)
+    }
+  }
+  return undefined
+}
+
+/** The nearest property named `field` in object literals under `node`, outside functions. */
+const fieldIn = (node: ts.Node, field: string): ts.Node | undefined => {
+  const queue: Array<ts.Node> = [node]
+  while (queue.length > 0) {
+    const n = queue.shift()!
+    if (ts.isObjectLiteralExpression(n)) {
+      const p = n.properties.find((x) => (ts.isPropertyAssignment(x) || ts.isShorthandPropertyAssignment(x)) && x.name.getText() === field)
+      if (p !== undefined) return p
+    }
+    if (n !== node && (ts.isArrowFunction(n) || ts.isFunctionExpression(n))) continue
+    n.forEachChild((c) => {
+      queue.push(c)
+    })
+  }
+  return undefined
+}
+
+/**
+ * `file:line:column` of an entry of the protocol's `signature({ roles, initial, messages })` call
+ * in `source` (`roles.client`, `initial.client`, `messages.req`); of the call itself when the entry
+ * is not spelled out there; and of the file's first line when there is no such call.
+ *
+ * @example
+ * const source = parse(".", "protocols/Calculator/Protocol.ts")
+ * [signatureEntry(source, "initial", "server"), signatureEntry(source, "messages", "nothing")] // => ["protocols/Calculator/Protocol.ts:60:39", "protocols/Calculator/Protocol.ts:57:16"]
+ */
+export const signatureEntry = (source: SourceFile, key: "roles" | "initial" | "messages", entry: string): string => {
+  let call: ts.CallExpression | undefined
+  walk(source.ast, (node) => {
+    if (call === undefined && ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "signature") call = node
+  })
+  if (call === undefined) return `${source.file}:1:1`
+  const spec = call.arguments[0]
+  const group = spec !== undefined && ts.isObjectLiteralExpression(spec) ? propertyOf(spec, key) : undefined
+  const item = group !== undefined && ts.isObjectLiteralExpression(group) ? group.properties.find((p) => p.name?.getText() === entry) : undefined
+  return locate(source, item ?? call)
 }
 
 /** A top-level `const name = (...) => ...` of a source file. */

@@ -16,8 +16,11 @@
  */
 import ts from "typescript"
 import { ExportError } from "./ExportError.ts"
-import { bool, capitalize, int, type LeanType, nat, node, render, same, type TypeTable } from "./LeanType.ts"
+import { bool, capitalize, ident, int, type LeanType, nat, node, render, same, type TypeTable } from "./LeanType.ts"
+import { stringNode } from "./LeanValue.ts"
 import { locate, type SourceFile } from "./SourceFile.ts"
+
+export { ident } from "./LeanType.ts"
 
 /** A translated expression: its Lean text, its type, and whether it needs no parentheses. */
 export interface Value {
@@ -47,22 +50,6 @@ export interface Context {
   /** Resolves a free identifier to a helper or parameter, or `undefined`. */
   readonly resolve: (name: string, at: ts.Node, source: SourceFile) => Callee | Value | undefined
 }
-
-const reserved = new Set([
-  "at", "by", "do", "else", "end", "export", "fun", "from", "have", "if", "import", "in", "let", "match", "mut", "namespace",
-  "open", "return", "section", "show", "then", "theorem", "def", "where", "with", "variable", "universe", "structure",
-  "inductive", "instance", "class", "deriving", "for", "unless", "try", "catch", "finally", "break", "continue", "calc",
-  "suffices", "obtain", "nomatch", "nofun", "local", "private", "protected", "partial", "unsafe", "noncomputable",
-  "macro", "syntax", "abbrev", "example", "axiom", "opaque", "Type", "Prop", "Sort", "fun", "λ", "this"
-])
-
-/**
- * A TypeScript identifier as a Lean identifier (keywords in «»).
- *
- * @example
- * [ident("from"), ident("_s"), ident("pending")] // => ["«from»", "_s", "pending"]
- */
-export const ident = (name: string): string => (reserved.has(name) ? `«${name}»` : name)
 
 const atom = (code: string, type: Typed): Value => ({ code, type, atomic: true })
 const compound = (code: string, type: Typed): Value => ({ code, type, atomic: false })
@@ -148,9 +135,7 @@ export class Translator {
       if (!/^\d+$/.test(e.text)) this.refuse(e, `the number ${e.text}`, "only integers are in the fragment")
       return atom(e.text, expected !== undefined && expected.kind === "nat" ? nat : int)
     }
-    if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) {
-      return this.refuse(e, `the string "${e.text}"`, "strings are node ids or tags; a string literal may only be compared with a tag or name one in an object literal")
-    }
+    if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return this.string(e, expected)
     if (ts.isIdentifier(e)) return this.identifier(e, scope)
     if (ts.isPrefixUnaryExpression(e)) {
       const operand = this.expr(e.operand, scope, expected)
@@ -172,6 +157,19 @@ export class Translator {
     if (ts.isArrayLiteralExpression(e)) return this.array(e, scope, expected)
     if (ts.isObjectLiteralExpression(e)) return this.object(e, scope, expected)
     return this.refuse(e, `a ${ts.SyntaxKind[e.kind]}`, "outside the fragment (DESIGN §3)")
+  }
+
+  /**
+   * A string literal where its type is known: a literal of a string-literal union is its
+   * constructor; where a node id is expected, a string is its own constant (`stringNode`).
+   */
+  private string(e: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral, expected: LeanType | undefined): Value {
+    if (expected?.kind === "enum") {
+      if (!expected.values.includes(e.text)) this.refuse(e, `the literal "${e.text}"`, `${expected.name} has no such literal (literals: ${expected.values.join(", ")})`)
+      return atom(`${expected.name}.${ident(e.text)}`, expected)
+    }
+    if (expected?.kind === "node") return atom(`(${stringNode(e.text)})`, node)
+    return this.refuse(e, `the string "${e.text}"`, "a string literal is a tag, a literal of a string-literal union or a string field's value, and its type must be known from the context")
   }
 
   /** `v` as a value of type `t`: a `Nat` where an `Int` is expected is cast, anything else must match. */
@@ -212,14 +210,15 @@ export class Translator {
     if (op === K.EqualsEqualsEqualsToken || op === K.ExclamationEqualsEqualsToken) {
       const negate = op === K.ExclamationEqualsEqualsToken
       const tagTest = this.tagComparison(e, scope)
-      if (tagTest !== undefined) return negate ? compound(`!${tagTest.code}`, bool) : tagTest
+      if (tagTest !== undefined) return negate ? compound(`!${paren(tagTest)}`, bool) : tagTest
       const a0 = this.expr(e.left, scope, undefined)
       const b = this.expr(e.right, scope, a0.type.kind === "tag" ? undefined : a0.type)
       const a = ts.isNumericLiteral(e.left) && b.type.kind !== "tag" ? this.expr(e.left, scope, b.type) : a0
-      const kinds = ["int", "nat", "node", "bool"]
+      const kinds = ["int", "nat", "node", "bool", "enum"]
       if (!kinds.includes(a.type.kind) || !kinds.includes(b.type.kind)) {
         this.refuse(e, "=== on structured values", "JavaScript compares objects and arrays by reference; compare their fields")
       }
+      if (a.type.kind === "enum" && !same(a.type, b.type as LeanType)) this.refuse(e, "=== on different types", `${render(a.type)} and ${b.type.kind === "tag" ? "a tag" : render(b.type)}`)
       const [x, y] = a.type.kind === b.type.kind ? [a, b] : this.numeric(e, a, b)
       return compound(`${paren(x)} ${negate ? "!=" : "=="} ${paren(y)}`, bool)
     }
@@ -244,12 +243,16 @@ export class Translator {
     return compound(`${paren(x)} ${symbol} ${paren(y)}`, t)
   }
 
-  /** `x.tag === "t"` (or `"t" === x.tag`) on a union or a message: `x.isT`. */
+  /**
+   * A comparison with a string literal (either side): `x.tag === "t"` on a union or a message is
+   * `x.isT`; on a string-literal union or a string field, the literal is translated as a value.
+   */
   private tagComparison(e: ts.BinaryExpression, scope: Scope): Value | undefined {
     const [side, literal] = ts.isStringLiteral(e.right) ? [e.left, e.right] : ts.isStringLiteral(e.left) ? [e.right, e.left] : [undefined, undefined]
     if (side === undefined || literal === undefined) return undefined
     const v = this.expr(side, scope, undefined)
-    if (v.type.kind !== "tag") return this.refuse(literal, `the string "${literal.text}"`, "a string literal may only be compared with a union's tag")
+    if (v.type.kind === "enum" || v.type.kind === "node") return compound(`${paren(v)} == ${this.string(literal, v.type).code}`, bool)
+    if (v.type.kind !== "tag") return this.refuse(literal, `the string "${literal.text}"`, `a string literal is compared with a tag, a literal of a string-literal union or a string field, not with ${render(v.type)}`)
     const union = v.type.union
     if (!union.variants.some((variant) => variant.tag === literal.text)) {
       this.refuse(literal, `the tag "${literal.text}"`, `${union.name} has no such tag (tags: ${union.variants.map((x) => x.tag).join(", ")})`)
@@ -399,7 +402,7 @@ export class Translator {
       case "includes": {
         if (first === undefined) return this.refuse(e, "includes without an argument", "outside the fragment")
         const x = this.is(first, this.expr(first, scope, item), item)
-        if (!["int", "nat", "node", "bool"].includes(item.kind)) this.refuse(e, "includes on structured values", "JavaScript compares them by reference")
+        if (!["int", "nat", "node", "bool", "enum"].includes(item.kind)) this.refuse(e, "includes on structured values", "JavaScript compares them by reference")
         return atom(`(${paren(o)}.contains ${paren(x)})`, bool)
       }
       case "slice": {
@@ -523,27 +526,41 @@ export class Translator {
     }
     const scrutinee = this.expr(cursor.arguments[0]!, scope, undefined)
     const union = scrutinee.type
-    if (union.kind !== "union") return this.refuse(cursor, "a match on a non-union", "match is translated on unions discriminated by tag")
+    if (union.kind !== "union" && union.kind !== "enum") {
+      return this.refuse(cursor, "a match on a value that is neither a union nor a string-literal union", "match is translated on unions discriminated by tag and on string-literal unions")
+    }
+    const all = union.kind === "union" ? union.variants.map((v) => v.tag) : union.values
     const covered = new Set<string>()
     const lines = arms.map((arm) => {
-      const tags = this.tagPattern(arm.pattern, union)
+      const tags = union.kind === "union" ? this.tagPattern(arm.pattern, union) : this.literalPattern(arm.pattern, union)
       for (const t of tags) {
         if (covered.has(t)) this.refuse(arm.pattern, `the tag "${t}" twice`, "every tag has one arm")
         covered.add(t)
       }
       const patterns = tags.map((t) => {
-        const variant = union.variants.find((v) => v.tag === t)!
-        return [`.${ident(t)}`, ...variant.fields.map(() => "_")].join(" ")
+        const fields = union.kind === "union" ? union.variants.find((v) => v.tag === t)!.fields : []
+        return [`.${ident(t)}`, ...fields.map(() => "_")].join(" ")
       })
       const f = this.lambda(arm.handler, arm.at, scope, [union], expected)
       const body = f.arity === 0 ? f.code.replace(/^\(fun _x0 => ([\s\S]*)\)$/, "$1") : `${f.code} ${paren(scrutinee)}`
       return { text: `| ${patterns.join(" | ")} => ${body}`, type: f.type }
     })
-    const missing = union.variants.filter((v) => !covered.has(v.tag))
-    if (missing.length > 0) this.refuse(e, "a non-exhaustive match", `no arm for ${missing.map((v) => v.tag).join(", ")}`)
+    const missing = all.filter((t) => !covered.has(t))
+    if (missing.length > 0) this.refuse(e, "a non-exhaustive match", `no arm for ${missing.join(", ")}`)
     const type = lines[0]?.type
     if (type === undefined || type.kind === "tag") return this.refuse(e, "an empty match", "outside the fragment")
     return atom(`(match ${scrutinee.code} with\n      ${lines.map((l) => l.text).join("\n      ")})`, type)
+  }
+
+  /** A pattern on a string-literal union: `"a"` or `P.union("a", "b")`. */
+  private literalPattern(pattern: ts.Expression, union: LeanType & { readonly kind: "enum" }): ReadonlyArray<string> {
+    const literals = ts.isStringLiteral(pattern)
+      ? [pattern.text]
+      : ts.isCallExpression(pattern) && pattern.expression.getText() === "P.union" && pattern.arguments.every(ts.isStringLiteral)
+        ? pattern.arguments.map((a) => (a as ts.StringLiteral).text)
+        : this.refuse(pattern, "this pattern", "a pattern on a string-literal union is a string or P.union of strings")
+    for (const l of literals) if (!union.values.includes(l)) this.refuse(pattern, `the literal "${l}"`, `${union.name} has no such literal`)
+    return literals
   }
 
   private tagPattern(pattern: ts.Expression, union: LeanType & { readonly kind: "union" }): ReadonlyArray<string> {

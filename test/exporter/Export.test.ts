@@ -1,18 +1,22 @@
 /**
  * Exporting whole protocols: the golden Lean of the Calculator, generated files that are up to
  * date and never hand-edited, one named obligation per invariant and transition, the broken
- * variant exported too, and a protocol outside the fragment refused with its location.
+ * variant exported too, a protocol outside the fragment refused with its location, and, on a ring
+ * election (a fixture), string-literal unions, strings in initial states, per-node initial states,
+ * and properties outside the fragment left out with a warning while the others are exported.
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { assert, describe, it } from "vitest"
 import { bundled, root } from "../../cli/Prove.ts"
 import type { Protocol } from "../../core/Protocol.ts"
-import { type ExportSpec, exportProtocol } from "../../exporter/Export.ts"
+import { type ExportSpec, exportProtocol, omissionWarning } from "../../exporter/Export.ts"
 import { ExportError } from "../../exporter/ExportError.ts"
 import * as Obligations from "../../exporter/Obligations.ts"
 import * as Calculator from "../../protocols/Calculator/index.ts"
 import * as Looping from "./fixtures/Looping.ts"
+import * as Nullable from "./fixtures/Nullable.ts"
+import { ringSpec } from "./fixtures/RingElectionExport.ts"
 
 const calculator = bundled.find((s) => s.family === "calculator")!
 const read = (file: string) => fs.readFileSync(path.join(root, file), "utf8")
@@ -42,7 +46,7 @@ describe("the exporter", () => {
   it("states one obligation per invariant and transition, each proved automatically, by hand, or open", () => {
     const exported = exportProtocol(root, calculator)
     const names = exported.obligations.map((o) => o.name)
-    assert.strictEqual(names.length, 3 * (1 + 2 + 2))
+    assert.strictEqual(names.length, exported.invariants.length * (1 + 2 + 2))
     assert.includeMembers(names, ["responseCorrect_init", "responseCorrect_preserved_by_serverSend", "coherence_preserved_by_clientRecv"])
     const automatic = Obligations.theoremsOf(read("proofs/Generated/Calculator/Automatic.lean"))
     const open = Obligations.theoremsOf(read("proofs/Generated/Calculator/Open.lean").replace(/^def /gm, "theorem "))
@@ -97,6 +101,78 @@ describe("the exporter", () => {
       assert.instanceOf(e, ExportError)
       assert.strictEqual((e as ExportError).location, "test/exporter/fixtures/Looping.ts:26:5")
       assert.include((e as ExportError).message, "cannot export a ForStatement")
+    }
+  })
+
+  it("exports a string-literal union (Schema.Literals) as an inductive whose literals compare with ==", () => {
+    const lean = exportProtocol(root, ringSpec).lean
+    assert.include(lean, "inductive Phase where\n  | idle\n  | candidate\n  | follower\n  | leader\n  deriving DecidableEq")
+    assert.include(lean, "structure NodeState where\n  id : Int\n  phase : Phase\n  leader : Node\n  outbox : List Int")
+    assert.include(lean, "(s.phase == Phase.idle)")
+    assert.include(lean, "| .idle | .candidate | .follower => Phase.follower")
+  })
+
+  it("exports strings in a role's initial state, as constants above every node's number", () => {
+    const { initial: _, ...withoutInitial } = ringSpec
+    const lean = exportProtocol(root, withoutInitial).lean
+    assert.include(lean, '{ node := fun _ => ({ id := 0, phase := Phase.idle, leader := 4294967297 /- "" -/, outbox := ([] : List Int) } : NodeState) }')
+  })
+
+  it("leaves out each property outside the fragment with a warning naming it and its file:line, and exports the others", () => {
+    const exported = exportProtocol(root, ringSpec)
+    assert.deepStrictEqual(exported.omitted.map((o) => o.property), ["loops", "named"])
+    const [loops, named] = exported.omitted.map(omissionWarning)
+    assert.match(loops!, /^warning: test\/exporter\/fixtures\/RingElection\.ts:\d+:3: the property "loops" is left out of the Lean export/)
+    assert.match(loops!, /RingElection\.ts:\d+:5: cannot export a ForOfStatement/)
+    assert.match(named!, /RingElection\.ts:\d+:\d+: cannot export the property "named": only inline arrow functions are translated/)
+    assert.deepStrictEqual([...exported.invariants], ["atMostOneLeader", "leaderKnown", "idsDistinct"])
+    assert.strictEqual(exported.obligations.length, 3 * (1 + 2 + 2))
+    assert.include(exported.lean, "/-! Left out of this export, outside the translated fragment: no obligation states them.\n- `loops` (test/exporter/fixtures/RingElection.ts:")
+    assert.include(exported.lean, "def assumed (nodes : Topology) (s : Statelet Locals Msg) : Prop :=\n  atMostOneLeader nodes s = true ∧ leaderKnown nodes s = true ∧ idsDistinct nodes s = true")
+  })
+
+  it("does not let a property outside the fragment stand in the way when it is not asked for", () => {
+    const only = exportProtocol(root, { ...ringSpec, properties: ringSpec.properties.filter((p) => p.name === "atMostOneLeader") })
+    assert.deepStrictEqual(only.omitted, [])
+    assert.deepStrictEqual([...only.invariants], ["atMostOneLeader"])
+    assert.notInclude(only.lean, "Left out of this export")
+  })
+
+  it("refuses a schema without a Lean type at the field's file:line:column, naming the construct", () => {
+    const spec: ExportSpec = {
+      name: "Nullable",
+      family: "nullable",
+      protocol: Nullable.protocol as unknown as Protocol,
+      schemas: Nullable,
+      protocolFile: "test/exporter/fixtures/Nullable.ts",
+      propertiesFile: "test/exporter/fixtures/Nullable.ts",
+      properties: [],
+      parameters: {}
+    }
+    try {
+      exportProtocol(root, spec)
+      assert.fail("a nullable field was exported")
+    } catch (e) {
+      assert.instanceOf(e, ExportError)
+      assert.strictEqual((e as ExportError).location, "test/exporter/fixtures/Nullable.ts:11:3")
+      assert.include((e as ExportError).message, "cannot export a union of String and Null members (the field holder)")
+    }
+  })
+
+  it("refuses an initial-state function it cannot find, or cannot translate as (self, nodes) => state, with its location", () => {
+    for (const [helper, location, text] of [
+      ["noSuchFunction", /^test\/exporter\/fixtures\/RingElection\.ts:1:1$/, "has a top-level const of that name"],
+      // successor(self, ring) read as (self, nodes): its ring is the node lists, which it cannot index.
+      ["successor", /^test\/exporter\/fixtures\/RingElection\.ts:\d+:\d+$/, "cannot export this indexing"]
+    ] as const) {
+      try {
+        exportProtocol(root, { ...ringSpec, initial: { node: helper } })
+        assert.fail(`${helper} was accepted as an initial-state function`)
+      } catch (e) {
+        assert.instanceOf(e, ExportError)
+        assert.match((e as ExportError).location, location)
+        assert.include((e as ExportError).message, text)
+      }
     }
   })
 })

@@ -10,7 +10,7 @@ import { assert, describe, it } from "vitest"
 import { bundled, bundledWorlds, root, worldSamples } from "../../cli/Prove.ts"
 import type * as World from "../../core/World.ts"
 import { worldDifferential } from "../../exporter/Differential.ts"
-import { exportProtocol } from "../../exporter/Export.ts"
+import { exportProtocol, omissionWarning } from "../../exporter/Export.ts"
 import { ExportError } from "../../exporter/ExportError.ts"
 import { coreTypes, exportWorld } from "../../exporter/ExportWorld.ts"
 import * as Obligations from "../../exporter/Obligations.ts"
@@ -88,11 +88,21 @@ describe("the world exporter", () => {
     assert.match(lying.lean, /example : answersAgree \(coretopology\d+, topology\d+\) \(coresample\d+, sample\d+\) = false := by decide/)
   })
 
-  it("refuses a world whose core is not the exported core, and an invariant it cannot find", () => {
+  it("refuses a world whose core is not the exported core, with the file:line:column of the world's file", () => {
     const swapped = { ...spec, world: { ...spec.world, protocols: [...spec.world.protocols].reverse() } as World.World }
-    assert.include(refusal(() => exportWorld(root, swapped, core)).message, 'its first protocol "query"')
-    const unknown = { ...spec, properties: [...spec.properties, { kind: "always" as const, name: "noSuchInvariant", holds: () => true }] }
-    assert.include(refusal(() => exportWorld(root, unknown, core)).message, 'the property "noSuchInvariant"')
+    const e = refusal(() => exportWorld(root, swapped, core))
+    assert.include(e.message, 'the first protocol "query" of the world')
+    assert.match(e.location, /^protocols\/QueryTpc\/Protocol\.ts:\d+:\d+$/)
     assert.strictEqual(TwoPhaseCommit.protocol.label, core.spec.protocol.label)
+  })
+
+  it("leaves out a world invariant it cannot find, with a warning, and exports the others", () => {
+    const unknown = { ...spec, properties: [...spec.properties, { kind: "always" as const, name: "noSuchInvariant", holds: () => true }] }
+    const exported = exportWorld(root, unknown, core)
+    assert.deepStrictEqual(exported.omitted.map((o) => o.property), ["noSuchInvariant"])
+    assert.include(omissionWarning(exported.omitted[0]!), 'protocols/QueryTpc/index.ts:1:1: the property "noSuchInvariant" is left out of the Lean export')
+    assert.include(exported.lean, "- `noSuchInvariant` (protocols/QueryTpc/index.ts:1:1)")
+    assert.includeMembers([...exported.invariants], ["answersAgree", "answersFromLog"])
+    assert.notInclude(exported.obligations.map((o) => o.invariant), "noSuchInvariant")
   })
 })

@@ -16,7 +16,12 @@ const phase: LeanType = {
     { tag: "busy", fields: [{ name: "data", type: int }, { name: "sent", type: { kind: "list", of: node } }] }
   ]
 }
-const state: LeanType = { kind: "struct", name: "State", fields: [{ name: "era", type: int }, { name: "phase", type: phase }] }
+const mode: LeanType = { kind: "enum", name: "Mode", values: ["on", "off", "in-flight"] }
+const state: LeanType = {
+  kind: "struct",
+  name: "State",
+  fields: [{ name: "era", type: int }, { name: "phase", type: phase }, { name: "mode", type: mode }, { name: "owner", type: node }]
+}
 const msg = { kind: "union", name: "Msg", variants: [{ tag: "go", fields: [], payload: { kind: "struct", name: "Go", fields: [{ name: "era", type: int }] } }] } as const
 
 /** Translates the body of `const fn = <arrow>` in `text` with parameters (s: State, to: Node). */
@@ -97,6 +102,31 @@ describe("the fragment", () => {
   it("refuses === on structured values and unknown tags", () => {
     assert.include(refusal("const fn = (s) => s.phase === s.phase").message, "=== on structured values")
     assert.include(refusal('const fn = (s) => s.phase.tag === "done"').message, 'the tag "done"')
+  })
+
+  it("translates string-literal unions: literals by the expected type, comparisons either way round, and matches", () => {
+    assert.strictEqual(
+      translate('const fn = (s) => s.mode === "on" ? { ...s, mode: "in-flight" } : { ...s, mode: s.mode !== "off" ? "off" : s.mode }', state),
+      "if s.mode == Mode.on then { s with mode := Mode.«in-flight» } else { s with mode := if !(s.mode == Mode.off) then Mode.off else s.mode }"
+    )
+    assert.strictEqual(translate('const fn = (s, to) => "off" === s.mode && s.mode === s.mode'), "(s.mode == Mode.off) && (s.mode == s.mode)")
+    assert.strictEqual(
+      translate('const fn = (s) => match(s.mode).with("on", () => 1).with(P.union("off", "in-flight"), () => s.era).exhaustive()', int),
+      "(match s.mode with\n      | .on => 1\n      | .off | .«in-flight» => s.era)"
+    )
+  })
+
+  it("translates a string where a node id is expected as its own constant, above every node", () => {
+    assert.strictEqual(translate('const fn = (s, to) => s.owner === "" || s.owner === to'), '(s.owner == (4294967297 /- "" -/)) || (s.owner == to)')
+    assert.strictEqual(translate('const fn = (s) => ({ ...s, owner: "none" })', state), '({ s with owner := (10442731109 /- "none" -/) })')
+  })
+
+  it("refuses a literal that is not in the union, a match that misses one, and a string of unknown type, with their locations", () => {
+    const unknown = refusal('const fn = (s) => s.mode === "standby"')
+    assert.strictEqual(unknown.location, "spec.ts:1:30")
+    assert.include(unknown.message, 'the literal "standby": Mode has no such literal')
+    assert.include(refusal('const fn = (s) => match(s.mode).with("on", () => true).exhaustive()').message, "no arm for off, in-flight")
+    assert.include(refusal('const fn = (s) => s.era === "x"').message, 'the string "x"')
   })
 
   it("refuses a method outside the fragment", () => {
