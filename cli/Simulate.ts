@@ -1,11 +1,15 @@
 /**
  * `protoweave simulate <protocol>`: seeded simulation runs of a protocol family with a fault plan,
  * a progress line on stderr about once a second, and a summary. A violation is shrunk, printed
- * as a readable trace, and makes the command exit 1; `--trace FILE` keeps the NDJSON trace
- * (the shrunk failing one, with the original beside it, or else the last run's).
+ * as a readable trace (with the shorter protocol-level trace the shrinker may find), and makes the
+ * command exit 1; `--trace FILE` keeps the NDJSON trace (the shrunk failing one, with the original
+ * and the protocol-level one beside it, or else the last run's). A run that ends stuck without
+ * having lost a message or a node is a deadlock: its trace is printed and the command exits 1;
+ * stuck runs after a loss are explained but excused. `--trace-stuck FILE` keeps the first stuck run.
  *
  * @since 0.1.0
  */
+import * as path from "node:path"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import type * as FileSystem from "effect/FileSystem"
@@ -45,6 +49,11 @@ const config = {
     Flag.withDescription("write the NDJSON trace: the shrunk failing run (the original goes to FILE with .original before the extension), else the last run"),
     Flag.optional
   ),
+  traceStuck: Flag.String("trace-stuck").pipe(
+    Flag.withMetavar("FILE"),
+    Flag.withDescription("write the NDJSON trace of the first stuck run (the first that lost no message or node, if any)"),
+    Flag.optional
+  ),
   level: Flag.String("level").pipe(
     Flag.withDefault(defaults.level),
     Flag.withMetavar("programs|protocol"),
@@ -76,6 +85,8 @@ export interface SimulateInput {
   readonly runs: string
   readonly faults: string
   readonly trace: Option.Option<string>
+  /** `--trace-stuck FILE`. */
+  readonly traceStuck?: Option.Option<string>
   readonly maxSteps: string
   readonly maxTime: string
   /** `programs` (default) or `protocol`. */
@@ -111,6 +122,17 @@ const parseFaults = (text: string) =>
     catch: (e) => new UsageError({ message: oneLine(e instanceof Error ? e.message : String(e)) })
   })
 
+
+/**
+ * Where `--trace FILE` puts the protocol-level shrunk trace: FILE with `.protocol` before its extension.
+ *
+ * @example
+ * protocolPath("out/fail.ndjson") // => "out/fail.protocol.ndjson"
+ */
+export const protocolPath = (file: string): string => {
+  const ext = path.extname(file)
+  return ext.length === 0 ? `${file}.protocol` : `${file.slice(0, -ext.length)}.protocol${ext}`
+}
 
 /** A note when the fault plan injects faults the family is not meant to tolerate. */
 const toleranceNote = (family: Family, plan: FaultPlan.FaultPlan): string | undefined => {
@@ -180,21 +202,48 @@ export const simulate = (input: SimulateInput): Effect.Effect<void, UsageError |
     yield* Console.log("sources" in summary ? RandomWalk.formatSummary(summary as RandomWalk.WalkSummary, options) : Report.formatSummary(summary, options))
     const traceFile = Option.getOrUndefined(input.trace)
     const failure = summary.firstFailure
+    // A stuck run that lost no message and no node is a deadlock of the programs: a failure.
+    const stuck = summary.stuck?.first
+    const deadlocked = (summary.stuck?.unexcused ?? 0) > 0 && stuck !== undefined
+    if (deadlocked) {
+      yield* Console.log("\nfirst stuck trace (no message or node was lost):")
+      yield* Console.log(Report.formatTrace(stuck.trace, { initial: Report.initialLocals(system) }))
+      yield* Console.log(Report.formatStuck(stuck))
+    }
+    const stuckFile = Option.getOrUndefined(input.traceStuck ?? Option.none())
+    if (stuckFile !== undefined) {
+      if (stuck === undefined) yield* Console.log(`no run ended stuck: nothing written to ${stuckFile}`)
+      else {
+        yield* Files.writeText(stuckFile, `${Trace.toNdjson(stuck.trace)}\n`, "trace file")
+        yield* Console.log(`trace of the first stuck run (run ${stuck.run}) written to ${stuckFile}; replay it with: protoweave replay ${stuckFile}`)
+      }
+    }
     if (failure === undefined) {
       if (traceFile !== undefined && summary.lastTrace !== undefined) {
         yield* Files.writeText(traceFile, `${Trace.toNdjson(summary.lastTrace)}\n`, "trace file")
         yield* Console.log(`trace of the last run written to ${traceFile}`)
       }
+      if (deadlocked) return yield* new ViolationFound()
       return
     }
     const shown = failure.shrunk ?? failure.trace
     yield* Console.log(`\n${failure.shrunk === undefined ? "failing" : "shrunk failing"} trace:`)
     yield* Console.log(Report.formatTrace(shown, { initial: Report.initialLocals(system) }))
+    const protocolTrace = failure.shrunkProtocol
+    if (protocolTrace !== undefined) {
+      yield* Console.log(`\nshorter failing trace of the protocol's transitions alone (no programs, as the checker explores it):`)
+      yield* Console.log(Report.formatTrace(protocolTrace, { initial: Report.initialLocals(system) }))
+    }
     if (traceFile !== undefined) {
       const original = Files.originalPath(traceFile)
       yield* Files.writeText(traceFile, `${Trace.toNdjson(shown)}\n`, "trace file")
       yield* Files.writeText(original, `${Trace.toNdjson(failure.trace)}\n`, "trace file")
       yield* Console.log(`\nfailing trace written to ${traceFile} (unshrunk: ${original}); replay it with: protoweave replay ${traceFile}`)
+      if (protocolTrace !== undefined) {
+        const file = protocolPath(traceFile)
+        yield* Files.writeText(file, `${Trace.toNdjson(protocolTrace)}\n`, "trace file")
+        yield* Console.log(`the protocol-level trace written to ${file}`)
+      }
     }
     return yield* new ViolationFound()
   })

@@ -21,7 +21,7 @@ import type { Statelet } from "../core/Statelet.ts"
 import * as Step from "../core/Step.ts"
 import type { System } from "../core/System.ts"
 import type { FaultPlan } from "./FaultPlan.ts"
-import { faultModel } from "./FaultPlan.ts"
+import { faultModel, validate } from "./FaultPlan.ts"
 import type { Decision, End, Status, TraceEvent, Violation } from "./Trace.ts"
 
 /** Runs Effect fibers synchronously: tasks queue here until the engine drains them. */
@@ -110,6 +110,36 @@ export interface Chooser {
   delay(): number
 }
 
+/** What became of a message a blocked node could have received. */
+export interface MessageFate {
+  readonly msg: number
+  readonly from: string
+  readonly tag: string
+  /**
+   * `received`: consumed by a receive (at `step`); `dropped`: lost by the network (at `step`);
+   * `unmatched`: still in flight, but the node's receive filter does not take it; `refused`: still
+   * in flight, but the protocol's receive transition does not accept it in the node's state.
+   */
+  readonly fate: "received" | "dropped" | "unmatched" | "refused"
+  readonly step: number | null
+}
+
+/**
+ * Why a node had not finished when its run ended: it was down (since its last crash), waiting to
+ * receive (with what became of every message of the awaited tags sent to it), or had a pending
+ * request that the run ended before taking (a run cut short by its chooser).
+ */
+export type Wait =
+  | { readonly node: string; readonly kind: "down"; readonly since: number }
+  | {
+      readonly node: string
+      readonly kind: "receive"
+      readonly tags: ReadonlyArray<string>
+      readonly from: string | null
+      readonly messages: ReadonlyArray<MessageFate>
+    }
+  | { readonly node: string; readonly kind: "send" | "poll" | "sleep" }
+
 /** A run's result. */
 export interface RunResult {
   readonly events: ReadonlyArray<TraceEvent>
@@ -117,6 +147,8 @@ export interface RunResult {
   /** The `sometimes` properties that held at some step, with the first such step. */
   readonly witnessed: ReadonlyMap<string, number>
   readonly statelet: Statelet
+  /** For each node in `end.blocked`, in that order, what it was waiting for. */
+  readonly waits: ReadonlyArray<Wait>
 }
 
 /** A decision that is not enabled in the current state (a bad schedule or a diverging replay). */
@@ -145,7 +177,7 @@ export interface EngineOptions {
  * result.end.status // => "completed"
  */
 export const run = (system: System, options: EngineOptions, chooser: Chooser): RunResult => {
-  const semantics = Step.make(system.protocol, system.topology, faultModel(options.faults))
+  const semantics = Step.make(system.protocol, system.topology, faultModel(validate(options.faults)))
   const scheduler = new DrainedScheduler()
   const events: Array<TraceEvent> = []
   const witnessed = new Map<string, number>()
@@ -503,6 +535,32 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
     }
   }
 
+  /** What a blocked node waits for, and the fate of each message it could have taken (see `Wait`). */
+  const waitOf = (run: NodeRun): Wait => {
+    if (!isUp(run.node)) {
+      let since = 0
+      for (const e of events) if (e.type === "crash" && e.node === run.node) since = e.step
+      return { node: run.node, kind: "down", since }
+    }
+    const p = run.pending
+    if (p === undefined || p.kind !== "receive") return { node: run.node, kind: p?.kind ?? "send" }
+    const consumed = new Map<number, { fate: "received" | "dropped"; step: number }>()
+    for (const e of events) {
+      if (e.type === "deliver" && e.node === run.node) consumed.set(e.msg, { fate: "received", step: e.step })
+      else if (e.type === "drop" && e.to === run.node) consumed.set(e.msg, { fate: "dropped", step: e.step })
+    }
+    const messages = statelet.soup
+      .filter((m) => m.to === run.node && p.filter.tags.includes(m.tag) && (p.filter.from === undefined || p.filter.from === m.from))
+      .map((m): MessageFate => {
+        const base = { msg: m.id, from: m.from, tag: m.tag }
+        const gone = consumed.get(m.id)
+        if (!m.active) return { ...base, ...(gone ?? { fate: "received", step: null }) }
+        const taken = Program.matches(p.filter, { id: m.id, tag: m.tag, from: m.from, payload: m.payload })
+        return { ...base, fate: taken ? "refused" : "unmatched", step: null }
+      })
+    return { node: run.node, kind: "receive", tags: p.filter.tags, from: p.filter.from ?? null, messages }
+  }
+
   for (const run of nodes.values()) if (run.program !== undefined) start(run)
   checkProperties()
 
@@ -547,6 +605,7 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
     events,
     witnessed,
     statelet,
+    waits: blocked.map((node) => waitOf(nodes.get(node)!)),
     end: { type: "end", status, steps: step, time: now, violation: violation ?? null, blocked }
   }
 }

@@ -149,6 +149,72 @@ export const parse = (text: string): FaultPlan => {
   return { ...plan, schedule: [...plan.schedule, ...schedule] }
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value)
+
+const shown = (value: unknown): string => (value === undefined ? "undefined" : typeof value === "string" ? JSON.stringify(value) : String(JSON.stringify(value) ?? value))
+
+/**
+ * Checks a plan given as a value (through the API rather than `parse`): every field present, of its
+ * type and in its range. Returns the plan; throws `FaultPlanError` naming the first bad field, so
+ * that a malformed plan fails here rather than as a `TypeError` deep in a run.
+ *
+ * @example
+ * validate(reorder) === reorder // => true
+ * let message = ""
+ * try {
+ *   validate({ ...reorder, schedule: undefined })
+ * } catch (e) {
+ *   message = `${(e as Error).name}: ${(e as Error).message}`
+ * }
+ * message // => "FaultPlanError: fault plan: schedule must be an array of scheduled faults, got undefined"
+ */
+export const validate = (plan: unknown, source = "fault plan"): FaultPlan => {
+  const fail = (field: string, expected: string, value: unknown): never => {
+    throw new FaultPlanError(`${source}: ${field} must be ${expected}, got ${shown(value)}`)
+  }
+  if (!isObject(plan)) return fail("the plan", "an object with drop, duplicate, crash, restart, maxCrashed, delay and schedule", plan)
+  for (const key of ["drop", "duplicate", "crash", "restart"] as const) {
+    const p = plan[key]
+    if (typeof p !== "number" || !(p >= 0 && p <= 1)) fail(key, "a probability in [0, 1]", p)
+  }
+  const whole = (field: string, n: unknown) => {
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) fail(field, "a whole number", n)
+  }
+  whole("maxCrashed", plan.maxCrashed)
+  const delay = plan.delay
+  if (!isObject(delay)) return fail("delay", "{ min, max } in milliseconds", delay)
+  for (const key of ["min", "max"] as const) {
+    const d = delay[key]
+    if (typeof d !== "number" || !Number.isFinite(d) || d < 0) fail(`delay.${key}`, "a number of milliseconds, at least 0", d)
+  }
+  if ((delay.max as number) < (delay.min as number)) fail("delay.max", `at least delay.min (${delay.min as number})`, delay.max)
+  const schedule = plan.schedule
+  if (!Array.isArray(schedule)) return fail("schedule", "an array of scheduled faults", schedule)
+  schedule.forEach((f: unknown, i) => {
+    const at = `schedule[${i}]`
+    if (!isObject(f)) return fail(at, "{ step, fault, node } or { step, fault, message }", f)
+    whole(`${at}.step`, f.step)
+    if (f.fault === "crash" || f.fault === "restart") {
+      if (typeof f.node !== "string" || f.node.length === 0) fail(`${at}.node`, "a node name", f.node)
+    } else if (f.fault === "drop" || f.fault === "duplicate") {
+      whole(`${at}.message`, f.message)
+    } else fail(`${at}.fault`, '"crash", "restart", "drop" or "duplicate"', f.fault)
+  })
+  return plan as unknown as FaultPlan
+}
+
+/**
+ * Whether a plan can lose messages or nodes (drops or crashes, random or scheduled). A run under a
+ * plan that cannot has nothing to excuse it when it ends stuck.
+ *
+ * @example
+ * [lossy(reorder), lossy(presets.duplicate!), lossy(presets.drop!), lossy(parse("crash@3=p1"))] // => [false, false, true, true]
+ */
+export const lossy = (plan: FaultPlan): boolean => {
+  const model = faultModel(plan)
+  return model.drop || model.crash
+}
+
 /** The command-line form of a plan (inverse of `parse`). */
 export const format = (plan: FaultPlan): string =>
   [

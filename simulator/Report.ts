@@ -9,7 +9,8 @@
 import * as Step from "../core/Step.ts"
 import type { System } from "../core/System.ts"
 import * as FaultPlan from "./FaultPlan.ts"
-import type { Progress, SimulateOptions, Summary } from "./Simulator.ts"
+import type { Wait } from "./Engine.ts"
+import type { Progress, SimulateOptions, StuckRun, Summary } from "./Simulator.ts"
 import type { End, Status, Trace, TraceEvent, Violation } from "./Trace.ts"
 
 const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/
@@ -256,6 +257,71 @@ export const formatTrace = (trace: Trace, options: FormatTraceOptions = {}): str
   return lines.join("\n")
 }
 
+const listed = (items: ReadonlyArray<number | string>) => items.join(", ")
+
+/**
+ * Why a node had not finished when its run ended, in a line: what it waits for, and what became of
+ * every message of the awaited tags sent to it (received earlier, dropped, or in flight but not
+ * taken), or that none was sent.
+ *
+ * @example
+ * formatWait({ node: "p2", kind: "receive", tags: ["commit", "abort"], from: null, messages: [{ msg: 7, from: "c", tag: "commit", fate: "dropped", step: 12 }] })
+ * // => "p2 waits for commit|abort; the only such message, msg 7, was dropped at step 12 and nothing retransmits"
+ * formatWait({ node: "c", kind: "receive", tags: ["yes", "no"], from: null, messages: [{ msg: 3, from: "p1", tag: "yes", fate: "received", step: 6 }, { msg: 4, from: "p2", tag: "yes", fate: "received", step: 8 }] })
+ * // => "c waits for yes|no; msgs 3, 4 were received earlier (steps 6, 8), and no other was sent"
+ * formatWait({ node: "p1", kind: "down", since: 9 }) // => "p1 is down: it crashed at step 9 and did not restart"
+ */
+export const formatWait = (wait: Wait): string => {
+  switch (wait.kind) {
+    case "down":
+      return `${wait.node} is down: it crashed at step ${wait.since} and did not restart`
+    case "send":
+      return `${wait.node} was about to send when the run ended`
+    case "poll":
+    case "sleep":
+      return `${wait.node} was waiting on a timer when the run ended`
+    case "receive": {
+      const what = `${wait.node} waits for ${wait.tags.join("|")}${wait.from === null ? "" : ` from ${wait.from}`}`
+      const ms = wait.messages
+      if (ms.length === 0) return `${what}; no such message was sent to it`
+      const dropped = ms.filter((m) => m.fate === "dropped")
+      if (dropped.length === ms.length) {
+        return dropped.length === 1
+          ? `${what}; the only such message, msg ${dropped[0]!.msg}, was dropped at step ${dropped[0]!.step} and nothing retransmits`
+          : `${what}; all ${dropped.length} such messages (msgs ${listed(dropped.map((m) => m.msg))}) were dropped (steps ${listed(dropped.map((m) => m.step!))}) and nothing retransmits`
+      }
+      const group = (fate: string, one: string, many: string, steps: boolean): Array<string> => {
+        const of = ms.filter((m) => m.fate === fate)
+        if (of.length === 0) return []
+        const at = steps ? ` (step${of.length === 1 ? "" : "s"} ${listed(of.map((m) => m.step ?? "?"))})` : ""
+        return [of.length === 1 ? `msg ${of[0]!.msg} ${one}${at}` : `msgs ${listed(of.map((m) => m.msg))} ${many}${at}`]
+      }
+      const parts = [
+        ...group("received", "was received earlier", "were received earlier", true),
+        ...group("dropped", "was dropped", "were dropped", true),
+        ...group("unmatched", "is in flight, but the program's receive filter does not take it", "are in flight, but the program's receive filter does not take them", false),
+        ...group("refused", "is in flight, but the protocol's receive refuses it now", "are in flight, but the protocol's receive refuses them now", false)
+      ]
+      return `${what}; ${parts.join("; ")}, and no other was sent`
+    }
+  }
+}
+
+/**
+ * A stuck run explained: which run, whether it is excused (it lost a message or a node), and what
+ * each blocked node waits for, one line each.
+ */
+export const formatStuck = (stuck: StuckRun): string => {
+  const { trace } = stuck
+  const why = stuck.excused
+    ? "after a loss (a drop or a crash)"
+    : "with no message or node lost: a deadlock of the programs"
+  return [
+    `stuck run: run ${stuck.run} (seed ${trace.header.seed}), ${trace.end.steps} steps, ${why}`,
+    ...stuck.waits.map((w) => `  ${formatWait(w)}`)
+  ].join("\n")
+}
+
 const count = (n: number) => Math.round(n).toLocaleString("en-US")
 
 const seconds = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(2)}s` : `${(ms / 1000).toFixed(1)}s`)
@@ -307,6 +373,18 @@ export const formatSummary = (summary: Summary, options: SummaryOptions): string
       lines.push(`warning: sometimes property "${name}" was never reached in ${summary.runs} runs; the invariants may hold vacuously`)
     }
   }
+  const stuck = summary.stuck
+  if (summary.statuses.stuck > 0 && stuck !== undefined) {
+    const n = summary.statuses.stuck
+    if (stuck.unexcused > 0) {
+      lines.push(`stuck       ${stuck.unexcused} of ${n} stuck run${n === 1 ? "" : "s"} lost no message and no node: the programs deadlock (a failure)`)
+    } else {
+      lines.push(
+        `stuck       ${n === 1 ? "the stuck run" : `all ${n} stuck runs`} lost a message or a node first, which the plan allows: not counted as failures (a program that waits for what was lost stays stuck when nothing sends it again)`
+      )
+    }
+    if (stuck.first !== undefined) lines.push(...formatStuck(stuck.first).split("\n").map((l, i) => (i === 0 ? `first ${l}` : l)))
+  }
   lines.push(`violations  ${summary.violations}`)
   const failure = summary.firstFailure
   if (failure !== undefined) {
@@ -315,7 +393,11 @@ export const formatSummary = (summary: Summary, options: SummaryOptions): string
     const shrunk =
       failure.shrunk === undefined
         ? ""
-        : `; shrunk from ${failure.trace.end.steps} to ${failure.shrunk.end.steps} steps in ${failure.shrinkAttempts} replays`
+        : `; shrunk from ${failure.trace.end.steps} to ${failure.shrunk.end.steps} steps in ${failure.shrinkAttempts} replays${
+            failure.shrunkProtocol === undefined
+              ? ""
+              : `; the protocol's transitions alone, without the programs, reach it in ${failure.shrunkProtocol.end.steps} steps`
+          }`
     lines.push(`first violation: run ${failure.run} (seed ${failure.trace.header.seed}): ${what}${shrunk}`)
   }
   return lines.join("\n")

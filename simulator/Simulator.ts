@@ -6,15 +6,15 @@
  *
  * @since 0.1.0
  */
-import type * as Step from "../core/Step.ts"
+import * as Step from "../core/Step.ts"
 import type { System } from "../core/System.ts"
 import type { Candidate, Chooser, EngineOptions, EngineView, RunResult } from "./Engine.ts"
 import * as Engine from "./Engine.ts"
-import type { FaultPlan } from "./FaultPlan.ts"
+import * as FaultPlan from "./FaultPlan.ts"
 import * as Prng from "../core/Prng.ts"
 import { type Decision, type Header, programsHeader, type Status, type Trace, type TraceEvent, type Violation } from "./Trace.ts"
 
-const delayOf = (prng: Prng.Prng, plan: FaultPlan) => () =>
+const delayOf = (prng: Prng.Prng, plan: FaultPlan.FaultPlan) => () =>
   plan.delay.max > plan.delay.min ? plan.delay.min + prng.int(plan.delay.max - plan.delay.min + 1) : plan.delay.min
 
 /**
@@ -23,7 +23,7 @@ const delayOf = (prng: Prng.Prng, plan: FaultPlan) => () =>
  * restarts with their per-step probabilities. When nothing is enabled it advances simulated time;
  * when nothing will ever be enabled it restarts a crashed node if the plan allows, or ends the run.
  */
-export const randomChooser = (prng: Prng.Prng, plan: FaultPlan): Chooser => {
+export const randomChooser = (prng: Prng.Prng, plan: FaultPlan.FaultPlan): Chooser => {
   const queued: Array<Candidate> = []
   const delay = delayOf(prng, plan)
   return {
@@ -164,7 +164,7 @@ export interface SimulateOptions {
   readonly parameters: { readonly [name: string]: number }
   readonly seed: number
   readonly runs: number
-  readonly faults: FaultPlan
+  readonly faults: FaultPlan.FaultPlan
   readonly maxSteps: number
   readonly maxTime: number
   /** Stop at the first violating run (default true). */
@@ -190,8 +190,52 @@ export interface Failure {
   readonly run: number
   readonly trace: Trace
   readonly shrunk: Trace | undefined
+  /** A shorter run of the protocol alone that fails the same way, if shrinking found one (see `Shrunk.protocol`). */
+  readonly shrunkProtocol?: Trace | undefined
   readonly shrinkAttempts: number
 }
+
+/**
+ * A run that ended stuck: nothing could ever happen again, and some program was still waiting or
+ * some node was down. It is `excused` when the run lost a message or a node (a drop or a crash):
+ * a program that waits for what was lost, with nothing to retransmit it, stays stuck, which the
+ * plan allows. A stuck run without a loss is a deadlock of the programs under reordering alone.
+ */
+export interface StuckRun {
+  readonly run: number
+  readonly trace: Trace
+  /** What each blocked node waited for (see `Engine.Wait`). */
+  readonly waits: ReadonlyArray<Engine.Wait>
+  readonly excused: boolean
+}
+
+/** The stuck runs of a batch. */
+export interface StuckRuns {
+  /** Stuck runs with no drop and no crash: failures whatever the plan. */
+  readonly unexcused: number
+  /** The first unexcused stuck run, else the first stuck run. */
+  readonly first: StuckRun | undefined
+}
+
+/**
+ * Whether a stuck run is excused: it lost a message or a node (see `StuckRun`).
+ *
+ * @example
+ * excused([{ type: "drop", step: 3, time: 0, msg: 1, from: "a", to: "b", tag: "data", payload: {} }]) // => true
+ * excused([]) // => false
+ */
+export const excused = (events: ReadonlyArray<TraceEvent>): boolean => events.some((e) => e.type === "drop" || e.type === "crash")
+
+/**
+ * Whether a batch failed: some run violated a property, or some run ended stuck without losing a
+ * message or a node (a deadlock of the programs, which no fault plan excuses).
+ *
+ * @example
+ * failed({ violations: 0, stuck: { unexcused: 2, first: undefined } }) // => true
+ * failed({ violations: 0, stuck: { unexcused: 0, first: undefined } }) // => false
+ */
+export const failed = (summary: Pick<Summary, "violations" | "stuck">): boolean =>
+  summary.violations > 0 || (summary.stuck?.unexcused ?? 0) > 0
 
 /** The outcome of a batch of runs. */
 export interface Summary {
@@ -205,10 +249,12 @@ export interface Summary {
   readonly firstFailure: Failure | undefined
   /** The trace of the last run (for `--trace` when nothing fails). */
   readonly lastTrace: Trace | undefined
+  /** The stuck runs, explained (absent from summaries that do not track them). */
+  readonly stuck?: StuckRuns
 }
 
-const headerOf = (options: SimulateOptions, seed: number): Header =>
-  programsHeader({ system: options.name, parameters: options.parameters, seed, faults: options.faults, maxSteps: options.maxSteps, maxTime: options.maxTime })
+const headerOf = (options: Pick<SimulateOptions, "name" | "parameters" | "faults" | "maxSteps" | "maxTime">, seed: number): Header =>
+  programsHeader({ system: options.name, parameters: options.parameters, seed, faults: FaultPlan.validate(options.faults), maxSteps: options.maxSteps, maxTime: options.maxTime })
 
 const engineOptions = (header: Header): EngineOptions => ({ faults: header.faults, maxSteps: header.maxSteps, maxTime: header.maxTime })
 
@@ -243,7 +289,10 @@ export const simulate = (system: System, options: SimulateOptions): Summary => {
   let violations = 0
   let firstFailure: Failure | undefined
   let lastTrace: Trace | undefined
+  let firstStuck: StuckRun | undefined
+  let unexcused = 0
   let lastProgress = started
+  FaultPlan.validate(options.faults)
   const every = options.progressEvery ?? 1000
   for (let i = 0; i < options.runs; i++) {
     const { result, trace } = runOnce(system, options, Prng.derive(options.seed, i))
@@ -252,11 +301,16 @@ export const simulate = (system: System, options: SimulateOptions): Summary => {
     statuses[result.end.status]++
     for (const name of result.witnessed.keys()) witnessed.set(name, (witnessed.get(name) ?? 0) + 1)
     lastTrace = trace
+    if (result.end.status === "stuck") {
+      const stuck: StuckRun = { run: i, trace, waits: result.waits, excused: excused(trace.events) }
+      if (!stuck.excused) unexcused++
+      if (firstStuck === undefined || (firstStuck.excused && !stuck.excused)) firstStuck = stuck
+    }
     if (result.end.status === "violation") {
       violations++
       if (firstFailure === undefined) {
         const shrunk = options.shrink === false ? undefined : shrink(system, trace)
-        firstFailure = { run: i, trace, shrunk: shrunk?.trace, shrinkAttempts: shrunk?.attempts ?? 0 }
+        firstFailure = { run: i, trace, shrunk: shrunk?.trace, shrunkProtocol: shrunk?.protocol, shrinkAttempts: shrunk?.attempts ?? 0 }
       }
       if (options.stopOnViolation !== false) break
     }
@@ -266,7 +320,17 @@ export const simulate = (system: System, options: SimulateOptions): Summary => {
       options.onProgress({ runsDone, runs: options.runs, steps, violations, elapsedMs: now - started })
     }
   }
-  return { runs: runsDone, steps, elapsedMs: performance.now() - started, statuses, witnessed, violations, firstFailure, lastTrace }
+  return {
+    runs: runsDone,
+    steps,
+    elapsedMs: performance.now() - started,
+    statuses,
+    witnessed,
+    violations,
+    firstFailure,
+    lastTrace,
+    stuck: { unexcused, first: firstStuck }
+  }
 }
 
 /** A system with its programs removed: every node's steps are chosen by a trace. */
@@ -293,11 +357,11 @@ export interface ProtocolStep {
  */
 export const traceOfSteps = (
   system: System,
-  options: { readonly name: string; readonly parameters: { readonly [name: string]: number }; readonly faults: FaultPlan },
+  options: { readonly name: string; readonly parameters: { readonly [name: string]: number }; readonly faults: FaultPlan.FaultPlan },
   steps: ReadonlyArray<ProtocolStep>
 ): Trace => {
   const header: Header = {
-    ...headerOf({ ...options, seed: 0, runs: 1, maxSteps: steps.length + 1, maxTime: 1 }, 0),
+    ...headerOf({ ...options, maxSteps: steps.length + 1, maxTime: 1 }, 0),
     level: "protocol"
   }
   let i = 0
@@ -374,55 +438,204 @@ const signature = (v: Violation | null): string | undefined => {
 
 const isFault = (d: Decision) => d.type === "drop" || d.type === "duplicate" || d.type === "crash" || d.type === "restart"
 
+/** The message a decision sends, receives, drops or duplicates, if any. */
+const messageOfDecision = (d: Decision): number | undefined =>
+  d.type === "send" || d.type === "deliver" || d.type === "drop" || d.type === "duplicate" ? d.msg : undefined
+
+/** Does a decision belong to `node`'s activity: its own steps, and the faults of messages it sends or receives? */
+const involves = (d: Decision, node: string): boolean => {
+  switch (d.type) {
+    case "drop":
+    case "duplicate":
+      return d.from === node || d.to === node
+    default:
+      return d.node === node
+  }
+}
+
 /**
- * Shrinks a failing trace: removes faults, then chunks of decisions of halving size (delta
- * debugging), keeping every removal after which a lenient replay still fails the same way. The
- * result is re-recorded and must fail under strict replay too; `attempts` counts replays tried.
+ * Delta debugging over one list of decisions. `attempt` replays a candidate list and returns the
+ * run when it still fails the same way. The moves, repeated until none shortens the run: remove
+ * every fault; remove one node's whole activity; remove one send with everything that happens to
+ * its message (receive, drop, duplication); remove chunks of halving size down to single decisions.
+ * A removal is kept when the run it gives still fails and is shorter.
  */
-export const shrink = (system: System, failing: Trace, budget = 4000): { trace: Trace; attempts: number } => {
+const minimize = (start: RunResult, attempt: (decisions: ReadonlyArray<Decision>) => RunResult | undefined, nodes: ReadonlyArray<string>, spent: () => boolean): RunResult => {
+  let best = start
+  let current = decisionsOf(best.events)
+  const keepIfShorter = (candidate: ReadonlyArray<Decision>): boolean => {
+    if (candidate.length >= current.length || spent()) return false
+    const r = attempt(candidate)
+    if (r === undefined || decisionsOf(r.events).length >= current.length) return false
+    best = r
+    current = decisionsOf(r.events)
+    return true
+  }
+  for (let progress = true; progress && !spent(); ) {
+    progress = keepIfShorter(current.filter((d) => !isFault(d)))
+    for (const node of nodes) progress = keepIfShorter(current.filter((d) => !involves(d, node))) || progress
+    for (let i = 0; i < current.length && !spent(); i++) {
+      const d = current[i]!
+      if (d.type !== "send" || d.msg < 0) continue
+      // Copies made by duplicating the message go with it.
+      const gone = new Set([d.msg])
+      for (const e of current) if (e.type === "duplicate" && gone.has(e.msg)) gone.add(e.copy)
+      if (keepIfShorter(current.filter((e) => e !== d && !gone.has(messageOfDecision(e) ?? -1)))) {
+        progress = true
+        i--
+      }
+    }
+    for (let chunk = Math.max(1, Math.ceil(current.length / 2)); !spent(); ) {
+      let removed = false
+      for (let start = 0; start < current.length && !spent(); ) {
+        if (keepIfShorter([...current.slice(0, start), ...current.slice(start + chunk)])) removed = true
+        else start += chunk
+      }
+      progress = progress || removed
+      if (!removed) {
+        if (chunk === 1) break
+        chunk = Math.max(1, Math.floor(chunk / 2))
+      }
+    }
+  }
+  return best
+}
+
+/**
+ * Replays decisions at the protocol level (no programs; a send is taken when the protocol allows
+ * it from the current state), skipping those that are not enabled. Messages are matched by content.
+ */
+const protocolChooser = (semantics: Step.Semantics, decisions: ReadonlyArray<Decision>): Chooser => {
+  let i = 0
+  const findMessage = (view: EngineView, m: { from: string; to: string; tag: string; payload: unknown }) =>
+    view.statelet.soup.find((x) => x.active && x.from === m.from && x.to === m.to && x.tag === m.tag && samePayload(x.payload, m.payload))
+  const allowed = (view: EngineView, action: Step.Action) => Step.step(semantics, view.statelet, action)._tag === "Stepped"
+  const resolve = (d: Decision, view: EngineView): Candidate | undefined => {
+    switch (d.type) {
+      case "send": {
+        const message = { tag: d.tag, to: d.to, payload: d.payload }
+        return allowed(view, { kind: "send", node: d.node, ...message }) ? { type: "send", node: d.node, message } : undefined
+      }
+      case "deliver": {
+        const m = findMessage(view, { from: d.from, to: d.node, tag: d.tag, payload: d.payload })
+        return m !== undefined && allowed(view, { kind: "receive", msgId: m.id }) ? { type: "deliver", node: d.node, msg: m.id } : undefined
+      }
+      case "drop":
+      case "duplicate": {
+        const m = findMessage(view, d)
+        return m !== undefined && allowed(view, { kind: d.type, msgId: m.id }) ? { type: d.type, msg: m.id } : undefined
+      }
+      case "crash":
+      case "restart":
+        return allowed(view, { kind: d.type, node: d.node }) ? { type: d.type, node: d.node } : undefined
+      case "timeout":
+      case "wake":
+        return undefined
+    }
+  }
+  return {
+    delay: () => 0,
+    choose: (view) => {
+      while (i < decisions.length) {
+        const candidate = resolve(decisions[i++]!, view)
+        if (candidate !== undefined) return { candidate }
+      }
+      return { end: "quiescent" }
+    }
+  }
+}
+
+/**
+ * Each send of `decisions` with its tag changed to another tag that the same payload fits, the
+ * message's receive changed with it: the neighbours a protocol-level shrink tries (a participant's
+ * `no` in place of its `yes`, say), since removing decisions alone can never change what was sent.
+ */
+const substitutions = (protocol: System["protocol"], decisions: ReadonlyArray<Decision>): Array<ReadonlyArray<Decision>> => {
+  const out: Array<ReadonlyArray<Decision>> = []
+  decisions.forEach((d, i) => {
+    if (d.type !== "send" || d.msg < 0) return
+    for (const [tag, declaration] of Object.entries(protocol.messages)) {
+      if (tag === d.tag || !declaration.isPayload(d.payload)) continue
+      out.push(decisions.map((e, j) => (j === i || (e.type === "deliver" && e.msg === d.msg) ? { ...e, tag } : e)))
+    }
+  })
+  return out
+}
+
+/** A shrunk failing run. */
+export interface Shrunk {
+  /** The shortest run of the programs found that fails the same way; it replays strictly. */
+  readonly trace: Trace
+  /**
+   * For an invariant violation, a shorter run of the protocol's transitions alone (header level
+   * `protocol`, as the checker's traces) that breaks the same invariant, when one was found: the
+   * shrinker drops the programs, removes decisions, and tries other tags for the same payloads.
+   * It replays strictly too.
+   */
+  readonly protocol: Trace | undefined
+  /** Replays tried, over both levels. */
+  readonly attempts: number
+}
+
+/**
+ * Shrinks a failing trace by delta debugging (see `minimize`): over the programs' decisions first,
+ * keeping only runs that still fail the same way; then, for an invariant violation, at the protocol
+ * level, where the programs no longer constrain what is sent (see `Shrunk.protocol`). Every trace
+ * returned is re-recorded and replayed strictly; a difference is an error.
+ */
+export const shrink = (system: System, failing: Trace, budget = 4000): Shrunk => {
   const target = signature(failing.end.violation)
   if (target === undefined) throw new Error("shrink: the trace does not end in a violation")
   const options = engineOptions(failing.header)
+  const nodes = system.topology.all
   let attempts = 0
+  const spent = () => attempts >= budget
   const attempt = (decisions: ReadonlyArray<Decision>): RunResult | undefined => {
     attempts++
     const result = Engine.run(system, options, lenientChooser(decisions))
     return signature(result.end.violation) === target ? result : undefined
   }
-  let best: RunResult | undefined = attempt(decisionsOf(failing.events))
-  if (best === undefined) return { trace: failing, attempts }
-  let current = decisionsOf(best.events)
-  const withoutFaults = current.filter((d) => !isFault(d))
-  if (withoutFaults.length < current.length) {
-    const r = attempt(withoutFaults)
-    if (r !== undefined) {
-      best = r
-      current = decisionsOf(r.events)
+  const first = attempt(decisionsOf(failing.events))
+  if (first === undefined) return { trace: failing, protocol: undefined, attempts }
+  const best = minimize(first, attempt, nodes, spent)
+  const trace = confirmed(system, traceOf(failing.header, best), target)
+  let protocol: Trace | undefined
+  if (failing.end.violation?.kind === "invariant") {
+    const passive = withoutPrograms(system)
+    const semantics = Step.make(system.protocol, system.topology, FaultPlan.faultModel(options.faults))
+    const attemptProtocol = (decisions: ReadonlyArray<Decision>): RunResult | undefined => {
+      attempts++
+      const result = Engine.run(passive, options, protocolChooser(semantics, decisions))
+      return signature(result.end.violation) === target ? result : undefined
     }
-  }
-  let chunk = Math.max(1, Math.ceil(current.length / 2))
-  while (attempts < budget) {
-    let removed = false
-    for (let start = 0; start < current.length && attempts < budget; ) {
-      const candidate = [...current.slice(0, start), ...current.slice(start + chunk)]
-      const r = attempt(candidate)
-      if (r !== undefined && decisionsOf(r.events).length < current.length) {
-        best = r
-        current = decisionsOf(r.events)
-        removed = true
-      } else {
-        start += chunk
+    const start = attemptProtocol(decisionsOf(best.events))
+    if (start !== undefined) {
+      let shortest = minimize(start, attemptProtocol, nodes, spent)
+      for (let changed = true; changed && !spent(); ) {
+        changed = false
+        const length = decisionsOf(shortest.events).length
+        for (const candidate of substitutions(system.protocol, decisionsOf(shortest.events))) {
+          if (spent()) break
+          const r = attemptProtocol(candidate)
+          if (r === undefined || decisionsOf(r.events).length >= length) continue
+          shortest = minimize(r, attemptProtocol, nodes, spent)
+          changed = true
+          break
+        }
+      }
+      if (shortest.end.steps < best.end.steps) {
+        protocol = confirmed(passive, traceOf({ ...failing.header, level: "protocol", faults: options.faults }, shortest), target)
       }
     }
-    if (!removed) {
-      if (chunk === 1) break
-      chunk = Math.max(1, Math.floor(chunk / 2))
-    }
   }
-  const trace = traceOf(failing.header, best)
+  return { trace, protocol, attempts }
+}
+
+/** A shrunk trace, checked: it replays strictly to the same violation. */
+const confirmed = (system: System, trace: Trace, target: string): Trace => {
   const check = replay(system, trace)
   if (!check.identical || signature(check.trace.end.violation) !== target) {
     throw new Error(`shrink: the shrunk trace does not replay to the same violation: ${check.difference ?? "different violation"}`)
   }
-  return { trace, attempts }
+  return trace
 }
