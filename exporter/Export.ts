@@ -2,8 +2,10 @@
  * Exports one protocol to Lean: the types of its local states and payloads (from the Schemas),
  * every guard, step, `accepts` filter, coherence predicate, invariant and the helpers and
  * parameters they call (translated from their TypeScript source), each transition packaged for
- * the core library's network step, the protocol itself, and one named obligation per invariant
- * and transition (`<inv>_init`, `<inv>_preserved_by_<transition>`).
+ * the core library's network step, the protocol with each node's initial local state, and one
+ * named obligation per invariant and transition (`<inv>_init`, `<inv>_preserved_by_<transition>`).
+ * A property outside the fragment is left out with the reason (`omitted`); anything else outside
+ * it refuses the export with the construct and its `file:line:column`.
  *
  * @since 0.1.0
  */

@@ -174,7 +174,7 @@ export interface PropertySource {
  * so that only that property is left out.
  *
  * @example
- * [...properties(parse(".", "protocols/Calculator/index.ts")).keys()] // => ["responseCorrect", "pendingWellFormed"]
+ * [...properties(parse(".", "protocols/Calculator/index.ts")).keys()][0] // => "responseCorrect"
  */
 export const properties = (source: SourceFile): ReadonlyMap<string, PropertySource> => {
   const found = new Map<string, PropertySource>()
@@ -202,7 +202,7 @@ export const properties = (source: SourceFile): ReadonlyMap<string, PropertySour
  * of the field `path` inside it, as deep as the declaration spells the path out.
  *
  * @example
- * schemaLocation([parse(".", "protocols/Calculator/Protocol.ts")], "Pending", ["args"]) // => "protocols/Calculator/Protocol.ts:19:54"
+ * schemaLocation([parse(".", "protocols/Calculator/Protocol.ts")], "Pending", ["args"]) // => "protocols/Calculator/Protocol.ts:19:61"
  */
 export const schemaLocation = (sources: ReadonlyArray<SourceFile>, name: string, path: ReadonlyArray<string>): string | undefined => {
   for (const source of sources) {
@@ -246,7 +246,7 @@ const fieldIn = (node: ts.Node, field: string): ts.Node | undefined => {
  *
  * @example
  * const source = parse(".", "protocols/Calculator/Protocol.ts")
- * [signatureEntry(source, "initial", "server"), signatureEntry(source, "messages", "nothing")] // => ["protocols/Calculator/Protocol.ts:60:39", "protocols/Calculator/Protocol.ts:57:16"]
+ * [signatureEntry(source, "initial", "server"), signatureEntry(source, "messages", "nothing")] // => ["protocols/Calculator/Protocol.ts:60:41", "protocols/Calculator/Protocol.ts:57:16"]
  */
 export const signatureEntry = (source: SourceFile, key: "roles" | "initial" | "messages", entry: string): string => {
   let call: ts.CallExpression | undefined

@@ -4,7 +4,9 @@
  * ternaries, integer arithmetic and comparisons, arrays (`length`, `includes`, `every`, `some`,
  * `map`, `filter`, `findIndex`, `slice`, spread, indexing), local states keyed by node
  * (`s.locals.server[n]`), node lists (`nodes.client`, `ctx.nodes.participant`), ts-pattern `match`
- * on a union's `tag`, calls of helpers defined at the top of the same file (or of the protocol's
+ * on a union's `tag` or on a string-literal union, string literals where their type is known (a
+ * literal of a string-literal union, or a string field's value, `stringNode`), calls of helpers
+ * defined at the top of the same file (or of the protocol's
  * parameters), and `const` declarations followed by `return` in a helper's block. Anything else
  * is refused with the construct and its `file:line:column`.
  *
