@@ -10,8 +10,17 @@
  * shortest (BFS) trace; per `sometimes` property, a witness trace or "never reached"; and
  * deadlocks: states with no send or receive enabled that the model does not mark final.
  *
- * A violating state is not expanded further, and the search goes on until every property is
- * decided or the state space (or a bound) is exhausted.
+ * A violating state is expanded like any other (as Stateright does): a verdict on one property
+ * never depends on which other properties are checked, and "holds" means that no reachable state
+ * violates it. The first state found is kept per verdict (the shortest trace, breadth-first). The
+ * search goes on until the state space is exhausted, or until every property has its verdict and a
+ * deadlock has been found (nothing is left to decide but the number of deadlocks), or, with
+ * `stopAtFirstViolation`, until the first violation or deadlock. Breadth-first, it stops only at the
+ * end of a level (every state as deep as the one that decided is judged), which makes the verdicts
+ * and counts those of the parallel search (`checker/Parallel.ts`). A search that stops before the
+ * end, for any reason (a bound, an interruption, a violation), says why (`incomplete`), and the
+ * verdicts it did not establish say so too: "holds within bound", "not reached within bound",
+ * "not established"; never "holds" or "never reached".
  *
  * @since 0.1.0
  */
@@ -45,6 +54,12 @@ export interface CheckOptions {
   readonly progressEvery?: number
   /** Polled during the search; when it returns true the search stops and reports what it has. */
   readonly interrupted?: () => boolean
+  /**
+   * Stop at the first violated `always` property or deadlock (breadth-first, at the end of its
+   * level) instead of going on until every property has its verdict; the properties left without
+   * one are reported "not established". Default false.
+   */
+  readonly stopAtFirstViolation?: boolean
 }
 
 /** The search's progress. */
@@ -71,16 +86,30 @@ export interface CheckTrace {
   readonly steps: ReadonlyArray<TraceStep>
 }
 
-/** The verdict on one property. */
+/**
+ * The verdict on one property. `holds` (always) and `never reached` (sometimes) are established
+ * over every reachable state: only a complete search gives them. A search cut by a bound gives
+ * `holds within bound` / `not reached within bound` (over the states it explored: see the report's
+ * `incomplete`), and one that stopped for another reason (interrupted, or at a violation) gives
+ * `not established`.
+ */
 export interface PropertyResult {
   readonly name: string
   readonly kind: "always" | "sometimes"
-  readonly status: "holds" | "violated" | "witnessed" | "never reached"
+  readonly status: "holds" | "holds within bound" | "violated" | "witnessed" | "never reached" | "not reached within bound" | "not established"
   readonly trace: CheckTrace | undefined
 }
 
-/** Why a search stopped before exhausting the state space. */
-export type Incomplete = "max-states" | "max-depth" | "interrupted"
+/**
+ * Why a search stopped before exhausting the state space: a bound (`max-states`, `max-depth`: some
+ * state at the depth bound had steps that were not taken), an interruption, the first violation or
+ * deadlock (`stopAtFirstViolation`), or every property decided with a deadlock found (`decided`:
+ * only the number of deadlocks was left to count).
+ */
+export type Incomplete = "max-states" | "max-depth" | "interrupted" | "violation" | "deadlock" | "decided"
+
+/** The deadlock verdict: `none` over every reachable state, or `none within bound` / `not established` for a search that stopped early (as for properties), or `found`. */
+export type DeadlockStatus = "none" | "none within bound" | "not established" | "found"
 
 /** The checker's answer. */
 export interface CheckReport {
@@ -93,7 +122,8 @@ export interface CheckReport {
   /** Undefined when the whole reachable state space (within the model) was explored. */
   readonly incomplete: Incomplete | undefined
   readonly properties: ReadonlyArray<PropertyResult>
-  readonly deadlocks: { readonly count: number; readonly trace: CheckTrace | undefined }
+  /** The deadlocks found: `count` is every reachable one when the search is complete, those among the states explored otherwise. */
+  readonly deadlocks: { readonly status: DeadlockStatus; readonly count: number; readonly trace: CheckTrace | undefined }
   /** Probability bound that two distinct states shared a fingerprint in this run. */
   readonly collisionProbability: number
   /** Peak bytes of the visited table and frontier, per distinct state. */
@@ -193,19 +223,32 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
   let lastProgress = started
   const every = options.progressEvery ?? 1000
 
+  const stopAtFirstViolation = options.stopAtFirstViolation ?? false
+  /**
+   * Set once the search has what it is after (see `stopReason`): states at least this deep are not
+   * expanded. Breadth-first, that is the depth after the state being expanded, so that the level
+   * ends first; depth-first, -1: at once.
+   */
+  let stopDepth = Number.POSITIVE_INFINITY
+  const stopAfter = (depth: number): void => {
+    if (stopDepth === Number.POSITIVE_INFINITY && stopReason() !== undefined) stopDepth = strategy === "bfs" ? depth + 1 : -1
+  }
+  const stopReason = (): Incomplete | undefined => searchStop(judge, deadlocks, stopAtFirstViolation)
+
   const discovered = (id: number, v: Int32Array, depth: number): void => {
     if (depth > deepest) deepest = depth
-    if (!judge.judge(id, space.view(v))) return
+    judge.judge(id, space.view(v))
     frontier.pushWords(id, v, space.size(v))
   }
 
   const start = space.start()
   discovered(table.add(start.hi, start.lo, -1, 0), start.vector, 0)
+  stopAfter(-1)
 
   // Breadth-first, states are expanded in batches (see `checker/ExpansionBatch.ts`): the order in
   // which successors are added is the same. Depth-first, a batch would change the order.
   const batch = new ExpansionBatch(space, strategy === "bfs" ? BATCH : 1)
-  search: while (frontier.length > 0 && !judge.decided()) {
+  search: while (frontier.length > 0) {
     if (options.interrupted?.() === true) {
       incomplete = "interrupted"
       break
@@ -218,15 +261,18 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
     }
     batch.prefetch(table)
     for (let b = 0; b < batch.length; b++) {
-      // Once every property is decided, or at the bound, the rest of the batch is dropped: those
-      // states were expanded, but nothing of them is counted, as if they had not been.
-      if (judge.decided()) break search
+      // Once the search stops, or at the bound, the rest of the batch is dropped: those states were
+      // expanded, but nothing of them is counted, as if they had not been.
+      const depth = batch.depths[b]!
+      if (depth >= stopDepth) {
+        incomplete = stopReason()
+        break search
+      }
       if (table.size >= maxStates) {
         incomplete = "max-states"
         break search
       }
       const id = batch.ids[b]!
-      const depth = batch.depths[b]!
       transitions += batch.transitions[b]!
       if (depth >= maxDepth && batch.transitions[b]! > 0) incomplete ??= "max-depth"
       for (let j = batch.firsts[b]!; j < batch.firsts[b + 1]!; j++) {
@@ -237,6 +283,7 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
         deadlocks++
         if (firstDeadlock < 0) firstDeadlock = id
       }
+      stopAfter(depth)
       if ((id & 0x3ff) === 0) {
         const now = performance.now()
         const bytesNow = table.bytes() + frontier.bytes()
@@ -259,6 +306,27 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
   const { violatedAt, witnessedAt } = judge
   return buildReport({ model, space, table, violatedAt, witnessedAt, deadlocks, firstDeadlock, transitions, maxDepth: deepest, incomplete, started, peakBytes, strategy, symmetry })
 }
+
+/**
+ * Why a search has what it is after, if it has (undefined: it goes on): with `stopAtFirstViolation`,
+ * a violation (or else a deadlock) found; otherwise every property decided and a deadlock found,
+ * since a search that found no deadlock must go on to establish that there is none.
+ *
+ * @example
+ * import * as TpcBench from "../protocols/TpcBench/index.ts"
+ * import { Judge } from "./Judge.ts"
+ * searchStop(new Judge(TpcBench.model(2)), 1, true) // => "deadlock"
+ */
+export const searchStop = (judge: Judge, deadlocks: number, stopAtFirstViolation: boolean): Incomplete | undefined =>
+  stopAtFirstViolation
+    ? judge.violatedAt.size > 0
+      ? "violation"
+      : deadlocks > 0
+        ? "deadlock"
+        : undefined
+    : judge.decided() && deadlocks > 0
+      ? "decided"
+      : undefined
 
 /** What a report needs of a search's visited table: its states' parents and fingerprints. */
 export type StateTable = Pick<VisitedTable, "size" | "parent" | "fingerprint" | "bytes">
@@ -289,16 +357,22 @@ export interface SearchResult {
 
 /** The report of a finished search (sequential or parallel): verdicts with their traces, and the figures. */
 export const buildReport = (result: SearchResult): CheckReport => {
-  const { model, space, table, violatedAt, witnessedAt, firstDeadlock } = result
+  const { model, space, table, violatedAt, witnessedAt, firstDeadlock, incomplete } = result
   const traceTo = (target: number): CheckTrace => reconstruct(model, space, table, target)
+  // What a search that did not find a violation (or a witness, or a deadlock) can say.
+  const bounded = incomplete === "max-states" || incomplete === "max-depth"
+  const unfound = <A, B, C>(complete: A, withinBound: B, stopped: C): A | B | C => (incomplete === undefined ? complete : bounded ? withinBound : stopped)
   const properties: Array<PropertyResult> = model.system.properties.map((p: Property): PropertyResult => {
     if (p.kind === "always") {
       const at = violatedAt.get(p.name)
-      return { name: p.name, kind: "always", status: at === undefined ? "holds" : "violated", trace: at === undefined ? undefined : traceTo(at) }
+      if (at !== undefined) return { name: p.name, kind: "always", status: "violated", trace: traceTo(at) }
+      return { name: p.name, kind: "always", status: unfound("holds", "holds within bound", "not established"), trace: undefined }
     }
     const at = witnessedAt.get(p.name)
-    return { name: p.name, kind: "sometimes", status: at === undefined ? "never reached" : "witnessed", trace: at === undefined ? undefined : traceTo(at) }
+    if (at !== undefined) return { name: p.name, kind: "sometimes", status: "witnessed", trace: traceTo(at) }
+    return { name: p.name, kind: "sometimes", status: unfound("never reached", "not reached within bound", "not established"), trace: undefined }
   })
+  const deadlockStatus: DeadlockStatus = result.deadlocks > 0 ? "found" : unfound("none", "none within bound", "not established")
   return {
     states: table.size,
     transitions: result.transitions,
@@ -306,7 +380,7 @@ export const buildReport = (result: SearchResult): CheckReport => {
     elapsedMs: performance.now() - result.started,
     incomplete: result.incomplete,
     properties,
-    deadlocks: { count: result.deadlocks, trace: firstDeadlock < 0 ? undefined : traceTo(firstDeadlock) },
+    deadlocks: { status: deadlockStatus, count: result.deadlocks, trace: firstDeadlock < 0 ? undefined : traceTo(firstDeadlock) },
     collisionProbability: Fingerprint.collisionProbability(table.size, result.fingerprintBits),
     bytesPerState: Math.max(result.peakBytes, table.bytes()) / Math.max(1, table.size),
     strategy: result.strategy,

@@ -1,8 +1,9 @@
 /**
  * The verdicts of a search: every new state is judged against the model's properties, recording the
  * first state found violating each `always` property and the first witnessing each `sometimes`
- * property. A witnessed property is not evaluated again, so a search pays for its witnesses only
- * until it has them.
+ * property. A property is evaluated until it has its verdict and not after (the search goes on past
+ * violations, but only the first trace of each is kept), so a search pays for a property only until
+ * it is decided.
  *
  * @since 0.1.0
  */
@@ -19,18 +20,22 @@ export class Judge {
   /** Per `sometimes` property, the first state found witnessing it. */
   readonly witnessedAt = new Map<string, number>()
   private readonly nodes: Model["system"]["topology"]["nodes"]
+  /** The properties still without a verdict. */
+  private unviolated: ReadonlyArray<Property>
   private unwitnessed: ReadonlyArray<Property>
 
   constructor(model: Model) {
     this.always = model.system.properties.filter((p) => p.kind === "always")
     this.sometimes = model.system.properties.filter((p) => p.kind === "sometimes")
+    this.unviolated = this.always
     this.unwitnessed = this.sometimes
     this.nodes = model.system.topology.nodes
   }
 
   /**
-   * Judges state `id`; returns false when it violates an `always` property (a violating state is not
-   * expanded further).
+   * Judges state `id` against the properties still without a verdict; returns false when it is the
+   * first state found violating one of them. (The search expands it all the same: the other
+   * properties must be judged on every reachable state.)
    *
    * @example
    * import * as TpcBench from "../protocols/TpcBench/index.ts"
@@ -42,12 +47,14 @@ export class Judge {
    */
   judge(id: number, s: Statelet): boolean {
     let ok = true
-    for (let i = 0; i < this.always.length; i++) {
-      const p = this.always[i]!
-      if (!p.holds(s as never, this.nodes)) {
-        if (!this.violatedAt.has(p.name)) this.violatedAt.set(p.name, id)
-        ok = false
+    if (this.unviolated.length > 0) {
+      for (const p of this.unviolated) {
+        if (!p.holds(s as never, this.nodes)) {
+          this.violatedAt.set(p.name, id)
+          ok = false
+        }
       }
+      if (!ok) this.unviolated = this.unviolated.filter((p) => !this.violatedAt.has(p.name))
     }
     if (this.unwitnessed.length > 0) {
       let found = false
@@ -68,9 +75,10 @@ export class Judge {
     if (verdicts.has(name)) return
     verdicts.set(name, id)
     if (kind === "witnessed") this.unwitnessed = this.unwitnessed.filter((p) => p.name !== name)
+    else this.unviolated = this.unviolated.filter((p) => p.name !== name)
   }
 
-  /** Whether every `always` property is violated and every `sometimes` property witnessed: nothing is left to find. */
+  /** Whether every `always` property is violated and every `sometimes` property witnessed: no property is left to decide. */
   decided(): boolean {
     return this.violatedAt.size === this.always.length && this.witnessedAt.size === this.sometimes.length
   }

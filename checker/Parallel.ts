@@ -23,6 +23,12 @@
  * share, and with it its memoized transitions. Workers are kept, idle, for the next search in the
  * process, which then shares from its first levels with workers whose code is already compiled.
  *
+ * The search has the sequential one's semantics (`checker/Checker.ts`): violating states are
+ * expanded, the level at the depth bound is expanded without keeping successors (counting its
+ * steps and deadlocks), and a search that has what it is after (`searchStop`) stops at the end of
+ * the level, as the sequential breadth-first search does; so states, transitions, deadlocks and
+ * verdicts are the same.
+ *
  * A worker cannot receive the model (it holds functions), so it imports it: `source` names a
  * module and an export that builds the model from arguments.
  *
@@ -31,7 +37,7 @@
 import { MessageChannel, type MessagePort, parentPort, receiveMessageOnPort, type Worker } from "node:worker_threads"
 import type { Model } from "../core/Model.ts"
 import type { CheckOptions, CheckReport, Incomplete } from "./Checker.ts"
-import { assertForgettable, buildReport } from "./Checker.ts"
+import { assertForgettable, buildReport, searchStop } from "./Checker.ts"
 import { CollapsedSpace, VectorLink } from "./Collapse.ts"
 import { ExpansionBatch } from "./ExpansionBatch.ts"
 import { Frontier } from "./Frontier.ts"
@@ -82,7 +88,7 @@ interface Team {
 type Command =
   | { readonly kind: "search"; readonly input: WorkerInput }
   | { readonly kind: "end" }
-  | { readonly kind: "level"; readonly depth: number }
+  | { readonly kind: "level"; readonly depth: number; readonly record: boolean }
   | { readonly kind: "table"; readonly memory: SharedTableMemory; readonly depth: number }
   | { readonly kind: "take"; readonly batch: Uint8Array; readonly from: number }
   | { readonly kind: "move"; readonly from: SharedTableMemory; readonly to: SharedTableMemory; readonly part: number; readonly parts: number }
@@ -156,13 +162,18 @@ class LevelSearch {
     this.batch = new ExpansionBatch(space, 64)
   }
 
+  /** A new state: judged, and expanded in the next level whatever its verdict (see `checker/Checker.ts`). */
   private discovered(id: number, v: Int32Array): void {
     this.found++
-    if (this.judge.judge(id, this.space.view(v))) this.next.pushWords(id, v, this.space.size(v))
+    this.judge.judge(id, this.space.view(v))
+    this.next.pushWords(id, v, this.space.size(v))
   }
 
-  /** Expands the frontier (states of depth `depth`) and reports the level. */
-  expandLevel(depth: number): LevelReply {
+  /**
+   * Expands the frontier (states of depth `depth`) and reports the level. At the depth bound
+   * (`record` false) its states' steps are counted and deadlocks found, but no successor is kept.
+   */
+  expandLevel(depth: number, record = true): LevelReply {
     this.depth = depth
     const { control, space, model, nodes, batch } = this
     let expanded = 0
@@ -176,7 +187,7 @@ class LevelSearch {
       while (!batch.full) {
         const id = batch.take(this.frontier)
         if (id < 0) break
-        batch.expand(this.table.high(id), this.table.low(id), depth, true)
+        batch.expand(this.table.high(id), this.table.low(id), depth, record)
       }
       if (batch.length === 0) {
         if (this.team !== undefined && this.steal(this.team)) continue
@@ -370,7 +381,7 @@ export const serve = (): void => {
         current = undefined
         return
       case "level":
-        return answer(current!.search.expandLevel(command.depth))
+        return answer(current!.search.expandLevel(command.depth, command.record))
       case "table":
         return answer(current!.search.retry(SharedTable.open(command.memory), command.depth))
       case "take":
@@ -527,9 +538,9 @@ export const checkParallel = async (
   const start = space.start()
   table.add(start.hi, start.lo, -1, 0)
   table.publish()
-  const initialOk = judge.judge(0, space.view(start.vector))
+  judge.judge(0, space.view(start.vector))
   const local = new LevelSearch(model, space, judge, table, control, maxStates, undefined, tick)
-  if (initialOk) local.frontier.pushWords(0, start.vector, start.vector.length)
+  local.frontier.pushWords(0, start.vector, start.vector.length)
   sizes = [local.frontier.length]
 
   // A channel between every two searching threads, for the states one gives another that ran out.
@@ -588,8 +599,9 @@ export const checkParallel = async (
      * workers are asked first, then this thread does its share while they do theirs.
      */
     const ask = async (kind: "level" | "table", depth: number): Promise<ReadonlyArray<Reply>> => {
-      const theirs = !shared ? [] : helpers.map((h) => h.ask(kind === "level" ? { kind, depth } : { kind, memory: table.memory, depth }))
-      const mine = kind === "level" ? local.expandLevel(depth) : local.retry(table, depth)
+      const record = depth < maxDepth
+      const theirs = !shared ? [] : helpers.map((h) => h.ask(kind === "level" ? { kind, depth, record } : { kind, memory: table.memory, depth }))
+      const mine = kind === "level" ? local.expandLevel(depth, record) : local.retry(table, depth)
       return [mine, ...(await Promise.all(theirs))]
     }
     /** Doubles the table: on this thread alone until the workers share the search, then every thread moves a part of it. */
@@ -607,7 +619,8 @@ export const checkParallel = async (
       }
       table = next
     }
-    for (let depth = 0; sizes.some((n) => n > 0) && !judge.decided(); depth++) {
+    const stopAtFirstViolation = options.stopAtFirstViolation ?? false
+    for (let depth = 0; sizes.some((n) => n > 0); depth++) {
       level = depth
       if (!shared) {
         // Lets the workers' "ready" messages in between levels.
@@ -622,8 +635,10 @@ export const checkParallel = async (
           sizes = await handOver(local, team, helpers, table, depth)
         }
       }
-      if (depth >= maxDepth) {
-        incomplete = "max-depth"
+      // The search has what it is after: it stops at the end of the level, as the sequential one does.
+      const stop = searchStop(judge, deadlocks, stopAtFirstViolation)
+      if (stop !== undefined) {
+        incomplete = stop
         break
       }
       if (table.size >= maxStates) {
@@ -649,6 +664,8 @@ export const checkParallel = async (
         incomplete = Atomics.load(control, STOP) !== 0 ? "interrupted" : "max-states"
         break
       }
+      // At the depth bound, states with steps left are where the search is cut.
+      if (depth >= maxDepth && replies.some((r) => (r as LevelReply).transitions > 0)) incomplete ??= "max-depth"
       // Levels grow slowly in the middle of a search: a table that would not hold another level as
       // large as this one grows now, so that few successors have to wait for it.
       const found = replies.reduce((sum, r) => sum + (r as LevelReply).found, 0)

@@ -82,6 +82,127 @@ export const enumerate = (ast: SchemaAST.AST): ReadonlyArray<unknown> | undefine
   }
 }
 
+/**
+ * How many values a schema has: a count when finite, `Infinity` when it is infinite, undefined when
+ * the checker cannot tell (a schema it does not enumerate, or a refined string or number). An
+ * optional property counts its absence as one more value.
+ */
+const schemaSize = (ast: SchemaAST.AST, open: ReadonlySet<SchemaAST.AST> = new Set()): number | undefined => {
+  const product = (sizes: ReadonlyArray<number | undefined>): number | undefined =>
+    sizes.reduce<number | undefined>((a, b) => (a === undefined || b === undefined ? undefined : a * b), 1)
+  switch (ast._tag) {
+    case "Literal":
+    case "Null":
+    case "Undefined":
+      return 1
+    case "Boolean":
+      return 2
+    case "String":
+    case "Number":
+    case "BigInt":
+    case "TemplateLiteral":
+      return unbounded(ast) ? Number.POSITIVE_INFINITY : undefined
+    case "Symbol":
+    case "Any":
+    case "Unknown":
+    case "ObjectKeyword":
+      return Number.POSITIVE_INFINITY
+    case "Union":
+      return ast.types.map((t) => schemaSize(t, open)).reduce<number | undefined>((a, b) => (a === undefined || b === undefined ? undefined : a + b), 0)
+    case "Objects":
+      if (ast.indexSignatures.length > 0) return Number.POSITIVE_INFINITY
+      return product(ast.propertySignatures.map((ps) => {
+        const n = schemaSize(ps.type, open)
+        return n === undefined || !ps.type.context?.isOptional ? n : n + 1
+      }))
+    case "Arrays":
+      if (ast.rest.length > 0) return Number.POSITIVE_INFINITY
+      // Optional elements make tuples of several lengths, which the enumeration does not produce.
+      return ast.elements.some((e) => e.context?.isOptional === true) ? undefined : product(ast.elements.map((e) => schemaSize(e, open)))
+    case "Suspend": {
+      // A schema that contains itself (a list, a tree) has values of every size.
+      if (open.has(ast)) return Number.POSITIVE_INFINITY
+      return schemaSize(ast.thunk(), new Set([...open, ast]))
+    }
+    default:
+      return undefined
+  }
+}
+
+/**
+ * Whether a string or number schema has infinitely many values whatever its checks: each check
+ * states its constraint (`Schema.isInt`, `isBetween`, `isMinLength`, ...) and none bounds it on
+ * both sides (a number) or in length (a string). A check that does not state its constraint (a
+ * filter of the protocol's own) might make it finite.
+ */
+const unbounded = (ast: SchemaAST.AST): boolean => {
+  const keys = new Set<string>()
+  for (const check of ast.checks ?? []) {
+    const constraint = check._tag === "Filter" ? (check.annotations?.arbitraryConstraint as object | undefined) : undefined
+    if (constraint === undefined) return false
+    for (const key of Object.keys(constraint)) keys.add(key)
+  }
+  if (ast._tag === "String" || ast._tag === "TemplateLiteral") return !keys.has("maxLength")
+  if (ast._tag === "BigInt") return keys.size === 0
+  return !((keys.has("minimum") || keys.has("exclusiveMinimum")) && (keys.has("maximum") || keys.has("exclusiveMaximum")))
+}
+
+/**
+ * The messages a tag's sends are drawn from, when a send transition of that tag declares no
+ * `candidates`: the model's `payloads` of the tag, or else every value the checker enumerates of a
+ * finite payload schema.
+ */
+export interface PayloadDomain {
+  readonly tag: string
+  /** The send transitions of the tag that declare no candidates. */
+  readonly transitions: ReadonlyArray<string>
+  readonly source: "model" | "schema"
+  readonly values: ReadonlyArray<unknown>
+  /** How many values the payload schema has: `Infinity` for an infinite schema, undefined when the checker cannot tell. */
+  readonly schemaSize: number | undefined
+  /**
+   * Whether the values may leave out some value of the schema: then the checker explores an
+   * approximation (a send of a value outside the domain is never tried).
+   */
+  readonly sample: boolean
+}
+
+const domainOf = (model: Model, tag: string): { readonly source: "model" | "schema"; readonly values: ReadonlyArray<unknown> } | undefined => {
+  const given = model.payloads?.[tag]
+  if (given !== undefined) return { source: "model", values: given }
+  const values = enumerate((model.system.protocol.messages[tag]!.payload as Schema.Top).ast)
+  return values === undefined ? undefined : { source: "schema", values }
+}
+
+/**
+ * The payload domains the checker uses, one per tag that some send transition without `candidates`
+ * sends (tags with no domain at all are left out: the checker refuses those models).
+ *
+ * @example
+ * import * as Calculator from "../protocols/Calculator/index.ts"
+ * const [req] = payloadDomains({ system: Calculator.system({ clients: 1, servers: 1 }), payloads: { req: [{ args: [1, 2] }], resp: [] } })
+ * [req!.tag, req!.source, req!.values.length, req!.sample] // => ["req", "model", 1, true]
+ */
+export const payloadDomains = (model: Model): ReadonlyArray<PayloadDomain> => {
+  const byTag = new Map<string, Array<string>>()
+  for (const t of model.system.protocol.sends) {
+    if (t.candidates !== undefined) continue
+    const names = byTag.get(t.tag) ?? []
+    names.push(t.name)
+    byTag.set(t.tag, names)
+  }
+  const out: Array<PayloadDomain> = []
+  for (const [tag, transitions] of byTag) {
+    const domain = domainOf(model, tag)
+    if (domain === undefined) continue
+    const ast = (model.system.protocol.messages[tag]!.payload as Schema.Top).ast
+    const size = schemaSize(ast)
+    const distinct = new Set(domain.values.map((v) => JSON.stringify(v))).size
+    out.push({ tag, transitions, ...domain, schemaSize: size, sample: size === undefined || distinct < size })
+  }
+  return out
+}
+
 /** The candidate sends of one transition from a node in a local state: receiver and payload. */
 export type Candidates = (local: unknown, node: string) => ReadonlyArray<{ readonly to: string; readonly msg: unknown }>
 
@@ -109,7 +230,7 @@ export const candidateSources = (model: Model, semantics: Step.Semantics): Reado
       const declared = t.candidates
       return (local, node) => declared(local, semantics.context(node))
     }
-    const domain = model.payloads?.[t.tag] ?? enumerate((protocol.messages[t.tag]!.payload as Schema.Top).ast)
+    const domain = domainOf(model, t.tag)?.values
     if (domain === undefined) {
       throw new ModelError(
         `send transition "${t.name}" declares no candidates and the payload schema of "${t.tag}" is not finite: ` +

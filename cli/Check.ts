@@ -21,6 +21,7 @@ import * as Checker from "../checker/Checker.ts"
 import * as Parallel from "../checker/Parallel.ts"
 import * as WorkerThread from "../checker/WorkerThread.ts"
 import { CodecError } from "../checker/Codec.ts"
+import * as Successors from "../checker/Successors.ts"
 import { ModelError } from "../checker/Successors.ts"
 import type { Model } from "../core/Model.ts"
 import type { Family } from "../core/System.ts"
@@ -36,7 +37,7 @@ import * as Parameters from "./Parameters.ts"
 import { wholeNumber } from "./Simulate.ts"
 
 /** The flags of `check` itself, which no convenience parameter flag may shadow. */
-const ownFlags: ReadonlyArray<string> = ["bfs", "dfs", "symmetry", "no-symmetry", "max-states", "max-depth", "workers", "trace", "param"]
+const ownFlags: ReadonlyArray<string> = ["bfs", "dfs", "symmetry", "no-symmetry", "max-states", "max-depth", "workers", "stop-at-first-violation", "trace", "param"]
 
 
 const config = {
@@ -70,6 +71,13 @@ const config = {
     Flag.withDescription("search on N threads, this one and N - 1 worker threads (breadth-first only; default 1)"),
     Flag.optional
   ),
+  stopAtFirstViolation: Flag.Boolean("stop-at-first-violation").pipe(
+    Flag.withoutNegation,
+    Flag.withDescription(
+      "stop at the first violated property or deadlock (breadth-first, at the end of its level); the properties left undecided are reported not established (default: search on until every property has its verdict)"
+    ),
+    Flag.withDefault(false)
+  ),
   trace: Flag.String("trace").pipe(
     Flag.withMetavar("FILE"),
     Flag.withDescription("write the NDJSON trace of the first violated property (else of the first deadlock), for protoweave replay"),
@@ -92,6 +100,7 @@ export interface CheckInput {
   readonly maxStates: Option.Option<string>
   readonly maxDepth: Option.Option<string>
   readonly workers: Option.Option<string>
+  readonly stopAtFirstViolation: boolean
   readonly trace: Option.Option<string>
   readonly param: ReadonlyArray<string>
   readonly sizes: { readonly [name: string]: Option.Option<string> }
@@ -105,13 +114,24 @@ export interface SearchOptions {
   readonly maxDepth?: number
   /** Worker threads that expand states (breadth-first only); 1 searches on the calling thread. */
   readonly workers?: number
+  /** Stop at the first violation or deadlock (`Checker.CheckOptions.stopAtFirstViolation`). */
+  readonly stopAtFirstViolation?: boolean
 }
 
-/** A trace found by the checker, recorded as the simulator's NDJSON so that `replay` can run it. */
+/**
+ * A trace found by the checker, recorded as the simulator's NDJSON. The search expands violating
+ * states, so a trace may pass through states that violate other properties; the simulator ends a
+ * run at its first violation, so the trace is recorded twice: to show, on the system with no
+ * invariant but the one the trace is about, so that it runs to its last step; and for `replay`,
+ * with every property, so that it ends where a replay ends.
+ */
 export interface RecordedTrace {
   /** The number of steps from the initial state. */
   readonly steps: number
   readonly ndjson: string
+  readonly replayable: string
+  /** Each other `always` property violated along the trace, with the first step after which it is. */
+  readonly alsoViolates: ReadonlyArray<{ readonly property: string; readonly step: number }>
 }
 
 /**
@@ -120,7 +140,7 @@ export interface RecordedTrace {
  */
 export interface Outcome extends Omit<Checker.CheckReport, "properties" | "deadlocks"> {
   readonly properties: ReadonlyArray<Omit<Checker.PropertyResult, "trace"> & { readonly trace: RecordedTrace | undefined }>
-  readonly deadlocks: { readonly count: number; readonly trace: RecordedTrace | undefined }
+  readonly deadlocks: Omit<Checker.CheckReport["deadlocks"], "trace"> & { readonly trace: RecordedTrace | undefined }
 }
 
 /**
@@ -171,15 +191,26 @@ export const explore = async (
       : Checker.check(model, { ...options, ...hooks, progressEvery: 1000 })
   const system = family.make(parameters)
   const faults = faultPlanOf(model)
-  const record = (trace: Checker.CheckTrace | undefined): RecordedTrace | undefined => {
+  const nodes = model.system.topology.nodes
+  const invariants = model.system.properties.filter((p) => p.kind === "always")
+  /** Records a trace; `about` is the invariant it violates (undefined for a witness or a deadlock). */
+  const record = (trace: Checker.CheckTrace | undefined, about: string | undefined): RecordedTrace | undefined => {
     if (trace === undefined) return undefined
     const steps = trace.steps.map((s) => ({ action: s.action, message: s.message }))
-    return { steps: steps.length, ndjson: Trace.toNdjson(Simulator.traceOfSteps(system, { name, parameters, faults }, steps)) }
+    const recorded = (on: typeof system) => Trace.toNdjson(Simulator.traceOfSteps(on, { name, parameters, faults }, steps))
+    const shown = { ...system, properties: system.properties.filter((p) => p.kind !== "always" || p.name === about) }
+    const states = [trace.initial, ...trace.steps.map((s) => s.state)]
+    const alsoViolates = invariants.flatMap((p) => {
+      if (p.name === about) return []
+      const step = states.findIndex((s) => !p.holds(s as never, nodes))
+      return step < 0 ? [] : [{ property: p.name, step }]
+    })
+    return { steps: steps.length, ndjson: recorded(shown), replayable: recorded(system), alsoViolates }
   }
   return {
     ...report,
-    properties: report.properties.map((p) => ({ ...p, trace: record(p.trace) })),
-    deadlocks: { count: report.deadlocks.count, trace: record(report.deadlocks.trace) }
+    properties: report.properties.map((p) => ({ ...p, trace: record(p.trace, p.kind === "always" ? p.name : undefined) })),
+    deadlocks: { ...report.deadlocks, trace: record(report.deadlocks.trace, undefined) }
   }
 }
 
@@ -303,6 +334,27 @@ const parametersText = (parameters: { readonly [name: string]: number }): string
 
 const stepsText = (n: number) => `${n} step${n === 1 ? "" : "s"}`
 
+/**
+ * Which states a search that stopped early judged against the properties, in words: every state up
+ * to a depth (a breadth-first search that stopped at the end of a level), or a number of states.
+ */
+const exploredText = (outcome: Outcome, context: OutcomeContext): string => {
+  const states = `the ${count(outcome.states)} states explored`
+  switch (outcome.incomplete) {
+    case "max-depth": {
+      const bound = context.maxDepth ?? outcome.maxDepth
+      // Depth-first, a state first met deep is not expanded again when met shallower later.
+      return outcome.strategy === "bfs" ? `every state up to depth ${bound}` : `${states} depth-first, not every state up to depth ${bound}`
+    }
+    case "violation":
+    case "deadlock":
+    case "decided":
+      return outcome.strategy === "bfs" ? `every state up to depth ${outcome.maxDepth}` : states
+    default:
+      return states
+  }
+}
+
 /** Why an incomplete search stopped, in words. */
 const incompleteText = (outcome: Outcome, context: OutcomeContext): string => {
   switch (outcome.incomplete) {
@@ -314,20 +366,38 @@ const incompleteText = (outcome: Outcome, context: OutcomeContext): string => {
       return `INCOMPLETE: states ${context.maxDepth ?? outcome.maxDepth} steps deep were not expanded (the depth bound)`
     case "interrupted":
       return "INTERRUPTED (Ctrl-C): the result is partial"
+    case "violation":
+      return `STOPPED at the first violation (--stop-at-first-violation): explored ${exploredText(outcome, context)}, not every reachable state`
+    case "deadlock":
+      return `STOPPED at the first deadlock (--stop-at-first-violation): explored ${exploredText(outcome, context)}, not every reachable state`
+    case "decided":
+      return `STOPPED once every property had its verdict and a deadlock was found: explored ${exploredText(outcome, context)}, not every reachable state`
   }
 }
 
-/** How far a property that held so far was checked. */
-const heldText = (outcome: Outcome, context: OutcomeContext): string => {
+/**
+ * Which states a search that stopped early looked for deadlocks in: those it expanded, which are
+ * the states it judged less the last level, unless that level was at the depth bound.
+ */
+const expandedText = (outcome: Outcome, context: OutcomeContext): string => {
+  if (outcome.strategy === "bfs" && outcome.incomplete === "max-depth") return exploredText(outcome, context)
+  if (outcome.strategy === "bfs" && (outcome.incomplete === "violation" || outcome.incomplete === "deadlock" || outcome.incomplete === "decided")) {
+    return `every state up to depth ${Math.max(0, outcome.maxDepth - 1)}`
+  }
+  return "the states expanded"
+}
+
+/** What a search that stopped early says of a verdict it could not establish: why it stopped, and over which states nothing was found. */
+const stoppedText = (outcome: Outcome, nothing: string, where: string): string => {
   switch (outcome.incomplete) {
-    case undefined:
-      return "holds"
-    case "max-states":
-      return `holds in the ${count(outcome.states)} states explored`
-    case "max-depth":
-      return `holds up to depth ${context.maxDepth ?? outcome.maxDepth}`
+    case "violation":
+      return "not established: the search stopped at a violation"
+    case "deadlock":
+      return "not established: the search stopped at a deadlock"
     case "interrupted":
-      return "no violation so far (interrupted)"
+      return `not established: the search was interrupted (${nothing} in ${where})`
+    default:
+      return `not established (${nothing} in ${where})`
   }
 }
 
@@ -336,15 +406,36 @@ const verdict = (p: Outcome["properties"][number], outcome: Outcome, context: Ou
   const shortest = outcome.strategy === "bfs" ? "shortest trace" : "trace"
   switch (p.status) {
     case "holds":
-      return heldText(outcome, context)
+      return "holds"
+    case "holds within bound":
+      return `holds within the bound (${exploredText(outcome, context)})`
     case "violated":
       return `VIOLATED (${shortest}: ${stepsText(p.trace?.steps ?? 0)}, below)`
     case "witnessed":
       return `witnessed in ${stepsText(p.trace?.steps ?? 0)}`
     case "never reached":
-      return outcome.incomplete === undefined
-        ? "never reached (warning: no reachable state satisfies it; the invariants may hold vacuously)"
-        : "never reached in the states explored (warning)"
+      return "never reached (warning: no reachable state satisfies it; the invariants may hold vacuously)"
+    case "not reached within bound":
+      return `not reached within the bound (${exploredText(outcome, context)}; warning)`
+    case "not established":
+      return stoppedText(outcome, p.kind === "always" ? "no violation" : "not reached", exploredText(outcome, context))
+  }
+}
+
+/** The deadlock verdict, on one line. */
+const deadlocksText = (outcome: Outcome, context: OutcomeContext): string => {
+  const { deadlocks } = outcome
+  switch (deadlocks.status) {
+    case "none":
+      return "none"
+    case "none within bound":
+      return `none within the bound (${expandedText(outcome, context)})`
+    case "not established":
+      return stoppedText(outcome, "none", expandedText(outcome, context))
+    case "found": {
+      const found = outcome.incomplete === undefined ? count(deadlocks.count) : `${count(deadlocks.count)} in ${expandedText(outcome, context)} (more may exist)`
+      return `${found} (DEADLOCK: the first ${outcome.strategy === "bfs" ? "reached" : "found"} in ${stepsText(deadlocks.trace?.steps ?? 0)}, below)`
+    }
   }
 }
 
@@ -374,12 +465,7 @@ export const formatOutcome = (outcome: Outcome, context: OutcomeContext): string
     const heading = i === 0 ? "properties  " : "            "
     lines.push(`${heading}${p.name.padEnd(width)}  ${p.kind === "always" ? "always   " : "sometimes"}  ${verdict(p, outcome, context)}`)
   })
-  const { deadlocks } = outcome
-  lines.push(
-    deadlocks.count === 0
-      ? `deadlocks   none${outcome.incomplete === undefined ? "" : outcome.incomplete === "interrupted" ? " so far" : " in the states explored"}`
-      : `deadlocks   ${count(deadlocks.count)} (DEADLOCK: the first ${outcome.strategy === "bfs" ? "reached" : "found"} in ${stepsText(deadlocks.trace?.steps ?? 0)}, below)`
-  )
+  lines.push(`deadlocks   ${deadlocksText(outcome, context)}`)
   lines.push(
     `states      ${count(outcome.states)} distinct, ${count(outcome.transitions)} transitions, depth ${outcome.maxDepth}`,
     `time        ${seconds(outcome.elapsedMs)} (${perSecond(outcome.states, outcome.elapsedMs)} states/s)`,
@@ -409,7 +495,8 @@ const modelLine = (family: Family, parameters: { readonly [name: string]: number
   const faults = Object.entries(model.faults ?? {}).filter(([k, v]) => v === true && k !== "maxCrashed" && k !== "maxDuplicates")
   const bounds = [
     ...(search.maxDepth ?? model.maxDepth) !== undefined ? [`max-depth ${search.maxDepth ?? model.maxDepth}`] : [],
-    ...(search.maxStates ?? model.maxStates) !== undefined ? [`max-states ${count(search.maxStates ?? model.maxStates!)}`] : []
+    ...(search.maxStates ?? model.maxStates) !== undefined ? [`max-states ${count(search.maxStates ?? model.maxStates!)}`] : [],
+    ...(search.stopAtFirstViolation === true ? ["stop at first violation"] : [])
   ]
   return [
     `check ${family.name}`,
@@ -420,6 +507,42 @@ const modelLine = (family: Family, parameters: { readonly [name: string]: number
     `faults ${faults.length === 0 ? "none (reorder only)" : faults.map(([k]) => k).join(", ")}`,
     ...bounds
   ].join("  ")
+}
+
+/** A note for a trace that passes through (or ends in) states violating other properties, which the search expanded. */
+const passingText = (trace: RecordedTrace): string =>
+  trace.alsoViolates.length === 0
+    ? ""
+    : `\n(this path also violates ${trace.alsoViolates.map((v) => `${v.property} after step ${v.step}`).join(", ")}: the search expands violating states)`
+
+/**
+ * The payload domains the search draws sends from (for send transitions that declare no
+ * `candidates`), one line per tag: where the values come from, how many, whether they are all the
+ * schema's values or a sample of them (an approximation, said so), and the values themselves, cut
+ * short.
+ *
+ * @example
+ * import * as Calculator from "../protocols/Calculator/index.ts"
+ * payloadLines({ system: Calculator.system({ clients: 1, servers: 1 }), payloads: { req: [{ args: [1, 2] }], resp: [] } })[0]
+ * // => "payloads    req   model, 1 value: a sample of an infinite schema (an approximation): {args:[1,2]}"
+ */
+export const payloadLines = (model: Model): ReadonlyArray<string> => {
+  const domains = Successors.payloadDomains(model)
+  const width = Math.max(0, ...domains.map((d) => d.tag.length))
+  return domains.map((d, i) => {
+    const n = d.values.length
+    const values = `${count(n)} value${n === 1 ? "" : "s"}`
+    const coverage = !d.sample
+      ? `all of the schema's values`
+      : d.schemaSize === Number.POSITIVE_INFINITY
+        ? "a sample of an infinite schema (an approximation)"
+        : d.schemaSize === undefined
+          ? "perhaps a sample of the schema, which the checker cannot count (an approximation)"
+          : `a sample of the schema's ${count(d.schemaSize)} (an approximation)`
+    const listed = d.values.map((v) => Report.compact(v, 80)).join(", ")
+    const shown = listed.length <= 100 ? listed : `${listed.slice(0, 99)}…`
+    return `${i === 0 ? "payloads    " : "            "}${d.tag.padEnd(width)}  ${d.source}, ${values}: ${coverage}: ${shown}`
+  })
 }
 
 /**
@@ -459,9 +582,12 @@ export const check = (input: CheckInput): Effect.Effect<void, UsageError | Viola
       ...(Option.isSome(input.symmetry) ? { symmetry: input.symmetry.value } : {}),
       ...(maxStates === undefined ? {} : { maxStates }),
       ...(maxDepth === undefined ? {} : { maxDepth }),
-      ...(workers === undefined ? {} : { workers })
+      ...(workers === undefined ? {} : { workers }),
+      ...(input.stopAtFirstViolation ? { stopAtFirstViolation: true } : {})
     }
     yield* Console.log(modelLine(family, parameters, model, search))
+    const domains = payloadLines(model)
+    if (domains.length > 0) yield* Console.log(domains.join("\n"))
     const outcome = yield* inWorker({ name: family.name, parameters, search })
     const context: OutcomeContext = { maxDepth: maxDepth ?? model.maxDepth, maxStates: maxStates ?? model.maxStates }
     yield* Console.log(formatOutcome(outcome, context))
@@ -470,24 +596,30 @@ export const check = (input: CheckInput): Effect.Effect<void, UsageError | Viola
     const shown = (ndjson: string) => Report.formatTrace(Trace.fromNdjson(ndjson, "the checker's trace"), { initial })
     const violated = outcome.properties.filter((p) => p.status === "violated")
     for (const p of violated) {
-      if (p.trace !== undefined) yield* Console.log(`\n${p.name} VIOLATED:\n${shown(p.trace.ndjson)}`)
+      if (p.trace !== undefined) yield* Console.log(`\n${p.name} VIOLATED:${passingText(p.trace)}\n${shown(p.trace.ndjson)}`)
     }
     if (outcome.deadlocks.trace !== undefined) {
       // The simulator would call the end "completed", since no programs run; say what it is here.
-      yield* Console.log("\nfirst deadlock (after the last step nothing can happen, in a state the model does not count as final):")
+      yield* Console.log(
+        `\nfirst deadlock (after the last step nothing can happen, in a state the model does not count as final):${passingText(outcome.deadlocks.trace)}`
+      )
       yield* Console.log(shown(outcome.deadlocks.trace.ndjson))
     }
 
     const traceFile = Option.getOrUndefined(input.trace)
-    const kept = violated.find((p) => p.trace !== undefined)
+    // The shortest counterexample: breadth-first, it passes through no other violation, so that
+    // `replay` runs it to its end.
+    const kept = violated.filter((p) => p.trace !== undefined).reduce<(typeof violated)[number] | undefined>((a, p) => (a === undefined || p.trace!.steps < a.trace!.steps ? p : a), undefined)
     const failing = kept === undefined ? outcome.deadlocks.trace : kept.trace
     if (traceFile !== undefined) {
       if (failing === undefined) {
         yield* Console.log(`\nno trace written to ${traceFile}: nothing was violated and nothing deadlocked`)
       } else {
-        yield* Files.writeText(traceFile, `${failing.ndjson}\n`, "trace file")
+        yield* Files.writeText(traceFile, `${failing.replayable}\n`, "trace file")
         const what = kept === undefined ? "the first deadlock" : `the violation of ${kept.name}`
-        yield* Console.log(`\ntrace of ${what} written to ${traceFile}; replay it with: protoweave replay ${traceFile}`)
+        const earlier = failing.alsoViolates.filter((v) => v.step < failing.steps).sort((a, b) => a.step - b.step)[0]
+        const cut = earlier === undefined ? "" : ` (a replay ends after step ${earlier.step}, where ${earlier.property} is violated on the way)`
+        yield* Console.log(`\ntrace of ${what} written to ${traceFile}${cut}; replay it with: protoweave replay ${traceFile}`)
       }
     }
     if (violated.length > 0 || outcome.deadlocks.count > 0) return yield* new ViolationFound()

@@ -1,7 +1,8 @@
 /**
  * The model checker: exact state counts against the benchmark formula, shortest counterexamples
  * that the simulator replays, witnesses, deadlocks, symmetry reduction, the soup option's refusal,
- * bounds and interruption, and errors for models it cannot explore.
+ * bounds and interruption, and errors for models it cannot explore; verdicts that do not depend on
+ * which other properties are checked, and no "holds" from a search that stopped early.
  */
 import { assert, describe, it } from "vitest"
 import * as Checker from "../../checker/Checker.ts"
@@ -16,6 +17,7 @@ import * as TpcBench from "../../protocols/TpcBench/index.ts"
 import * as TwoPhaseCommit from "../../protocols/TwoPhaseCommit/index.ts"
 import * as FaultPlan from "../../simulator/FaultPlan.ts"
 import * as Simulator from "../../simulator/Simulator.ts"
+import * as TwoBugs from "./fixtures/TwoBugs.ts"
 
 const property = (report: Checker.CheckReport, name: string) => report.properties.find((p) => p.name === name)!
 const broken = (n: number) => TpcBench.model(n, { commitOnAnyYes: true })
@@ -224,5 +226,106 @@ describe("Checker: symmetry inside worlds", () => {
       full.properties.map((p) => [p.name, p.status])
     )
     assert.throws(() => Checker.check({ ...plain, symmetric: [["c1", "d"]] }), /symmetric nodes c1 and d start in different states/)
+  })
+})
+
+describe("Checker: verdicts independent of the other properties", () => {
+  const verdicts = (r: Checker.CheckReport) => Object.fromEntries(r.properties.map((p) => [p.name, [p.status, p.trace?.steps.length]]))
+  /** Every order of the two bugs, alone and with the stronger property in each position. */
+  const orders: ReadonlyArray<ReadonlyArray<keyof typeof TwoBugs.properties>> = [
+    ["xAtMostOne", "yAtMostOne", "yReachesThree"],
+    ["yAtMostOne", "xAtMostOne", "yReachesThree"],
+    ["untouched", "xAtMostOne", "yAtMostOne", "yReachesThree"],
+    ["xAtMostOne", "untouched", "yAtMostOne", "yReachesThree"],
+    ["yReachesThree", "yAtMostOne", "xAtMostOne", "untouched"]
+  ]
+
+  it("reports two independent bugs violated whichever order they are listed in, and a stronger third property changes neither", () => {
+    for (const strategy of ["bfs", "dfs"] as const) {
+      const reports = orders.map((properties) => Checker.check(TwoBugs.model({ properties }), { strategy }))
+      for (const [i, report] of reports.entries()) {
+        const what = `${strategy}: ${orders[i]!.join(", ")}`
+        assert.strictEqual(property(report, "xAtMostOne").status, "violated", what)
+        assert.strictEqual(property(report, "yAtMostOne").status, "violated", what)
+        assert.strictEqual(property(report, "yReachesThree").status, "witnessed", what)
+        if (orders[i]!.includes("untouched")) assert.strictEqual(property(report, "untouched").status, "violated", what)
+        // The search does not depend on the properties: every reachable state, whatever they are.
+        assert.isUndefined(report.incomplete, what)
+        assert.deepStrictEqual([report.states, report.transitions, report.deadlocks.status], [reports[0]!.states, reports[0]!.transitions, "none"], what)
+        if (strategy === "bfs") {
+          // Shortest traces: two increments of the same counter.
+          assert.deepStrictEqual([verdicts(report)["xAtMostOne"], verdicts(report)["yAtMostOne"]], [["violated", 2], ["violated", 2]], what)
+        }
+      }
+    }
+  })
+
+  it("establishes holds over every reachable state: past a violation, the other properties and deadlocks are still checked", () => {
+    const family = TwoPhaseCommit.families.find((f) => f.name === "two-phase-commit/commit-on-any-yes")!
+    const model = family.model!({ participants: 2, rounds: 1 })
+    const report = Checker.check(model)
+    assert.strictEqual(property(report, "commitValidity").status, "violated")
+    assert.strictEqual(property(report, "logAgreement").status, "holds")
+    assert.isUndefined(report.incomplete)
+    // Without the violated property, the same states are explored.
+    const others = { ...model, system: { ...model.system, properties: model.system.properties.filter((p) => p.name !== "commitValidity") } }
+    const without = Checker.check(others)
+    assert.deepStrictEqual([report.states, report.transitions, report.deadlocks.count], [without.states, without.transitions, without.deadlocks.count])
+    // A participant that voted no and then receives the commit never acknowledges it: reached only past the violation.
+    assert.strictEqual(report.deadlocks.status, "found")
+    assert.isAbove(report.deadlocks.trace!.steps.length, property(report, "commitValidity").trace!.steps.length)
+  })
+
+  it("with stopAtFirstViolation, stops at the end of the violation's level and establishes nothing else", () => {
+    for (const strategy of ["bfs", "dfs"] as const) {
+      const report = Checker.check(TwoBugs.model({ properties: orders[3]! }), { strategy, stopAtFirstViolation: true })
+      assert.strictEqual(report.incomplete, "violation", strategy)
+      assert.deepStrictEqual(verdicts(report), {
+        xAtMostOne: ["not established", undefined],
+        untouched: ["violated", 1],
+        yAtMostOne: ["not established", undefined],
+        yReachesThree: ["not established", undefined]
+      }, strategy)
+      assert.strictEqual(report.deadlocks.status, "not established", strategy)
+    }
+    // Breadth-first, every property violated at the depth of the first violation is reported: which
+    // state of the level was found first does not matter.
+    const both = Checker.check(TwoBugs.model({ properties: ["xAtMostOne", "yAtMostOne"] }), { stopAtFirstViolation: true })
+    assert.deepStrictEqual(verdicts(both), { xAtMostOne: ["violated", 2], yAtMostOne: ["violated", 2] })
+    // Stopped at a deadlock when nothing is violated: the first (halted, two steps deep) is found
+    // while the states two steps deep are expanded, which finds the states three steps deep, and
+    // with them the witness.
+    const halted = Checker.check(TwoBugs.model({ properties: ["yReachesThree"], halt: true }), { stopAtFirstViolation: true })
+    assert.deepStrictEqual([halted.incomplete, halted.deadlocks.status, halted.deadlocks.trace?.steps.length, halted.maxDepth], ["deadlock", "found", 2, 3])
+    assert.deepStrictEqual(verdicts(halted), { yReachesThree: ["witnessed", 3] })
+  })
+
+  it("stops once every property has its verdict only when a deadlock is found too, and says so", () => {
+    const decided = Checker.check(TwoBugs.model({ properties: orders[2]!, halt: true }))
+    assert.strictEqual(decided.incomplete, "decided")
+    assert.strictEqual(decided.deadlocks.status, "found")
+    assert.isBelow(decided.deadlocks.count, Checker.check(TwoBugs.model({ properties: [], halt: false, final: false })).states)
+    // Every verdict is in, but no deadlock yet: the search goes on, to establish that there is none.
+    const complete = Checker.check(TwoBugs.model({ properties: orders[2]! }))
+    assert.isUndefined(complete.incomplete)
+    assert.strictEqual(complete.deadlocks.status, "none")
+  })
+
+  it("never says holds, never reached or no deadlock from a bounded or interrupted search", () => {
+    const established = new Set(["holds", "never reached"])
+    for (const strategy of ["bfs", "dfs"] as const) {
+      for (const bound of [{ maxDepth: 1 }, { maxDepth: 3 }, { maxStates: 5 }, { interrupted: () => true }]) {
+        const report = Checker.check(TwoBugs.model({ properties: orders[0]! }), { strategy, ...bound })
+        const what = `${strategy} ${JSON.stringify(bound)} ${report.incomplete}`
+        assert.isDefined(report.incomplete, what)
+        for (const p of report.properties) assert.isFalse(established.has(p.status), `${what}: ${p.name} ${p.status}`)
+        assert.notStrictEqual(report.deadlocks.status, "none", what)
+        const unfound = "interrupted" in bound ? "not established" : "holds within bound"
+        if (property(report, "yAtMostOne").status !== "violated") assert.strictEqual(property(report, "yAtMostOne").status, unfound, what)
+      }
+    }
+    // At a depth bound where no state has a step left, the search is complete after all.
+    const whole = Checker.check(TwoBugs.model({ properties: orders[0]! }), { maxDepth: 12 })
+    assert.deepStrictEqual([whole.incomplete, property(whole, "xAtMostOne").status, whole.deadlocks.status], [undefined, "violated", "none"])
   })
 })

@@ -4,7 +4,8 @@
  * threads share every level, or the calling thread searches the first levels alone while the
  * workers start and then gives them their shares (at a fixed depth here, so that the hand-over is
  * tested whatever the machine's speed). A thread that runs out of states within a level takes
- * some from another.
+ * some from another. Its verdicts are the sequential search's whatever the properties, bounds and
+ * stopping options.
  */
 import { assert, describe, it } from "vitest"
 import * as Checker from "../../checker/Checker.ts"
@@ -12,6 +13,7 @@ import * as Parallel from "../../checker/Parallel.ts"
 import * as Protocols from "../../protocols/index.ts"
 import * as FaultPlan from "../../simulator/FaultPlan.ts"
 import * as Simulator from "../../simulator/Simulator.ts"
+import * as TwoBugs from "./fixtures/TwoBugs.ts"
 
 const source = (name: string, parameters: { readonly [name: string]: number }): Parallel.ModelSource => Protocols.modelSource(name, parameters)
 
@@ -154,5 +156,43 @@ describe("Parallel", () => {
       (e: unknown) => String(e)
     )
     assert.include(failure, "has no export noSuchExport")
+  })
+
+  it("reaches the sequential search's verdicts, states and stopping point whatever the properties, bounds and options", async () => {
+    const summary = (r: Checker.CheckReport) => ({
+      states: r.states,
+      transitions: r.transitions,
+      depth: r.maxDepth,
+      incomplete: r.incomplete,
+      deadlocks: [r.deadlocks.status, r.deadlocks.count, r.deadlocks.trace?.steps.length],
+      properties: r.properties.map((p) => [p.name, p.status, p.trace?.steps.length])
+    })
+    const cases: ReadonlyArray<readonly [TwoBugs.TwoBugsOptions, Checker.CheckOptions]> = [
+      [{ properties: ["xAtMostOne", "yAtMostOne", "yReachesThree"] }, {}],
+      [{ properties: ["yAtMostOne", "untouched", "xAtMostOne", "yReachesThree"] }, {}],
+      [{ properties: ["yAtMostOne", "untouched", "xAtMostOne", "yReachesThree"] }, { stopAtFirstViolation: true }],
+      [{ properties: ["xAtMostOne", "yAtMostOne"] }, { stopAtFirstViolation: true }],
+      [{ properties: ["yReachesThree"], halt: true }, { stopAtFirstViolation: true }],
+      [{ properties: ["untouched", "xAtMostOne", "yAtMostOne", "yReachesThree"], halt: true }, {}],
+      [{ properties: ["xAtMostOne", "yAtMostOne", "yReachesThree"], final: false }, {}],
+      [{ properties: ["xAtMostOne", "yAtMostOne", "yReachesThree"] }, { maxDepth: 1 }],
+      [{ properties: ["xAtMostOne", "yAtMostOne", "yReachesThree"], halt: true }, { maxDepth: 3 }],
+      [{ properties: ["xAtMostOne", "yAtMostOne", "yReachesThree"] }, { maxDepth: 12 }]
+    ]
+    const specifier = new URL("./fixtures/TwoBugs.ts", import.meta.url).href
+    for (const [options, search] of cases) {
+      const what = `${JSON.stringify(options)} ${JSON.stringify(search)}`
+      const sequential = summary(Checker.check(TwoBugs.model(options), search))
+      for (const until of handOvers) {
+        const parallel = await Parallel.checkParallel(TwoBugs.model(options), { specifier, exportName: "model", args: [options] }, { ...search, workers: 2, searchAloneUntil: until })
+        assert.deepStrictEqual(summary(parallel), sequential, `${what}, hand-over at ${until}`)
+      }
+    }
+    // A depth bound on a larger model: the last level is expanded without keeping successors, as
+    // the sequential search does (its steps are counted, its deadlocks found).
+    const parameters = { participants: 3 }
+    const model = Protocols.modelOf("tpc-bench", parameters)
+    const shallow = await Parallel.checkParallel(model, source("tpc-bench", parameters), { workers: 2, maxDepth: 7, searchAloneUntil: 0 })
+    assert.deepStrictEqual(summary(shallow), summary(Checker.check(model, { maxDepth: 7 })))
   })
 })

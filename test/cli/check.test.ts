@@ -1,13 +1,18 @@
 /**
  * `protoweave check` end to end: the real bin is spawned, and its exit codes, stdout and stderr are
  * checked for a model that holds, seeded bugs found breadth- and depth-first, a counterexample
- * written with `--trace` and replayed, bad input, and a search interrupted with Ctrl-C.
+ * written with `--trace` and replayed, bad input, and a search interrupted with Ctrl-C; verdicts
+ * established past a violation, and the wording of those a search that stopped early could not
+ * establish; the payload domains the search used.
  */
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { assert, describe, it } from "vitest"
+import * as Check from "../../cli/Check.ts"
+import * as Calculator from "../../protocols/Calculator/index.ts"
 import * as Trace from "../../simulator/Trace.ts"
+import * as TwoBugs from "../checker/fixtures/TwoBugs.ts"
 import { assertUsageError, bin, errorLines, protoweave, root, scratch } from "./Harness.ts"
 
 const dir = scratch("protoweave-check-")
@@ -96,9 +101,15 @@ describe("protoweave check", () => {
   it("finds the calculator's unchecked response within a depth bound", () => {
     const { code, stdout } = protoweave("check", "calculator/unchecked-response", "--max-depth", "4")
     assert.strictEqual(code, 1, stdout)
-    assert.match(stdout, /symmetry on \(client\).*max-depth 4$/m)
+    assert.match(stdout, /symmetry on \(client.*max-depth 4$/m)
     assert.strictEqual(verdictOf(stdout, "responseCorrect"), "VIOLATED (shortest trace: 3 steps, below)")
-    assert.strictEqual(verdictOf(stdout, "coherence"), "holds up to depth 4")
+    assert.strictEqual(verdictOf(stdout, "coherence"), "holds within the bound (every state up to depth 4)")
+    assert.match(stdout, /^deadlocks {3}none within the bound \(every state up to depth 4\)$/m)
+    // The bounded search never claims a verdict over every reachable state.
+    assert.notMatch(stdout, /\s(holds|never reached)$|^deadlocks {3}none$|search {6}complete/m)
+    // The payload domains the model gives are samples of infinite schemas, and the output says so.
+    assert.match(stdout, /^payloads {4}req {3}model, \d+ values?: a sample of an infinite schema \(an approximation\): \{args:\[/m)
+    assert.match(stdout, /^ {12}resp {2}model, \d+ values?: a sample of an infinite schema \(an approximation\): /m)
     assert.match(stdout, /^ {2}invariant "responseCorrect" is false after step 3$/m)
     assert.match(stdout, /^search {6}INCOMPLETE: states 4 steps deep were not expanded/m)
   })
@@ -143,10 +154,68 @@ describe("protoweave check interrupted", () => {
     assert.isBelow(Date.now() - interruptedAt, 10_000, "the search did not stop promptly")
     assert.strictEqual(code, 2, `${stdout}\n${stderr}`)
     assert.match(stdout, /^PARTIAL RESULT: the search was interrupted before it finished$/m)
-    assert.strictEqual(verdictOf(stdout, "logAgreement"), "no violation so far (interrupted)")
+    assert.match(verdictOf(stdout, "logAgreement"), /^not established: the search was interrupted \(no violation in the [\d,]+ states explored\)$/)
+    assert.match(stdout, /^deadlocks {3}not established: the search was interrupted \(none in the states expanded\)$/m)
+    assert.notMatch(stdout, /search {6}complete/)
     assert.match(stdout, /^states {6}[\d,]+ distinct/m)
     assert.match(stdout, /^search {6}INTERRUPTED \(Ctrl-C\): the result is partial$/m)
     assert.include(stderr, "interrupted: stopping the search")
     assert.deepStrictEqual(errorLines(stderr), ["protoweave: error: the search was interrupted before it finished: the result above is partial"])
+  })
+})
+
+describe("protoweave check verdicts", () => {
+  it("establishes the other properties past a violation: holds is over every reachable state", () => {
+    const { code, stdout } = protoweave("check", "two-phase-commit/commit-on-any-yes", "--participants", "2", "--rounds", "1")
+    assert.strictEqual(code, 1, stdout)
+    assert.strictEqual(verdictOf(stdout, "commitValidity"), "VIOLATED (shortest trace: 10 steps, below)")
+    assert.strictEqual(verdictOf(stdout, "logAgreement"), "holds")
+    assert.match(stdout, /^search {6}complete: every reachable state was explored$/m)
+    // The deadlock lies past the violation (a participant that voted no never acknowledges the
+    // commit): its trace runs to its end, and says which violation it passes through.
+    assert.match(stdout, /^deadlocks {3}\d+ \(DEADLOCK: the first reached in 14 steps, below\)$/m)
+    assert.include(stdout, "(this path also violates commitValidity after step 12: the search expands violating states)")
+    assert.match(stdout, /^14  0ms  c ← p1  ackCommit \{era:0\}/m)
+  })
+
+  it("with --stop-at-first-violation, establishes nothing it did not reach and never says complete", () => {
+    const { code, stdout } = protoweave("check", "two-phase-commit/commit-on-any-yes", "--participants", "2", "--rounds", "1", "--stop-at-first-violation")
+    assert.strictEqual(code, 1, stdout)
+    assert.match(stdout, /^check .* stop at first violation$/m)
+    assert.strictEqual(verdictOf(stdout, "commitValidity"), "VIOLATED (shortest trace: 10 steps, below)")
+    assert.strictEqual(verdictOf(stdout, "logAgreement"), "not established: the search stopped at a violation")
+    assert.strictEqual(verdictOf(stdout, "coordinatorAgreement"), "not established: the search stopped at a violation")
+    assert.match(stdout, /^deadlocks {3}not established: the search stopped at a violation$/m)
+    assert.match(stdout, /^search {6}STOPPED at the first violation \(--stop-at-first-violation\): explored every state up to depth 10, not every reachable state$/m)
+    assert.notMatch(stdout, /complete/)
+    const parallel = protoweave("check", "two-phase-commit/commit-on-any-yes", "--participants", "2", "--rounds", "1", "--stop-at-first-violation", "--workers", "2")
+    assert.strictEqual(parallel.code, 1, parallel.stdout)
+    assert.strictEqual(verdictOf(parallel.stdout, "logAgreement"), "not established: the search stopped at a violation")
+    assert.match(parallel.stdout, /^search {6}STOPPED at the first violation/m)
+  })
+})
+
+describe("check's payload domains", () => {
+  it("one line per tag: where the values come from, how many, and whether they are a sample", () => {
+    // A payload schema with one value, enumerated: every value.
+    assert.deepStrictEqual(Check.payloadLines(TwoBugs.model({ properties: [] })), [
+      "payloads    incX  schema, 1 value: all of the schema's values: {}",
+      "            incY  schema, 1 value: all of the schema's values: {}",
+      "            halt  schema, 1 value: all of the schema's values: {}"
+    ])
+    // A model's domain that leaves out values of a finite schema.
+    assert.strictEqual(
+      Check.payloadLines({ ...TwoBugs.model({ properties: [] }), payloads: { incY: [] } })[1],
+      "            incY  model, 0 values: a sample of the schema's 1 (an approximation): "
+    )
+    const model = Calculator.model({ clients: 1, servers: 1 })
+    const lines = Check.payloadLines({ ...model, payloads: { req: [{ args: [1, 2] }, { args: [0, -1, 5] }], resp: [{ value: 3, args: [1, 2] }] } })
+    assert.deepStrictEqual(lines, [
+      "payloads    req   model, 2 values: a sample of an infinite schema (an approximation): {args:[1,2]}, {args:[0,-1,5]}",
+      "            resp  model, 1 value: a sample of an infinite schema (an approximation): {value:3,args:[1,2]}"
+    ])
+    // A benchmark whose every send declares its candidates has no payload domain.
+    const bench = protoweave("check", "tpc-bench", "--participants", "1")
+    assert.notMatch(bench.stdout, /^payloads/m)
   })
 })
