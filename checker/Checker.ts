@@ -200,7 +200,9 @@ export const assertForgettable = (model: Model, expander: Successors.Expander): 
  *   payloads: { req: [{ args: [1, 2] }], resp: [{ value: 3, args: [1, 2] }] },
  *   maxDepth: 4,
  * })
- * report.properties.find((p) => p.name === "responseCorrect")?.status // => "holds"
+ * // Some state 4 steps deep has steps left: over the states explored only.
+ * report.incomplete // => "max-depth"
+ * report.properties.find((p) => p.name === "responseCorrect")?.status // => "holds within bound"
  */
 export const check = (model: Model, options: CheckOptions = {}): CheckReport => {
   const started = performance.now()
