@@ -1,7 +1,8 @@
 /**
  * `protoweave replay <trace-file>`: rebuilds the system a trace names in its header, replays the
- * recorded decisions strictly and says whether the replay is identical to the recording. Exits 0
- * when it is and nothing is violated, 1 when it reproduces a violation, 2 when it differs.
+ * recorded decisions strictly and says whether the replay is identical to the recording, and, for a
+ * run that ends stuck, what each blocked node waits for. Exits 0 when it is identical and nothing
+ * is violated, 1 when it reproduces a violation, 2 when it differs.
  *
  * @since 0.1.0
  */
@@ -57,6 +58,10 @@ export const replay = (file: string): Effect.Effect<void, UsageError | Violation
       })
     }
     yield* Console.log(`replayed ${recorded.end.steps} steps: identical to the recording`)
+    if (replayed.trace.end.status === "stuck") {
+      yield* Console.log(`the run ends stuck ${Simulator.excused(recorded.events) ? "after a loss (a drop or a crash)" : "with no message or node lost"}:`)
+      for (const wait of replayed.waits) yield* Console.log(`  ${Report.formatWait(wait)}`)
+    }
     const violation = replayed.trace.end.violation
     if (violation !== null) {
       yield* Console.log(`reproduced violation: ${Report.formatViolation(violation)}`)

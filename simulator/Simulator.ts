@@ -392,6 +392,8 @@ export interface Replayed {
   readonly identical: boolean
   /** Where the replay first differs from the recording, if it does. */
   readonly difference: string | undefined
+  /** What each node blocked at the end of the replay waited for (see `Engine.Wait`); empty when it diverged. */
+  readonly waits: ReadonlyArray<Engine.Wait>
 }
 
 /**
@@ -405,7 +407,7 @@ export const replay = (system: System, recorded: Trace): Replayed => {
     result = Engine.run(replayed, engineOptions(recorded.header), strictChooser(recorded))
   } catch (e) {
     if (e instanceof ReplayDivergence || e instanceof Engine.NotEnabled) {
-      return { trace: recorded, identical: false, difference: e.message }
+      return { trace: recorded, identical: false, difference: e.message, waits: [] }
     }
     throw e
   }
@@ -414,13 +416,13 @@ export const replay = (system: System, recorded: Trace): Replayed => {
   const b = recorded.events.map((e) => JSON.stringify(e))
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     if (a[i] !== b[i]) {
-      return { trace, identical: false, difference: `event ${i + 1}: the trace has\n  ${b[i] ?? "(nothing)"}\nbut the replay did\n  ${a[i] ?? "(nothing)"}` }
+      return { trace, identical: false, difference: `event ${i + 1}: the trace has\n  ${b[i] ?? "(nothing)"}\nbut the replay did\n  ${a[i] ?? "(nothing)"}`, waits: result.waits }
     }
   }
   if (JSON.stringify(trace.end) !== JSON.stringify(recorded.end)) {
-    return { trace, identical: false, difference: `the end differs: the trace has\n  ${JSON.stringify(recorded.end)}\nbut the replay ended\n  ${JSON.stringify(trace.end)}` }
+    return { trace, identical: false, difference: `the end differs: the trace has\n  ${JSON.stringify(recorded.end)}\nbut the replay ended\n  ${JSON.stringify(trace.end)}`, waits: result.waits }
   }
-  return { trace, identical: true, difference: undefined }
+  return { trace, identical: true, difference: undefined, waits: result.waits }
 }
 
 /** What makes two violations "the same bug" for shrinking. */

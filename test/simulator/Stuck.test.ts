@@ -122,6 +122,8 @@ describe("protoweave simulate --trace-stuck", () => {
     const replayed = protoweave("replay", file)
     assert.strictEqual(replayed.code, 0, replayed.stdout + replayed.stderr)
     assert.include(replayed.stdout, "identical to the recording")
+    assert.include(replayed.stdout, "the run ends stuck after a loss (a drop or a crash):")
+    assert.match(replayed.stdout, /^ {2}\S+ (waits for|is down)/m)
   })
 
   it("says so when no run got stuck", () => {
