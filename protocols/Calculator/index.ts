@@ -7,12 +7,13 @@
 import type { Model } from "../../core/Model.ts"
 import type * as Program from "../../core/Program.ts"
 import * as Property from "../../core/Property.ts"
+import type { Statelet } from "../../core/Statelet.ts"
 import * as System from "../../core/System.ts"
 import * as Programs from "./Programs.ts"
 import * as CalculatorProtocol from "./Protocol.ts"
 
 /** Disel's `SimpleCalculatorApp` instance: `f` sums the first two arguments, `prec` wants two. */
-export const f = (args: ReadonlyArray<number>): number => args[0]! + args[1]!
+export const f = (args: ReadonlyArray<number>) => args[0]! + args[1]!
 export const prec = (args: ReadonlyArray<number>): boolean => args.length >= 2
 
 /** The bundled protocol instance. */
@@ -21,9 +22,53 @@ export const protocol = CalculatorProtocol.make({ label: "calc", f, prec })
 /** The broken instance whose response guard does not check the value. */
 export const uncheckedProtocol = CalculatorProtocol.make({ label: "calc", f, prec, checkResponses: false })
 
-const sameArgs = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) => a.length === b.length && a.every((x, i) => x === b[i])
+type Shape = NonNullable<CalculatorProtocol.CalculatorProtocolOf<"calc">["~shape"]>
 
-/** The properties of a Calculator instance computing `f`. */
+const sameArgs = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i])
+
+/** How many of `client`'s requests to `server` with `args` are in the soup and no longer active (received, or lost). */
+const received = (s: Statelet<Shape>, client: string, server: string, args: ReadonlyArray<number>) =>
+  s.soup.filter((m) => m.tag === "req" && !m.active && m.from === client && m.to === server && sameArgs(m.payload.args, args)).length
+
+/** How many responses `server` has sent `client` for `args`. */
+const answered = (s: Statelet<Shape>, server: string, client: string, args: ReadonlyArray<number>) =>
+  s.soup.filter((m) => m.tag === "resp" && m.from === server && m.to === client && sameArgs(m.payload.args, args)).length
+
+/** How many of `client`'s requests with `args` `server` holds. */
+const held = (s: Statelet<Shape>, server: string, client: string, args: ReadonlyArray<number>) =>
+  s.locals.server[server]!.pending.filter((r) => r.peer === client && sameArgs(r.args, args)).length
+
+/** How many requests to `server` with `args` `client` waits on. */
+const awaited = (s: Statelet<Shape>, client: string, server: string, args: ReadonlyArray<number>) =>
+  s.locals.client[client]!.pending.filter((r) => r.peer === server && sameArgs(r.args, args)).length
+
+/** How many messages with `args` are in flight between `client` and `server`, either way. */
+const inFlight = (s: Statelet<Shape>, client: string, server: string, args: ReadonlyArray<number>) =>
+  s.soup.filter(
+    (m) =>
+      m.active &&
+      ((m.tag === "req" && m.from === client && m.to === server) || (m.tag === "resp" && m.from === server && m.to === client)) &&
+      sameArgs(m.payload.args, args)
+  ).length
+
+/**
+ * `server` answers `client`'s requests with `args` only as often as it received them, and holds
+ * only those it has not answered.
+ */
+const accountable = (s: Statelet<Shape>, server: string, client: string, args: ReadonlyArray<number>): boolean =>
+  held(s, server, client, args) + answered(s, server, client, args) <= received(s, client, server, args)
+
+/** Every request or answer in flight between `client` and `server`, or held by `server`, is one `client` waits on. */
+const awaits = (s: Statelet<Shape>, client: string, server: string, args: ReadonlyArray<number>): boolean =>
+  inFlight(s, client, server, args) + held(s, server, client, args) <= awaited(s, client, server, args)
+
+/**
+ * The properties of a Calculator instance computing `f`: Disel's specification in full. A response
+ * carries `f` of its arguments (`responseCorrect`), goes to the client that asked and answers a
+ * request that server received from that client, at most once (`responsesAnswerRequests`), and
+ * answers a request that client is still waiting on, from that server (`clientsAwaitAnswers`).
+ */
 export const properties = (p: CalculatorProtocol.CalculatorProtocolOf<"calc">) => [
   /** Every response ever sent is correct (Disel's `CalcInv`, the paper's Inv2, over the whole history). */
   Property.always(p, "responseCorrect", (s) => s.soup.every((m) => m.tag !== "resp" || m.payload.value === f(m.payload.args))),
@@ -31,12 +76,31 @@ export const properties = (p: CalculatorProtocol.CalculatorProtocolOf<"calc">) =
   Property.always(p, "pendingWellFormed", (s, nodes) =>
     nodes.client.every((c) => s.locals.client[c]!.pending.every((r) => prec(r.args) && nodes.server.some((sv) => sv === r.peer)))
   ),
+  /**
+   * A server answers a client only for a request it received from that client, once per request:
+   * for every (server, client, args) it holds or has answered, what it holds plus what it has
+   * answered is at most what it received.
+   */
+  Property.always(p, "responsesAnswerRequests", (s, nodes) =>
+    nodes.server.every((sv) => s.locals.server[sv]!.pending.every((r) => accountable(s, sv, r.peer, r.args))) &&
+    s.soup.every((m) => m.tag !== "resp" || accountable(s, m.from, m.to, m.payload.args))
+  ),
+  /**
+   * A client waits on everything owed to it: the requests and answers in flight between it and a
+   * server, and the requests that server holds from it, are at most the requests it waits on from
+   * that server with those arguments. So every response in flight answers a pending request of
+   * its receiver, sent to its sender.
+   */
+  Property.always(p, "clientsAwaitAnswers", (s, nodes) =>
+    nodes.server.every((sv) => s.locals.server[sv]!.pending.every((r) => awaits(s, r.peer, sv, r.args))) &&
+    s.soup.every((m) => (m.tag === "req" ? awaits(s, m.from, m.to, m.payload.args) : awaits(s, m.to, m.from, m.payload.args)))
+  ),
   /** Non-vacuity: some client receives a response. */
   Property.sometimes(p, "responseArrives", (s) => s.soup.some((m) => m.tag === "resp" && !m.active)),
   /** Non-vacuity: some server answers the same arguments twice (the memo table is used). */
   Property.sometimes(p, "repeatedRequest", (s) => {
-    const answered = s.soup.filter((m) => m.tag === "resp")
-    return answered.some((m, i) => answered.some((n, j) => j > i && sameArgs(m.payload.args, n.payload.args) && m.from === n.from))
+    const answers = s.soup.filter((m) => m.tag === "resp")
+    return answers.some((m, i) => answers.some((n, j) => j > i && sameArgs(m.payload.args, n.payload.args) && m.from === n.from))
   })
 ]
 
@@ -77,19 +141,41 @@ const build = (
 export const system = (sizes: { readonly [name: string]: number } = {}) => build(protocol, f, sizes)
 
 /**
- * The model the checker explores: the protocol alone (no programs) with every client free to ask
- * any server to add 1 and 2, and servers able to answer 3 or the wrong 4 (which only the broken
- * protocol's guard lets through). Clients can always ask again, so the depth is bounded.
+ * The arguments clients may ask for in the model. They separate `f` from the plausible wrong
+ * answers: `[2, 3]` from a product, a difference, a doubled argument or a constant; `[-3, 0, 4]`
+ * (a zero, a negative, a third argument) from a sum of every argument, a sum of absolute values,
+ * a sum cut off at zero and a product.
+ */
+export const modelRequests: ReadonlyArray<ReadonlyArray<number>> = [
+  [2, 3],
+  [-3, 0, 4]
+]
+
+/**
+ * The values servers may try to answer with in the model, for every request: every integer from
+ * -6 to 7, which holds `f` of each request and each wrong answer above. Only those the response
+ * guard allows are sent.
+ */
+export const modelValues: ReadonlyArray<number> = Array.from({ length: 14 }, (_, i) => i - 6)
+
+/**
+ * The model the checker explores: the protocol alone (no programs), every client free to ask any
+ * server any of `modelRequests`, and servers free to answer any of `modelValues` for any of them
+ * (the guard decides which are sent). Clients can always ask again, so the depth is bounded.
+ * Clients are interchangeable, and so are servers.
  *
  * @example
- * model({ clients: 1, servers: 1 }).maxDepth // => 8
+ * model({ clients: 1, servers: 1 }).maxDepth // => 6
  */
 export const model = (sizes: { readonly [name: string]: number } = {}, p = protocol): Model => ({
   system: build(p, f, sizes),
   soup: "history",
-  payloads: { req: [{ args: [1, 2] }], resp: [{ value: 3, args: [1, 2] }, { value: 4, args: [1, 2] }] },
-  symmetric: ["client"],
-  maxDepth: sizes.depth ?? 8
+  payloads: {
+    req: modelRequests.map((args) => ({ args })),
+    resp: modelRequests.flatMap((args) => modelValues.map((value) => ({ value, args })))
+  },
+  symmetric: ["client", "server"],
+  maxDepth: sizes.depth ?? 6
 })
 
 /** The families `protoweave` lists. */
@@ -98,7 +184,8 @@ export const families: ReadonlyArray<System.Family> = [
     name: "calculator",
     description: "Disel's Calculator: clients ask servers for f(args); one-shot and memoizing servers",
     broken: false,
-    tolerates: ["drop", "duplicate", "crash", "restart"],
+    // Not duplicate: a duplicated request is answered twice, which the exactly-once properties forbid.
+    tolerates: ["drop", "crash", "restart"],
     parameters,
     make: system,
     model: (sizes) => model(sizes)

@@ -80,18 +80,16 @@ export const system = (sizes: { readonly [name: string]: number } = {}) => build
 
 /**
  * The model the checker explores (no programs): both instances with the Calculator's payload
- * domain, the history soup, to a depth bound.
+ * domain (`Calculator.modelRequests`, and every value of `Calculator.modelValues` as an answer to
+ * each), the history soup, to a depth bound.
  *
  * @example
  * model({ clients: 1 }).maxDepth // => 8
  */
 export const model = (sizes: { readonly [name: string]: number } = {}, w: World.World<"delegation", Instances, never> = world): Model => {
   const clients = Array.from({ length: sizes.clients ?? 1 }, (_, i) => `c${i + 1}`)
-  const req = [{ args: [1, 2] }]
-  const resp = [
-    { value: 3, args: [1, 2] },
-    { value: 4, args: [1, 2] }
-  ]
+  const req = Calculator.modelRequests.map((args) => ({ args }))
+  const resp = Calculator.modelRequests.flatMap((args) => Calculator.modelValues.map((value) => ({ value, args })))
   return {
     system: World.system(w, {
       placement: { front: { client: clients, server: ["d"] }, back: { client: ["d"], server: ["s"] } },
