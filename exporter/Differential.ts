@@ -174,7 +174,8 @@ const protocolLines = (
   const { roles, msg } = exported.types
   const invariants = new Map<string, Property["holds"]>()
   if (p.coherence !== undefined) invariants.set("coherence", p.coherence as Property["holds"])
-  for (const property of exported.spec.properties) if (property.kind === "always") invariants.set(property.name, property.holds)
+  // Only the exported ones: a property left out of the export has no Lean definition to compare.
+  for (const property of exported.spec.properties) if (property.kind === "always" && exported.invariants.includes(property.name)) invariants.set(property.name, property.holds)
   const lines: Array<string> = []
   let checks = 0
   const seen = new Set<string>()

@@ -90,6 +90,13 @@ describe("per-node initial states (a ring whose nodes start with their own ids)"
     assert.strictEqual(check.lean.match(/protocol\.init/g)?.length, 3)
   })
 
+  it("compares the exported invariants only, not the properties left out of the export", () => {
+    const check = differential(exported, sampled, Ring.model(3).payloads ?? {})
+    assert.include(check.lean, "example : atMostOneLeader topology1 sample1 = ")
+    assert.notInclude(check.lean, "example : loops ")
+    assert.notInclude(check.lean, "example : named ")
+  })
+
   it("refuses, before Lean runs, a system whose nodes start in their own states where the export gives the role one state", () => {
     const { initial: _, ...withoutInitial } = ringSpec
     const roleOnly = exportProtocol(root, withoutInitial)
@@ -106,7 +113,7 @@ describe("per-node initial states (a ring whose nodes start with their own ids)"
     }
   })
 
-  it("checks the ring's export in Lean: it elaborates, every comparison agrees, and an init that drops the ids mismatches", { timeout: 60 * 60_000 }, async () => {
+  it("checks in Lean the ring's export and the bundled protocols' differential checks: all agree, and an init that drops the ring's ids mismatches", { timeout: 60 * 60_000 }, async () => {
     const dir = fs.mkdtempSync("/tmp/protoweave-ring-")
     try {
       fs.cpSync(path.join(root, "proofs/Protoweave"), path.join(dir, "proofs/Protoweave"), { recursive: true })
@@ -121,11 +128,27 @@ describe("per-node initial states (a ring whose nodes start with their own ids)"
       assert.notStrictEqual(dropped, mutantExport.lean)
       const mutant = { ...mutantExport, lean: dropped }
       const mutantCheck = differential(mutant, sampled.slice(0, 1), payloads)
+      // The bundled protocols' specs and differential checks (initial states included), without their obligations.
+      const cores = new Map(bundled.map((s) => [s.family, exportProtocol(root, s)]))
+      const bundledInputs: Array<Prove.ProtocolInput> = [
+        ...bundled.map((s) => {
+          const e = cores.get(s.family)!
+          const d = differential(e, samples(s.family, [1], [12]), Protocols.find(s.family)?.model?.({}).payloads ?? {}, 8)
+          return { exported: { ...e, obligations: [] }, differential: d.lean, differentialChecks: d.checks, counterexamples: new Map() }
+        }),
+        ...bundledWorlds.map((w) => {
+          const core = cores.get(w.coreFamily)!
+          const e = exportWorld(root, w, core)
+          const d = worldDifferential(e, coreTypes(core), w.properties, worldSamples(w, [1], [12]), {}, 8)
+          return { exported: { ...e, obligations: [] }, differential: d.lean, differentialChecks: d.checks, counterexamples: new Map() }
+        })
+      ]
       const toolchain = LeanToolchain.find(() => {})
       const report = await Prove.prove(
         [
           { exported, differential: check.lean, differentialChecks: check.checks, counterexamples: new Map() },
-          { exported: mutant, differential: mutantCheck.lean, differentialChecks: mutantCheck.checks, counterexamples: new Map() }
+          { exported: mutant, differential: mutantCheck.lean, differentialChecks: mutantCheck.checks, counterexamples: new Map() },
+          ...bundledInputs
         ],
         { root: dir, mode: "discharge", say: () => {}, toolchain }
       )
@@ -133,8 +156,13 @@ describe("per-node initial states (a ring whose nodes start with their own ids)"
       assert.isAbove(report.results.filter((r) => r.protocol === "RingElection").length, 0)
       assert.deepStrictEqual(report.results.filter((r) => r.status === "failed"), [])
       const mismatches = report.differential.mismatches
-      assert.deepStrictEqual(mismatches.filter((m) => !m.file.includes("RingMutant")), [], "the ring's own comparisons agree")
-      assert.isAbove(mismatches.filter((m) => m.file.includes("RingMutant")).length, 0, "the mutant's init mismatches")
+      assert.deepStrictEqual(mismatches.filter((m) => !m.file.includes("RingMutant")), [], "the ring's and the bundled protocols' comparisons agree")
+      const mutantMismatches = mismatches.filter((m) => m.file.includes("RingMutant"))
+      assert.isAbove(mutantMismatches.length, 0, "the mutant's init mismatches")
+      // Only its initial states, one per node: ids 3, 2 and 1, where the role's state has 0.
+      const mutantLines = mutantCheck.lean.split("\n")
+      for (const m of mutantMismatches) assert.match(mutantLines[m.line - 1] ?? "", /^example : \(protocol\.init topology1\)\.node \d+ = /)
+      assert.strictEqual(mutantMismatches.length, 3)
     } finally {
       fs.rmSync(dir, { recursive: true, force: true })
     }
