@@ -150,13 +150,26 @@ describe("Schedules: correct programs are explored exhaustively", () => {
     pinned(Calculator.system({ clients: 1, servers: 1, requests: 2 }), { name: "calculator", maxDepth: 30 }, { schedules: 1, states: 9, completed: 1, stuck: 0 })
   })
 
-  it("Calculator with one fault of any kind: drops leave the client waiting, nothing breaks", () => {
+  it("Calculator with one drop, crash or restart: drops leave the client waiting, nothing breaks", () => {
     const report = pinned(
       Calculator.system({ clients: 1, servers: 1, requests: 2 }),
-      { name: "calculator", maxDepth: 30, faults: oneFault },
-      { schedules: 70, states: 127, completed: 8, stuck: 4 }
+      { name: "calculator", maxDepth: 30, faults: { ...oneFault, duplicate: false } },
+      { schedules: 51, states: 92, completed: 4, stuck: 4 }
     )
     assert.deepStrictEqual(report.witnessed, ["repeatedRequest", "responseArrives"])
+  })
+
+  it("Calculator with one duplication: the duplicated request is a second request the client never made", () => {
+    const report = Schedules.explore(Calculator.system({ clients: 1, servers: 1, requests: 2 }), {
+      name: "calculator",
+      maxDepth: 30,
+      faults: { duplicate: true, maxFaults: 1 },
+      shortestFirst: true
+    })
+    assert.deepStrictEqual(
+      report.violations.map((v) => [v.violation, v.schedule]),
+      [[{ kind: "invariant", property: "clientsAwaitAnswers", step: 2 }, [0, 1]]]
+    )
   })
 
   it("TwoPhaseCommit, one round, one and two participants", () => {
