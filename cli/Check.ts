@@ -357,6 +357,7 @@ const exploredText = (outcome: Outcome, context: OutcomeContext): string => {
 
 /** Why an incomplete search stopped, in words. */
 const incompleteText = (outcome: Outcome, context: OutcomeContext): string => {
+  const explored = outcome.strategy === "bfs" ? `explored every state up to depth ${outcome.maxDepth}` : `explored ${count(outcome.states)} states`
   switch (outcome.incomplete) {
     case undefined:
       return "complete: every reachable state was explored"
@@ -367,11 +368,11 @@ const incompleteText = (outcome: Outcome, context: OutcomeContext): string => {
     case "interrupted":
       return "INTERRUPTED (Ctrl-C): the result is partial"
     case "violation":
-      return `STOPPED at the first violation (--stop-at-first-violation): explored ${exploredText(outcome, context)}, not every reachable state`
+      return `STOPPED at the first violation (--stop-at-first-violation): ${explored}, not every reachable state`
     case "deadlock":
-      return `STOPPED at the first deadlock (--stop-at-first-violation): explored ${exploredText(outcome, context)}, not every reachable state`
+      return `STOPPED at the first deadlock (--stop-at-first-violation): ${explored}, not every reachable state`
     case "decided":
-      return `STOPPED once every property had its verdict and a deadlock was found: explored ${exploredText(outcome, context)}, not every reachable state`
+      return `STOPPED once every property had its verdict and a deadlock was found: ${explored}, not every reachable state`
   }
 }
 
@@ -433,7 +434,7 @@ const deadlocksText = (outcome: Outcome, context: OutcomeContext): string => {
     case "not established":
       return stoppedText(outcome, "none", expandedText(outcome, context))
     case "found": {
-      const found = outcome.incomplete === undefined ? count(deadlocks.count) : `${count(deadlocks.count)} in ${expandedText(outcome, context)} (more may exist)`
+      const found = outcome.incomplete === undefined ? count(deadlocks.count) : `${count(deadlocks.count)} in ${expandedText(outcome, context)}, more may exist`
       return `${found} (DEADLOCK: the first ${outcome.strategy === "bfs" ? "reached" : "found"} in ${stepsText(deadlocks.trace?.steps ?? 0)}, below)`
     }
   }

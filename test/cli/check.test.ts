@@ -9,6 +9,7 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { assert, describe, it } from "vitest"
+import * as Checker from "../../checker/Checker.ts"
 import * as Check from "../../cli/Check.ts"
 import * as Calculator from "../../protocols/Calculator/index.ts"
 import * as Trace from "../../simulator/Trace.ts"
@@ -192,6 +193,33 @@ describe("protoweave check verdicts", () => {
     assert.strictEqual(parallel.code, 1, parallel.stdout)
     assert.strictEqual(verdictOf(parallel.stdout, "logAgreement"), "not established: the search stopped at a violation")
     assert.match(parallel.stdout, /^search {6}STOPPED at the first violation/m)
+  })
+})
+
+describe("check's wording of verdicts a search did not establish", () => {
+  /** A report as `explore` hands it over (traces recorded), without running the CLI. */
+  const outcome = (options: TwoBugs.TwoBugsOptions, search: Checker.CheckOptions): Check.Outcome => {
+    const r = Checker.check(TwoBugs.model(options), search)
+    const recorded = (t: Checker.CheckTrace | undefined) => t && { steps: t.steps.length, ndjson: "", replayable: "", alsoViolates: [] }
+    return { ...r, properties: r.properties.map((p) => ({ ...p, trace: recorded(p.trace) })), deadlocks: { ...r.deadlocks, trace: recorded(r.deadlocks.trace) } }
+  }
+  const text = (options: TwoBugs.TwoBugsOptions, search: Checker.CheckOptions) =>
+    Check.formatOutcome(outcome(options, search), { maxDepth: search.maxDepth, maxStates: search.maxStates })
+
+  it("says when the search stopped once every verdict was in and a deadlock was found, and counts deadlocks as a lower bound", () => {
+    const stdout = text({ properties: ["untouched", "xAtMostOne", "yAtMostOne", "yReachesThree"], halt: true }, {})
+    assert.match(stdout, /^deadlocks {3}1 in every state up to depth 2, more may exist \(DEADLOCK: the first reached in 2 steps, below\)$/m)
+    assert.match(stdout, /^search {6}STOPPED once every property had its verdict and a deadlock was found: explored every state up to depth 3, not every reachable state$/m)
+  })
+
+  it("says which states a bounded search covered: depth-first, not every state up to the depth bound", () => {
+    const dfs = text({ properties: ["xAtMostOne", "yAtMostOne", "yReachesThree"] }, { strategy: "dfs", maxDepth: 1 })
+    assert.strictEqual(verdictOf(dfs, "xAtMostOne"), "holds within the bound (the 3 states explored depth-first, not every state up to depth 1)")
+    assert.strictEqual(verdictOf(dfs, "yReachesThree"), "not reached within the bound (the 3 states explored depth-first, not every state up to depth 1; warning)")
+    const few = text({ properties: ["xAtMostOne", "yAtMostOne", "yReachesThree"] }, { maxStates: 5 })
+    assert.strictEqual(verdictOf(few, "yAtMostOne"), "holds within the bound (the 6 states explored)")
+    assert.match(few, /^deadlocks {3}none within the bound \(the states expanded\)$/m)
+    for (const stdout of [dfs, few]) assert.notMatch(stdout, /\s(holds|never reached)$|^deadlocks {3}none$|complete/m)
   })
 })
 
