@@ -3,8 +3,11 @@
  * tries the tactic ladder on every obligation that no hand-written proof (`proofs/Proofs/`)
  * proves, keeps what Lean accepts (`Automatic.lean`) and names the rest (`Open.lean`), compares
  * Lean's evaluation of the translated definitions with TypeScript's on states sampled by the
- * simulator, and prints one row per obligation: proved, open or failed. `--check` writes nothing
- * and checks the files as they are (what CI runs). Everything goes through one Lean run.
+ * simulator, and prints one row per obligation and hand-written theorem: proved (Lean accepted it
+ * and it rests on no failed lemma, `sorry` or axiom), open, failed (or `depends on <lemma>`), or
+ * stale. `--check` writes nothing and checks the files as they are (what CI runs). Everything goes
+ * through one Lean run; afterwards each open obligation gets the counterexample to induction the
+ * search of `checker/Induction.ts` finds for it, within a small budget, as a comment in `Open.lean`.
  *
  * Lean is a native `lake` when one is on the PATH, otherwise the WebAssembly build, installed on
  * first use (`exporter/LeanToolchain.ts`).

@@ -65,7 +65,13 @@ export const attempts = (exported: Exported, handProved: ReadonlySet<string>): s
     "",
     ...exported.obligations
       .filter((o) => !handProved.has(o.name))
-      .flatMap((o) => [doc(o), `theorem ${o.name} : ${o.statement} := by protoweave_ladder "${o.name}"`, ""]),
+      .flatMap((o) => [
+        `#print "protoweave: trying ${exported.spec.name}.${o.name}"`,
+        doc(o),
+        `theorem ${o.name} : ${o.statement} := by protoweave_ladder "${o.name}"`,
+        `#print "protoweave: done ${exported.spec.name}.${o.name}"`,
+        ""
+      ]),
     "end Attempts",
     "",
     `end ${exported.spec.name}`,
@@ -97,13 +103,15 @@ export const automatic = (exported: Exported, proved: ReadonlyMap<string, string
 
 /**
  * The obligations that stay open, as named propositions in `<Name>.Open`, each with the checker's
- * counterexample to its invariant when there is one.
+ * counterexample to its invariant when there is one, and `inductionCounterexamples`' text for it
+ * (a counterexample to induction, or what was searched without finding one).
  */
 export const open = (
   exported: Exported,
   openNames: ReadonlyArray<string>,
   counterexamples: ReadonlyMap<string, string>,
-  handProved: ReadonlySet<string> = new Set()
+  handProved: ReadonlySet<string> = new Set(),
+  inductionCounterexamples: ReadonlyMap<string, string> = new Map()
 ): string =>
   [
     ...header(exported, "Spec").map((l) => (l === `namespace ${exported.spec.name}` ? `namespace ${exported.spec.name}.Open` : l)),
@@ -117,9 +125,11 @@ export const open = (
       .filter((o) => openNames.includes(o.name))
       .flatMap((o) => {
         const counterexample = counterexamples.get(o.invariant)
+        const cti = handProved.has(o.name) ? undefined : inductionCounterexamples.get(o.name)
         return [
           handProved.has(o.name) ? doc(o).replace(" -/", ` Proved by hand in \`Proofs/${exported.spec.name}.lean\`. -/`) : doc(o),
           ...(counterexample === undefined ? [] : [`-- Counterexample to \`${o.invariant}\` from the model checker:`, ...counterexample.split("\n").map((l) => `--   ${l}`)]),
+          ...(cti === undefined ? [] : cti.split("\n").map((l) => `-- ${l}`.trimEnd())),
           `def ${o.name} : Prop := ${o.statement}`,
           ""
         ]
