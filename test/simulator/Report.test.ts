@@ -202,3 +202,32 @@ describe("initialLocals", () => {
     assert.deepStrictEqual(locals.get("c1"), { pending: [] })
   })
 })
+
+describe("Report: why a node is blocked", () => {
+  const receive = (messages: ReadonlyArray<{ msg: number; fate: "received" | "dropped" | "unmatched" | "refused"; step: number | null }>, from: string | null = null) =>
+    Report.formatWait({ node: "p2", kind: "receive", tags: ["commit", "abort"], from, messages: messages.map((m) => ({ ...m, from: "c", tag: "commit" })) })
+
+  it("says when no awaited message was ever sent, and names the sender a filter requires", () => {
+    assert.strictEqual(receive([], "c"), "p2 waits for commit|abort from c; no such message was sent to it")
+  })
+
+  it("says when every awaited message was dropped", () => {
+    assert.strictEqual(
+      receive([{ msg: 4, fate: "dropped", step: 6 }, { msg: 9, fate: "dropped", step: 12 }]),
+      "p2 waits for commit|abort; all 2 such messages (msgs 4, 9) were dropped (steps 6, 12) and nothing retransmits"
+    )
+  })
+
+  it("lists the fate of each message otherwise: received, dropped, filtered out, refused by the protocol", () => {
+    assert.strictEqual(
+      receive([
+        { msg: 1, fate: "received", step: 3 },
+        { msg: 4, fate: "dropped", step: 6 },
+        { msg: 7, fate: "unmatched", step: null },
+        { msg: 8, fate: "refused", step: null }
+      ]),
+      "p2 waits for commit|abort; msg 1 was received earlier (step 3); msg 4 was dropped (step 6); " +
+        "msg 7 is in flight, but the program's receive filter does not take it; msg 8 is in flight, but the protocol's receive refuses it now, and no other was sent"
+    )
+  })
+})
