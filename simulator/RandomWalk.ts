@@ -58,6 +58,12 @@ export interface WalkSummary extends Simulator.Summary {
   readonly sources: ReadonlyArray<{ readonly transition: string; readonly tag: string; readonly source: PayloadSource }>
   /** Candidate sends skipped because their receiver has the wrong role or their payload does not match its schema. */
   readonly malformed: { readonly count: number; readonly first: string | undefined }
+  /**
+   * Runs stopped (with status `limit`) before `maxSteps` because nothing was found enabled but
+   * some transition's payloads were sampled: no sample passed its guard, which does not show that
+   * no payload would.
+   */
+  readonly unsettled: number
 }
 
 /**
@@ -143,6 +149,8 @@ export const prepare = (system: System, model?: Pick<Model, "payloads">, samples
   }
   const nodesOf = topology.nodes as Record<string, ReadonlyArray<string>>
   const malformed = { count: 0, first: undefined as string | undefined }
+  /** How many more rounds of samples of every sampled transition a step draws before it gives up. */
+  const resample = 16
 
   const guarded = <A>(what: string, f: () => A): A => {
     try {
@@ -161,7 +169,7 @@ export const prepare = (system: System, model?: Pick<Model, "payloads">, samples
     if (receivers.length === 0) return out
     for (let i = 0; i < samples; i++) {
       const msg = ValueSampler.sample((message.payload as Schema.Top).ast, prng, hints)
-      if (msg !== undefined && message.isPayload(msg)) out.push({ to: prng.pick(receivers), msg })
+      if (msg !== undefined && message.isPayload(msg)) for (const to of receivers) out.push({ to, msg })
     }
     return out
   }
@@ -255,17 +263,29 @@ export const prepare = (system: System, model?: Pick<Model, "payloads">, samples
         if (plan.restart > 0 && s.crashed.length > 0 && prng.chance(plan.restart)) return { candidate: { type: "restart", node: prng.pick(s.crashed) } }
         // Every (node, send transition) pair and every active message, in random order, until one is enabled.
         const order = shuffled(pairs.length + active.length, prng)
+        const unsettled: Array<Pair> = []
         for (let k = order(); k !== undefined; k = order()) {
           if (k < pairs.length) {
-            const send = trySend(pairs[k]!, s, prng)
+            const pair = pairs[k]!
+            const send = trySend(pair, s, prng)
             if (send !== undefined) return { candidate: send }
+            if (pair.sampled && !s.crashed.includes(pair.node)) unsettled.push(pair)
           } else {
             const id = active[k - pairs.length]!
             if (receivable(s, id)) return { candidate: { type: "deliver", node: s.soup[id]!.to, msg: id } }
           }
         }
+        // Samples that all failed their guard do not show that no payload passes it: sample each again.
+        for (let round = 0; round < resample && unsettled.length > 0; round++) {
+          const next = shuffled(unsettled.length, prng)
+          for (let k = next(); k !== undefined; k = next()) {
+            const send = trySend(unsettled[k]!, s, prng)
+            if (send !== undefined) return { candidate: send }
+          }
+        }
         if (plan.restart > 0 && s.crashed.length > 0) return { candidate: { type: "restart", node: prng.pick(s.crashed) } }
-        return { end: "quiescent" }
+        // Nothing is enabled only if no transition was sampled; otherwise it is not known, and the run stops at a limit.
+        return unsettled.length > 0 ? { end: "limit" } : { end: "quiescent" }
       }
     }
   }
@@ -434,6 +454,7 @@ export const walk = (system: System, options: WalkOptions): WalkSummary => {
   let steps = 0
   let runsDone = 0
   let violations = 0
+  let unsettled = 0
   let firstFailure: Simulator.Failure | undefined
   let lastTrace: Trace | undefined
   let lastProgress = started
@@ -441,6 +462,7 @@ export const walk = (system: System, options: WalkOptions): WalkSummary => {
   for (let i = 0; i < options.runs; i++) {
     const { result, trace } = runOnce(walker, options, Prng.derive(options.seed, i))
     runsDone++
+    if (result.end.status === "limit" && result.end.steps < options.maxSteps) unsettled++
     steps += result.end.steps
     statuses[result.end.status]++
     for (const name of result.witnessed.keys()) witnessed.set(name, (witnessed.get(name) ?? 0) + 1)
@@ -469,7 +491,8 @@ export const walk = (system: System, options: WalkOptions): WalkSummary => {
     firstFailure,
     lastTrace,
     sources: walker.sources,
-    malformed: { count: walker.malformed.count, first: walker.malformed.first }
+    malformed: { count: walker.malformed.count, first: walker.malformed.first },
+    unsettled
   }
 }
 
@@ -481,7 +504,7 @@ export const walk = (system: System, options: WalkOptions): WalkSummary => {
  * import { reorder } from "./FaultPlan.ts"
  * const text = formatSummary(
  *   { runs: 1, steps: 3, elapsedMs: 1, statuses: { completed: 1, stuck: 0, limit: 0, violation: 0 }, witnessed: new Map(), violations: 0, firstFailure: undefined, lastTrace: undefined,
- *     sources: [{ transition: "clientSend", tag: "req", source: "model" }], malformed: { count: 0, first: undefined } },
+ *     sources: [{ transition: "clientSend", tag: "req", source: "model" }], malformed: { count: 0, first: undefined }, unsettled: 0 },
  *   { name: "calculator", parameters: {}, seed: 1, runs: 1, faults: reorder }
  * )
  * text.includes("payloads    clientSend (req): model") // => true
@@ -492,6 +515,11 @@ export const formatSummary = (summary: WalkSummary, options: Report.SummaryOptio
     `level       protocol: random enabled steps of the transitions, no programs ("completed" = no step was enabled)`,
     ...summary.sources.map((s, i) => `${i === 0 ? "payloads    " : "            "}${s.transition} (${s.tag}): ${s.source}`)
   ]
+  if (summary.unsettled > 0) {
+    extra.push(
+      `note: ${summary.unsettled} run(s) stopped as "limit" before --max-steps: no step was found enabled, but no sampled payload passing a guard does not show that none would`
+    )
+  }
   if (summary.malformed.count > 0) {
     extra.push(`warning: ${summary.malformed.count} candidate send(s) skipped for a receiver of the wrong role or a payload outside its schema; first: ${summary.malformed.first}`)
   }

@@ -3,8 +3,9 @@
  * and no model enumerates. Random values rarely satisfy a guard, so the sampler leans towards the
  * values a guard is likely to compare with — boundary values (0, ±1, empty and one-element arrays,
  * the empty string) and the values the sender already holds (numbers, strings and arrays found in
- * its local state, node ids, and those numbers ±1 and their pairwise sums, since protocols compute
- * answers from what they hold). Every value is drawn from a seeded `core/Prng.ts` generator, so a
+ * its local state, node ids, and, less often, those numbers ±1 and their pairwise sums, since
+ * protocols compute answers from what they hold). A struct's field is drawn half the time from the
+ * values the state holds under the same field name. Every value is drawn from a seeded `core/Prng.ts` generator, so a
  * run stays a function of its seed.
  *
  * The sampler follows the Schema's structure (structs, tuples, arrays, records, unions, literals,
@@ -18,9 +19,17 @@ import type { Prng } from "../core/Prng.ts"
 
 /** Values found in a state, by kind: what a sampled value is biased towards. */
 export interface Hints {
+  /** The numbers found. */
   readonly numbers: ReadonlyArray<number>
+  /** Numbers computed from them (±1, pairwise sums), drawn less often than the numbers found. */
+  readonly derived?: ReadonlyArray<number>
   readonly strings: ReadonlyArray<string>
   readonly arrays: ReadonlyArray<ReadonlyArray<unknown>>
+  /**
+   * The values found under each field name: a payload's `era` is drawn from the state's `era`
+   * fields more often than from other numbers, since protocols name the fields alike.
+   */
+  readonly byKey?: ReadonlyMap<string, ReadonlyArray<unknown>>
 }
 
 const boundaryNumbers: ReadonlyArray<number> = [0, 1, -1, 2, -2]
@@ -33,13 +42,20 @@ const maxHints = 64
  *
  * @example
  * const h = hintsOf([{ pending: [{ peer: "s1", args: [1, 2] }] }])
- * [h.strings, h.arrays.length, h.numbers.includes(3)] // => [["s1"], 2, true]
+ * [h.strings, h.arrays.length, h.numbers, h.derived!.includes(3)] // => [["s1"], 2, [1, 2], true]
  */
 export const hintsOf = (values: ReadonlyArray<unknown>): Hints => {
   const numbers = new Set<number>()
   const strings = new Set<string>()
   const arrays: Array<ReadonlyArray<unknown>> = []
   const seen = new Set<string>()
+  const byKey = new Map<string, Array<unknown>>()
+  const keep = (key: string, value: unknown) => {
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) return
+    const values = byKey.get(key) ?? []
+    if (values.length < maxHints && !values.some((v) => JSON.stringify(v) === JSON.stringify(value))) values.push(value)
+    byKey.set(key, values)
+  }
   const visit = (value: unknown, depth: number): void => {
     if (depth > 8) return
     if (typeof value === "number") {
@@ -54,12 +70,15 @@ export const hintsOf = (values: ReadonlyArray<unknown>): Hints => {
       }
       for (const v of value) visit(v, depth + 1)
     } else if (typeof value === "object" && value !== null) {
-      for (const v of Object.values(value)) visit(v, depth + 1)
+      for (const [k, v] of Object.entries(value)) {
+        keep(k, v)
+        visit(v, depth + 1)
+      }
     }
   }
   for (const v of values) visit(v, 0)
-  const base = [...numbers]
-  const derived = new Set<number>(base)
+  const base = [...numbers].filter(Number.isFinite)
+  const derived = new Set<number>()
   for (const x of base) {
     derived.add(x + 1)
     derived.add(x - 1)
@@ -67,7 +86,8 @@ export const hintsOf = (values: ReadonlyArray<unknown>): Hints => {
   for (let i = 0; i < base.length && derived.size < 4 * maxHints; i++) {
     for (let j = i; j < base.length && derived.size < 4 * maxHints; j++) derived.add(base[i]! + base[j]!)
   }
-  return { numbers: [...derived].filter(Number.isFinite), strings: [...strings], arrays }
+  for (const x of base) derived.delete(x)
+  return { numbers: base, derived: [...derived].filter(Number.isFinite), strings: [...strings], arrays, byKey }
 }
 
 /** No hints: boundary values and random ones only. */
@@ -147,7 +167,7 @@ const number = (ast: SchemaAST.AST, prng: Prng, hints: Hints): number => {
   const { integer, min, max } = numberConstraints(ast)
   const fits = (x: number) => x >= min && x <= max && (!integer || Number.isInteger(x))
   const roll = prng.int(10)
-  const pool = roll < 4 ? hints.numbers.filter(fits) : roll < 7 ? boundaryNumbers.filter(fits) : []
+  const pool = roll < 4 ? hints.numbers.filter(fits) : roll < 5 ? (hints.derived ?? []).filter(fits) : roll < 8 ? boundaryNumbers.filter(fits) : []
   if (pool.length > 0) return prng.pick(pool)
   const lo = Number.isFinite(min) ? min : Number.isFinite(max) ? max - 1000 : -1000
   const hi = Number.isFinite(max) ? max : lo + 2000
@@ -218,7 +238,9 @@ const object = (ast: SchemaAST.Objects, prng: Prng, hints: Hints, depth: number)
     if (typeof ps.name !== "string") return absent
     const optional = (ps.type as any).context?.isOptional === true
     if (optional && prng.chance(0.3)) continue
-    const v = draw(ps.type, prng, hints, depth + 1)
+    const kind = kindOf(ps.type)
+    const same = (hints.byKey?.get(ps.name) ?? []).filter((x) => kind === undefined || (Array.isArray(x) ? "array" : typeof x) === kind)
+    const v = same.length > 0 && prng.chance(0.5) ? prng.pick(same) : draw(ps.type, prng, hints, depth + 1)
     if (v === absent) {
       if (optional) continue
       return absent

@@ -108,6 +108,17 @@ describe("RandomWalk", () => {
     assert.isAbove(summary.witnessed.get("responseArrives")!, 5)
   })
 
+  it("never calls a run completed when some payloads were sampled: it stops as a limit and says so", () => {
+    const f = family("query-tpc/lying-answerer")
+    const options = optionsOf(f, {}, { runs: 4, maxSteps: 300 })
+    const summary = RandomWalk.walk(f.make({}), options)
+    assert.strictEqual(summary.statuses.completed, 0)
+    assert.isAbove(summary.unsettled, 0)
+    assert.include(RandomWalk.formatSummary(summary, options), `note: ${summary.unsettled} run(s) stopped as "limit" before --max-steps`)
+    const exact = RandomWalk.walk(family("two-phase-commit").make({}), optionsOf(family("two-phase-commit"), {}, { runs: 10 }))
+    assert.deepStrictEqual([exact.statuses.completed, exact.unsettled], [10, 0])
+  })
+
   it("runs at sizes beyond the checker's reach: tpc-bench with 8 participants", () => {
     const f = family("tpc-bench")
     const parameters = { participants: 8 }

@@ -45,6 +45,12 @@ describe("ValueSampler", () => {
     assert.isTrue(arrays.some((a) => JSON.stringify(a) === "[5,9]"), "a copy of an array from the state")
   })
 
+  it("draws a struct's fields from the state's fields of the same name", () => {
+    const hints = ValueSampler.hintsOf([{ era: 6, phase: { tag: "sent", data: -658 }, log: [{ data: 100 }, { data: 101 }] }])
+    const prepares = draws(Schema.Struct({ era: Schema.Int, data: Schema.Int }), hints) as Array<{ era: number; data: number }>
+    assert.isAbove(prepares.filter((p) => p.era === 6 && p.data === -658).length, 15)
+  })
+
   it("is a function of the seed", () => {
     const hints = ValueSampler.hintsOf([{ n: 3 }])
     const schema = Schema.Struct({ a: Schema.Int, b: Schema.Array(Schema.String) })
