@@ -5,6 +5,7 @@
  * which other properties are checked, and no "holds" from a search that stopped early.
  */
 import { assert, describe, it } from "vitest"
+import * as PlainBfs from "../../bench/checker/PlainBfs.ts"
 import * as Checker from "../../checker/Checker.ts"
 import { ModelError } from "../../checker/Successors.ts"
 import * as LocalPredicate from "../../core/LocalPredicate.ts"
@@ -274,6 +275,17 @@ describe("Checker: verdicts independent of the other properties", () => {
     // A participant that voted no and then receives the commit never acknowledges it: reached only past the violation.
     assert.strictEqual(report.deadlocks.status, "found")
     assert.isAbove(report.deadlocks.trace!.steps.length, property(report, "commitValidity").trace!.steps.length)
+  })
+
+  it("explores the seeded bug's whole state space, with its deadlocks, as the plain BFS baseline counts them", () => {
+    for (const n of [2, 3, 4]) {
+      const plain = PlainBfs.plainBfs(n, { commitOnAnyYes: true })
+      for (const strategy of ["bfs", "dfs"] as const) {
+        const report = Checker.check(broken(n), { strategy })
+        assert.deepStrictEqual([report.states, report.transitions, report.deadlocks.count], [plain.states, plain.transitions, plain.deadlocks], `N=${n} ${strategy}`)
+        assert.deepStrictEqual([property(report, "validity").status, property(report, "agreement").status], ["violated", "holds"])
+      }
+    }
   })
 
   it("with stopAtFirstViolation, stops at the end of the violation's level and establishes nothing else", () => {
