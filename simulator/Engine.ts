@@ -118,9 +118,11 @@ export interface MessageFate {
   /**
    * `received`: consumed by a receive (at `step`); `dropped`: lost by the network (at `step`);
    * `unmatched`: still in flight, but the node's receive filter does not take it; `refused`: still
-   * in flight, but the protocol's receive transition does not accept it in the node's state.
+   * in flight, but the protocol's receive transition does not accept it in the node's state;
+   * `receivable`: in flight and receivable (only in a run its chooser ended early, never in a
+   * stuck one).
    */
-  readonly fate: "received" | "dropped" | "unmatched" | "refused"
+  readonly fate: "received" | "dropped" | "unmatched" | "refused" | "receivable"
   readonly step: number | null
 }
 
@@ -556,7 +558,8 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
         const gone = consumed.get(m.id)
         if (!m.active) return { ...base, ...(gone ?? { fate: "received", step: null }) }
         const taken = Program.matches(p.filter, { id: m.id, tag: m.tag, from: m.from, payload: m.payload })
-        return { ...base, fate: taken ? "refused" : "unmatched", step: null }
+        const fate = !taken ? "unmatched" : receivable(run, m.id, p.filter) ? "receivable" : "refused"
+        return { ...base, fate, step: null }
       })
     return { node: run.node, kind: "receive", tags: p.filter.tags, from: p.filter.from ?? null, messages }
   }

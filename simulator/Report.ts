@@ -300,7 +300,8 @@ export const formatWait = (wait: Wait): string => {
         ...group("received", "was received earlier", "were received earlier", true),
         ...group("dropped", "was dropped", "were dropped", true),
         ...group("unmatched", "is in flight, but the program's receive filter does not take it", "are in flight, but the program's receive filter does not take them", false),
-        ...group("refused", "is in flight, but the protocol's receive refuses it now", "are in flight, but the protocol's receive refuses them now", false)
+        ...group("refused", "is in flight, but the protocol's receive refuses it now", "are in flight, but the protocol's receive refuses them now", false),
+        ...group("receivable", "is in flight and receivable (the run ended first)", "are in flight and receivable (the run ended first)", false)
       ]
       return `${what}; ${parts.join("; ")}, and no other was sent`
     }

@@ -83,6 +83,26 @@ describe("stuck runs after a loss are explained and excused", () => {
   })
 })
 
+describe("what blocked nodes wait for, in a run its chooser ended early", () => {
+  it("tells a message still receivable from one that was lost", () => {
+    let taken = 0
+    const chooser: Engine.Chooser = {
+      delay: () => 0,
+      choose: (view) => (taken++ < 2 ? { candidate: view.enabled()[0]! } : { end: "quiescent" })
+    }
+    const result = Engine.run(Ballot.system(2), { faults: FaultPlan.reorder, maxSteps: 100, maxTime: 100 }, chooser)
+    assert.deepStrictEqual(result.end.blocked, ["c", "v1", "v2"])
+    assert.deepStrictEqual(
+      result.waits.map(Report.formatWait),
+      [
+        "c waits for vote; no such message was sent to it",
+        "v1 waits for ask; msg 0 is in flight and receivable (the run ended first), and no other was sent",
+        "v2 waits for ask; msg 1 is in flight and receivable (the run ended first), and no other was sent"
+      ]
+    )
+  })
+})
+
 describe("malformed fault plans given to the API", () => {
   const broken: Array<[string, unknown, RegExp]> = [
     ["no schedule", { ...FaultPlan.reorder, schedule: undefined }, /schedule must be an array/],
