@@ -540,8 +540,8 @@ export const payloadLines = (model: Model): ReadonlyArray<string> => {
         : d.schemaSize === undefined
           ? "perhaps a sample of the schema, which the checker cannot count (an approximation)"
           : `a sample of the schema's ${count(d.schemaSize)} (an approximation)`
-    const listed = d.values.map((v) => Report.compact(v, 80)).join(", ")
-    const shown = listed.length <= 100 ? listed : `${listed.slice(0, 99)}…`
+    const listed = d.values.map((v) => Report.compact(v, 60)).join(", ")
+    const shown = listed.length <= 60 ? listed : `${listed.slice(0, 59)}…`
     return `${i === 0 ? "payloads    " : "            "}${d.tag.padEnd(width)}  ${d.source}, ${values}: ${coverage}: ${shown}`
   })
 }
