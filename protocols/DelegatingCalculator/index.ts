@@ -84,7 +84,7 @@ export const system = (sizes: { readonly [name: string]: number } = {}) => build
  * each), the history soup, to a depth bound.
  *
  * @example
- * model({ clients: 1 }).maxDepth // => 8
+ * model({ clients: 1 }).maxDepth // => 7
  */
 export const model = (sizes: { readonly [name: string]: number } = {}, w: World.World<"delegation", Instances, never> = world): Model => {
   const clients = Array.from({ length: sizes.clients ?? 1 }, (_, i) => `c${i + 1}`)
@@ -97,7 +97,7 @@ export const model = (sizes: { readonly [name: string]: number } = {}, w: World.
     }),
     soup: "history",
     payloads: { "front.req": req, "front.resp": resp, "back.req": req, "back.resp": resp },
-    maxDepth: sizes.depth ?? 8
+    maxDepth: sizes.depth ?? 7
   }
 }
 
