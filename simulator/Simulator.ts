@@ -2,7 +2,10 @@
  * The simulator: seeded, deterministic runs of a system's programs on a simulated network with a
  * fault plan, checking every `always` property (and the protocol's coherence) after every step and
  * recording which `sometimes` properties were reached. A failing run is shrunk to fewer steps and
- * faults, and the shrunk trace is replayed strictly to confirm that it still fails.
+ * faults (and, for an invariant violation, also at the protocol level, without the programs), and
+ * every shrunk trace is replayed strictly to confirm that it still fails. A run that ends stuck is
+ * explained (what each blocked node waits for) and, when it lost no message and no node, counted as
+ * a deadlock of the programs: a failure of the batch whatever the fault plan.
  *
  * @since 0.1.0
  */
