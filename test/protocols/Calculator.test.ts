@@ -199,6 +199,14 @@ const mutants = [
     caughtBy: ["clientsAwaitAnswers"]
   },
   {
+    // Not a bug in Disel's network: clientsAwaitAnswers implies a response in flight always matches
+    // a pending request from its sender, so the sender check never refuses (README, Properties).
+    name: "nothing, when a client's filter ignores the sender but its step removes the sender's request",
+    protocol: mutate({ receive: ["clientRecv", { accepts: (s: Local, _from: string, m: Answer) => s.pending.some((p) => sameArgs(p.args, m.args)) }] }),
+    sizes: { clients: 1, servers: 2, depth: 5 },
+    caughtBy: []
+  },
+  {
     name: "a server that sums every argument (wrong with three)",
     protocol: mutate({
       send: [
