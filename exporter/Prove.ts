@@ -99,6 +99,9 @@ const coreSources = (proofs: string): ReadonlyArray<LeanSource> => {
 
 const read = (file: string): string | undefined => (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined)
 
+/** The bundle's last line of output: a run without it stopped before the end. */
+const finished = "protoweave: done #print axioms"
+
 /** Where the `#print axioms` commands appended to the bundle come from, in messages. */
 const axiomsFile = "protoweave: #print axioms"
 
@@ -128,6 +131,7 @@ const instrument = (bundled: Bundle, theorems: ReadonlyArray<string>): Bundle =>
   push("", { file: axiomsFile, line: 0 })
   push(`#print "protoweave: trying #print axioms of ${theorems.length} theorems"`, progress)
   theorems.forEach((t, i) => push(`#print axioms ${t}`, { file: axiomsFile, line: i + 1 }))
+  push(`#print "${finished}"`, progress)
   return { text: text.join("\n"), origin }
 }
 
@@ -238,9 +242,10 @@ export const prove = async (inputs: ReadonlyArray<ProtocolInput>, options: Prove
     return [...staleSpecs].filter((s) => s === m || closure.get(m)?.has(s) === true).map((s) => `proofs/${s.split(".").slice(0, 2).join("/")}/Spec.lean`)
   }
 
-  // A run that failed without saying why (a crash of the WebAssembly build) proves nothing: its
-  // silence must not be written down as every obligation being open.
-  const crashed = run.code !== 0 && messages.every((m) => m.severity !== "error")
+  // A run that stopped before the end of the bundle (a crash of the WebAssembly build, memory)
+  // decided nothing after that point: what it did not reach must not be written down as open.
+  const progressLines = run.output.split("\n").filter((l) => /^protoweave: (trying|done) /.test(l))
+  const crashed = !progressLines.includes(finished)
   const results: Array<Result> = []
   const written: Array<string> = []
 
@@ -341,7 +346,10 @@ export const prove = async (inputs: ReadonlyArray<ProtocolInput>, options: Prove
   const errors = messages.filter((m) => isError(m) && !claimed.has(m))
   if (crashed) {
     const wrote = plans.some((p) => p.mode === "discharge") ? "; no generated file was written" : ""
-    errors.push({ severity: "error", file: "lean", line: 0, bundleLine: 0, text: `Lean exited with ${run.code} without an error message${wrote}: ${run.output.trim().split("\n").slice(-3).join(" ")}` } as LeanMessage)
+    const why = messages.every((m) => m.severity !== "error")
+      ? `Lean exited with ${run.code} without an error message`
+      : `Lean stopped before the end of the bundle (exit ${run.code}; its last progress line: ${progressLines.at(-1) ?? "none"})`
+    errors.push({ severity: "error", file: "lean", line: 0, bundleLine: 0, text: `${why}${wrote}: ${run.output.trim().split("\n").slice(-3).join(" ")}` } as LeanMessage)
   }
   fs.rmSync(dir, { recursive: true, force: true })
   return {
