@@ -16,7 +16,7 @@ open Protoweave
 
 section Automatic
 
-attribute [local simp] Msg.isReq Msg.isResp Msg.asReq Msg.asResp Msg.args Msg.value prec clientSend_guard clientSend_step clientSend sameArgs checkResponses f serverSend_guard removeFirst serverSend_step serverSend serverRecv_accepts serverRecv_step serverRecv clientRecv_accepts clientRecv_step clientRecv coherence responseCorrect pendingWellFormed initLocals protocol wf assumed Protoweave.Soup.post Protoweave.Soup.consume Protoweave.update Protoweave.Protocol.initial Protoweave.Js.findIndex Protoweave.Js.slice Protoweave.Js.sliceFrom Protoweave.Js.slicePosition Protoweave.Js.at!
+attribute [local simp] Msg.isReq Msg.isResp Msg.asReq Msg.asResp Msg.args Msg.value prec clientSend_guard clientSend_step clientSend sameArgs checkResponses f serverSend_guard removeFirst serverSend_step serverSend serverRecv_accepts serverRecv_step serverRecv clientRecv_accepts clientRecv_step clientRecv coherence responseCorrect pendingWellFormed held answered received accountable responsesAnswerRequests inFlight awaited awaits clientsAwaitAnswers initLocals protocol wf assumed Protoweave.Soup.post Protoweave.Soup.consume Protoweave.update Protoweave.Protocol.initial Protoweave.Js.findIndex Protoweave.Js.slice Protoweave.Js.sliceFrom Protoweave.Js.slicePosition Protoweave.Js.at!
 
 /-- `coherence` holds initially. -/
 theorem coherence_init : HoldsInitially protocol wf coherence := by
@@ -82,6 +82,16 @@ theorem pendingWellFormed_preserved_by_serverSend : PreservedBySend wf assumed p
 theorem pendingWellFormed_preserved_by_serverRecv : PreservedByReceive wf assumed pendingWellFormed serverRecv := by
   protoweave_intro
   simp_all <;> grind
+
+/-- `responsesAnswerRequests` holds initially. -/
+theorem responsesAnswerRequests_init : HoldsInitially protocol wf responsesAnswerRequests := by
+  protoweave_intro
+  simp_all
+
+/-- `clientsAwaitAnswers` holds initially. -/
+theorem clientsAwaitAnswers_init : HoldsInitially protocol wf clientsAwaitAnswers := by
+  protoweave_intro
+  simp_all
 
 end Automatic
 

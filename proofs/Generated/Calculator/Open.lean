@@ -24,6 +24,30 @@ def coherence_preserved_by_serverSend : Prop := PreservedBySend wf assumed coher
 /-- `clientRecv` preserves `pendingWellFormed` (assuming coherence and every invariant). Proved by hand in `Proofs/Calculator.lean`. -/
 def pendingWellFormed_preserved_by_clientRecv : Prop := PreservedByReceive wf assumed pendingWellFormed clientRecv
 
+/-- `clientSend` preserves `responsesAnswerRequests` (assuming coherence and every invariant). Proved by hand in `Proofs/Calculator.lean`. -/
+def responsesAnswerRequests_preserved_by_clientSend : Prop := PreservedBySend wf assumed responsesAnswerRequests clientSend
+
+/-- `serverSend` preserves `responsesAnswerRequests` (assuming coherence and every invariant). Proved by hand in `Proofs/Calculator.lean`. -/
+def responsesAnswerRequests_preserved_by_serverSend : Prop := PreservedBySend wf assumed responsesAnswerRequests serverSend
+
+/-- `serverRecv` preserves `responsesAnswerRequests` (assuming coherence and every invariant). Proved by hand in `Proofs/Calculator.lean`. -/
+def responsesAnswerRequests_preserved_by_serverRecv : Prop := PreservedByReceive wf assumed responsesAnswerRequests serverRecv
+
+/-- `clientRecv` preserves `responsesAnswerRequests` (assuming coherence and every invariant). Proved by hand in `Proofs/Calculator.lean`. -/
+def responsesAnswerRequests_preserved_by_clientRecv : Prop := PreservedByReceive wf assumed responsesAnswerRequests clientRecv
+
+/-- `clientSend` preserves `clientsAwaitAnswers` (assuming coherence and every invariant). Proved by hand in `Proofs/Calculator.lean`. -/
+def clientsAwaitAnswers_preserved_by_clientSend : Prop := PreservedBySend wf assumed clientsAwaitAnswers clientSend
+
+/-- `serverSend` preserves `clientsAwaitAnswers` (assuming coherence and every invariant). Proved by hand in `Proofs/Calculator.lean`. -/
+def clientsAwaitAnswers_preserved_by_serverSend : Prop := PreservedBySend wf assumed clientsAwaitAnswers serverSend
+
+/-- `serverRecv` preserves `clientsAwaitAnswers` (assuming coherence and every invariant). Proved by hand in `Proofs/Calculator.lean`. -/
+def clientsAwaitAnswers_preserved_by_serverRecv : Prop := PreservedByReceive wf assumed clientsAwaitAnswers serverRecv
+
+/-- `clientRecv` preserves `clientsAwaitAnswers` (assuming coherence and every invariant). Proved by hand in `Proofs/Calculator.lean`. -/
+def clientsAwaitAnswers_preserved_by_clientRecv : Prop := PreservedByReceive wf assumed clientsAwaitAnswers clientRecv
+
 end Calculator.Open
 
 end

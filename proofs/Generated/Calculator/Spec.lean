@@ -79,7 +79,7 @@ structure Locals where
   client : Node → CalculatorState
   server : Node → CalculatorState
 
-/-- `prec` (protocols/Calculator/index.ts:16:21). -/
+/-- `prec` (protocols/Calculator/index.ts:17:21). -/
 def prec (args : List Int) : Bool :=
   decide (args.length ≥ 2)
 
@@ -90,7 +90,7 @@ def sameArgs (a : List Int) (b : List Int) : Bool :=
 /-- The protocol parameter `checkResponses` of this instance. -/
 def checkResponses : Bool := true
 
-/-- `f` (protocols/Calculator/index.ts:15:18). -/
+/-- `f` (protocols/Calculator/index.ts:16:18). -/
 def f (args : List Int) : Int :=
   (args.getD 0 default) + (args.getD 1 default)
 
@@ -98,6 +98,34 @@ def f (args : List Int) : Int :=
 def removeFirst (pending : List Pending) (peer : Node) (args : List Int) : List Pending :=
   let i := Js.findIndex pending (fun p => (p.peer == peer) && (sameArgs p.args args))
   if decide (i < 0) then pending else (Js.slice pending 0 i) ++ (Js.sliceFrom pending (i + 1))
+
+/-- `held` (protocols/Calculator/index.ts:39:14). -/
+def held (s : Statelet Locals Msg) (server : Node) (client : Node) (args : List Int) : Nat :=
+  ((s.locals.server server).pending.filter (fun r => (r.peer == client) && (sameArgs r.args args))).length
+
+/-- `answered` (protocols/Calculator/index.ts:35:18). -/
+def answered (s : Statelet Locals Msg) (server : Node) (client : Node) (args : List Int) : Nat :=
+  (s.soup.filter (fun m => ((m.msg.isResp && (m.src == server)) && (m.dst == client)) && (sameArgs m.msg.args args))).length
+
+/-- `received` (protocols/Calculator/index.ts:31:18). -/
+def received (s : Statelet Locals Msg) (client : Node) (server : Node) (args : List Int) : Nat :=
+  (s.soup.filter (fun m => (((m.msg.isReq && (!m.active)) && (m.src == client)) && (m.dst == server)) && (sameArgs m.msg.args args))).length
+
+/-- `accountable` (protocols/Calculator/index.ts:59:21). -/
+def accountable (s : Statelet Locals Msg) (server : Node) (client : Node) (args : List Int) : Bool :=
+  decide ((held s server client args) + (answered s server client args) ≤ received s client server args)
+
+/-- `inFlight` (protocols/Calculator/index.ts:47:18). -/
+def inFlight (s : Statelet Locals Msg) (client : Node) (server : Node) (args : List Int) : Nat :=
+  (s.soup.filter (fun m => (m.active && (((m.msg.isReq && (m.src == client)) && (m.dst == server)) || ((m.msg.isResp && (m.src == server)) && (m.dst == client)))) && (sameArgs m.msg.args args))).length
+
+/-- `awaited` (protocols/Calculator/index.ts:43:17). -/
+def awaited (s : Statelet Locals Msg) (client : Node) (server : Node) (args : List Int) : Nat :=
+  ((s.locals.client client).pending.filter (fun r => (r.peer == server) && (sameArgs r.args args))).length
+
+/-- `awaits` (protocols/Calculator/index.ts:63:16). -/
+def awaits (s : Statelet Locals Msg) (client : Node) (server : Node) (args : List Int) : Bool :=
+  decide ((inFlight s client server args) + (held s server client args) ≤ awaited s client server args)
 
 /-- The guard of `clientSend` (protocols/Calculator/Protocol.ts:69:12). -/
 def clientSend_guard (_s : CalculatorState) (_to : Node) (m : Request) (_ctx : Ctx) : Bool :=
@@ -167,13 +195,21 @@ def clientRecv : ReceiveTransition Topology Locals Msg where
 def coherence (nodes : Topology) (s : Statelet Locals Msg) : Bool :=
   (nodes.server.all (fun n => ((s.locals.server n).pending.all (fun p => prec p.args))))
 
-/-- Invariant `responseCorrect` (protocols/Calculator/index.ts:29:41). -/
+/-- Invariant `responseCorrect` (protocols/Calculator/index.ts:74:41). -/
 def responseCorrect (_nodes : Topology) (s : Statelet Locals Msg) : Bool :=
   (s.soup.all (fun m => (!m.msg.isResp) || (m.msg.value == (f m.msg.args))))
 
-/-- Invariant `pendingWellFormed` (protocols/Calculator/index.ts:31:43). -/
+/-- Invariant `pendingWellFormed` (protocols/Calculator/index.ts:76:43). -/
 def pendingWellFormed (nodes : Topology) (s : Statelet Locals Msg) : Bool :=
   (nodes.client.all (fun c => ((s.locals.client c).pending.all (fun r => (prec r.args) && (nodes.server.any (fun sv => sv == r.peer))))))
+
+/-- Invariant `responsesAnswerRequests` (protocols/Calculator/index.ts:84:49). -/
+def responsesAnswerRequests (nodes : Topology) (s : Statelet Locals Msg) : Bool :=
+  (nodes.server.all (fun sv => ((s.locals.server sv).pending.all (fun r => accountable s sv r.peer r.args)))) && (s.soup.all (fun m => (!m.msg.isResp) || (accountable s m.src m.dst m.msg.args)))
+
+/-- Invariant `clientsAwaitAnswers` (protocols/Calculator/index.ts:94:45). -/
+def clientsAwaitAnswers (nodes : Topology) (s : Statelet Locals Msg) : Bool :=
+  (nodes.server.all (fun sv => ((s.locals.server sv).pending.all (fun r => awaits s r.peer sv r.args)))) && (s.soup.all (fun m => (if m.msg.isReq then awaits s m.src m.dst m.msg.args else awaits s m.dst m.src m.msg.args)))
 
 /-- The initial local states. -/
 def initLocals (_topo : Topology) : Locals :=
@@ -194,7 +230,7 @@ def wf (topo : Topology) : Prop :=
 
 /-- What every obligation may assume: coherence and every invariant (the strengthened invariant). -/
 def assumed (nodes : Topology) (s : Statelet Locals Msg) : Prop :=
-  coherence nodes s = true ∧ responseCorrect nodes s = true ∧ pendingWellFormed nodes s = true
+  coherence nodes s = true ∧ responseCorrect nodes s = true ∧ pendingWellFormed nodes s = true ∧ responsesAnswerRequests nodes s = true ∧ clientsAwaitAnswers nodes s = true
 
 end Calculator
 
