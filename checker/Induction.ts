@@ -381,6 +381,12 @@ export const searchCounterexample = (model: Model, invariant: string, options: I
   const values = <A>(m: Map<string, A>) => [...m.values()]
   const nodeLocals = new Map([...byNode].map(([n, m]) => [n, values(m)]))
   const roleLocals = new Map([...byRole].map(([r, m]) => [r, values(m)]))
+  /**
+   * The reachable local states a node's may be drawn from or mixed with: its role's, unless the
+   * node starts in a state of its own (a world's nodes play different roles of its protocols under
+   * one composed role), then only its own.
+   */
+  const peersOf = (node: string, role: string): ReadonlyArray<unknown> => (topology.initial.has(node) ? nodeLocals.get(node)! : roleLocals.get(role)!)
   const tagPayloads = new Map([...byTag].map(([t, m]) => [t, values(m)]))
   const sent = values(messages)
 
@@ -419,7 +425,7 @@ export const searchCounterexample = (model: Model, invariant: string, options: I
     let locals = acceptors.get(k)
     if (locals === undefined) {
       const role = topology.roleOf.get(m.to)!
-      const all = new Map([...byRole.get(role)!, ...byNode.get(m.to)!])
+      const all = new Map([...peersOf(m.to, role), ...nodeLocals.get(m.to)!].map((local) => [key(local), local]))
       locals = [...all.values()].filter((local) => Step.canReceive(semantics, m.to, local, m.from, m.tag, m.payload))
       acceptors.set(k, locals)
     }
@@ -451,9 +457,9 @@ export const searchCounterexample = (model: Model, invariant: string, options: I
           : draw < 0.8
             ? prng.pick(nodeLocals.get(node)!)
             : draw < 0.9
-              ? prng.pick(roleLocals.get(role)!)
+              ? prng.pick(peersOf(node, role))
               : initialOf(node, role)
-      if (prng.chance(0.15)) local = mutate(local, roleLocals.get(role)!, protocol.roles[role]!.isState)
+      if (prng.chance(0.15)) local = mutate(local, peersOf(node, role), protocol.roles[role]!.isState)
       locals[role]![node] = local
     }
     /** A sent message its receiver accepts in its local state here, if there is one. */
@@ -510,15 +516,28 @@ export const searchCounterexample = (model: Model, invariant: string, options: I
     const k = key([on, s])
     if (seen.has(k)) return false
     seen.add(k)
+    if (on === nodes) return expand(on, s)
+    try {
+      return expand(on, s)
+    } catch {
+      // On fewer nodes, a predicate that reads a removed node (a world's properties read the
+      // world's own placement) cannot judge the state: it is no candidate.
+      return false
+    }
+  }
+  const expand = (on: Nodes, s: Statelet): boolean => {
     if (!holds(s, on)) return false
-    tried++
     const view = viewOf(on)
+    const broken: Array<{ readonly transition: string; readonly action: Step.Action }> = []
     for (const x of view.successors(s)) {
       if (target(x.next, on)) continue
       const outcome = Step.step(view.semantics, s, x.action)
-      const transition = (outcome._tag === "Stepped" ? outcome.transition : undefined) ?? x.action.kind
+      broken.push({ transition: (outcome._tag === "Stepped" ? outcome.transition : undefined) ?? x.action.kind, action: x.action })
+    }
+    tried++
+    for (const { transition, action } of broken) {
       const obligation = `${invariant}_preserved_by_${transition}`
-      if (!found.has(obligation)) found.set(obligation, { transition, candidate: { nodes: on, state: s, action: x.action } })
+      if (!found.has(obligation)) found.set(obligation, { transition, candidate: { nodes: on, state: s, action } })
     }
     return true
   }
@@ -594,7 +613,7 @@ export const searchCounterexample = (model: Model, invariant: string, options: I
       for (const [role, ids] of Object.entries(c.nodes)) {
         const isState = protocol.roles[role]!.isState
         for (const node of ids) {
-          for (const v of simplerValues(localOf(c.state, role, node), initialOf(node, role), (path) => donorsAt(role, roleLocals.get(role)!, path))) {
+          for (const v of simplerValues(localOf(c.state, role, node), initialOf(node, role), (path) => donorsAt(topology.initial.has(node) ? `node ${node}` : `role ${role}`, peersOf(node, role), path))) {
             if (isState(v)) yield withLocal(c, role, node, v)
           }
         }

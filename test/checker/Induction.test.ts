@@ -18,6 +18,7 @@ import * as System from "../../core/System.ts"
 import * as Topology from "../../core/Topology.ts"
 import { withInvariant } from "../../core/WithInvariant.ts"
 import * as Calculator from "../../protocols/Calculator/index.ts"
+import * as LockResource from "../../protocols/LockResource/index.ts"
 import * as TwoPhaseCommit from "../../protocols/TwoPhaseCommit/index.ts"
 import { formatTrace } from "../../simulator/Report.ts"
 import { reorder } from "../../simulator/FaultPlan.ts"
@@ -142,6 +143,17 @@ describe("searchCounterexample", () => {
     const failing = searchCounterexample(model, "busy", { states: 200, walks: 5, candidates: 50 })
     assert.isFalse(failing.initially)
     assert.strictEqual(obligationText(failing, "busy_init"), ["busy_init: the initial state violates busy:", "  c1: {pending:[]}", "  s1: {pending:[]}", "  soup: empty"].join("\n"))
+  })
+
+  it("searches worlds, whose properties read the world's own nodes, and keeps each node in the roles it plays", () => {
+    const world = LockResource.model({ clients: 2 })
+    const found = searchCounterexample(world, "oneWriterPerEpoch", { seed: 1, candidates: 500 })
+    assert.deepStrictEqual(found.broken.map((c) => c.transition), ["resource_logWrite"])
+    for (const c of found.broken) {
+      const locals = (c.state.locals as any).node
+      assert.strictEqual(locals.s.lock.role, "server", formatCounterexample(c))
+      for (const n of ["c1", "c2"]) if (n in locals) assert.strictEqual(locals[n].lock.role, "client", formatCounterexample(c))
+    }
   })
 
   it("gives the same answer for the same seed", () => {
