@@ -20,7 +20,7 @@
  * state that satisfies the hypothesis is taken; one after which `I` is false is a CTI of that
  * transition's obligation.
  *
- * Each CTI is shrunk — nodes the step does not involve removed (one per role is kept), then
+ * Each CTI is shrunk (the first few found for an obligation each, keeping the smallest) — nodes the step does not involve removed (one per role is kept), then
  * messages, then values made simpler (a local state reset to its initial one, a part replaced by a
  * lighter value that reachable values have in its place) — and
  * re-confirmed after every shrink step: the hypothesis holds, the step is enabled and takes the
@@ -509,7 +509,9 @@ export const searchCounterexample = (model: Model, invariant: string, options: I
     return view
   }
 
-  const found = new Map<string, { readonly transition: string; readonly candidate: Candidate }>()
+  /** Up to `kept` counterexamples per obligation, in the order found: shrinking each and keeping the smallest escapes a shrink that stops early. */
+  const kept = 8
+  const found = new Map<string, { readonly transition: string; readonly candidates: Array<Candidate> }>()
   const seen = new Set<string>()
   let tried = 0
   const tryState = (on: Nodes, s: Statelet): boolean => {
@@ -537,7 +539,9 @@ export const searchCounterexample = (model: Model, invariant: string, options: I
     tried++
     for (const { transition, action } of broken) {
       const obligation = `${invariant}_preserved_by_${transition}`
-      if (!found.has(obligation)) found.set(obligation, { transition, candidate: { nodes: on, state: s, action } })
+      const entry = found.get(obligation) ?? { transition, candidates: [] }
+      found.set(obligation, entry)
+      if (entry.candidates.length < kept) entry.candidates.push({ nodes: on, state: s, action })
     }
     return true
   }
@@ -641,8 +645,9 @@ export const searchCounterexample = (model: Model, invariant: string, options: I
   }
 
   const broken: Array<Counterexample> = []
-  for (const [obligation, { transition, candidate: start }] of found) {
-    const { candidate: c, steps } = shrink(start, transition)
+  for (const [obligation, { transition, candidates: starts }] of found) {
+    const shrunk = starts.map((start) => ({ start, ...shrink(start, transition) }))
+    const { start, candidate: c, steps } = shrunk.reduce((best, x) => (smaller(measure(x.candidate, initialOf), measure(best.candidate, initialOf)) ? x : best))
     const outcome = Step.step(viewOf(c.nodes).semantics, c.state, c.action)
     if (outcome._tag !== "Stepped") throw new Error(`induction search: the shrunk counterexample of ${obligation} no longer steps`)
     broken.push({
