@@ -7,7 +7,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { assert, describe, it } from "vitest"
-import { bundled, root } from "../../cli/Prove.ts"
+import { bundled, inductionCounterexamples, root } from "../../cli/Prove.ts"
 import { exportProtocol } from "../../exporter/Export.ts"
 import { declarationsOf, restsOn } from "../../exporter/LeanDeclarations.ts"
 import { axiomsOf, readMessages } from "../../exporter/LeanMessage.ts"
@@ -171,6 +171,82 @@ describe("a theorem's status", () => {
     assert.include(report.results.find((r) => r.name === "good")!.by, "Lean accepted it")
     assert.include(report.results.find((r) => r.name === "Spec.lean")!.by, "differs from what the exporter generates now")
     assert.isTrue(Prove.failed(report))
+  })
+})
+
+describe("the files a discharge writes", () => {
+  it("keep what the table calls proved in Automatic.lean and what it calls open in Open.lean, each open one with its counterexample to induction", async () => {
+    const dir = fs.mkdtempSync("/tmp/protoweave-status-unit-")
+    try {
+      fs.cpSync(path.join(root, "proofs/Protoweave"), path.join(dir, "proofs/Protoweave"), { recursive: true })
+      fs.copyFileSync(path.join(root, "proofs/Protoweave.lean"), path.join(dir, "proofs/Protoweave.lean"))
+      const exported = exportProtocol(root, bundled.find((s) => s.family === "calculator")!)
+      // The ladder "succeeds" on every initial-state obligation and fails on the rest, and every
+      // rung's success is printed before Lean decides: a progress line that must not be echoed.
+      fs.writeFileSync(
+        path.join(dir, "lean"),
+        `#!/usr/bin/env node
+const fs = require("fs")
+const file = process.argv[2]
+fs.readFileSync(file, "utf8").split("\\n").forEach((l, i) => {
+  let m
+  if ((m = /^#print "(.*)"$/.exec(l))) console.log(m[1])
+  if ((m = /protoweave_ladder "(\\S+)"/.exec(l))) {
+    console.log("protoweave: " + m[1] + " proved by simp_all")
+    if (!m[1].endsWith("_init")) console.log(file + ":" + (i + 1) + ":70: error: (deterministic) timeout at whnf")
+  }
+  if (/^#print axioms/.test(l)) console.log(file + ":" + (i + 1) + ":0: error: cannot use \`#print axioms\` in a \`module\`")
+})
+`,
+        { mode: 0o755 }
+      )
+      const asked: Array<string> = []
+      const said: Array<string> = []
+      const report = await Prove.prove(
+        [
+          {
+            exported,
+            differential: "",
+            differentialChecks: 0,
+            counterexamples: new Map(),
+            inductionCounterexamples: (open) => {
+              asked.push(...open.map((o) => o.name))
+              return new Map(open.map((o) => [o.name, `CTI for ${o.name}\nsecond line`]))
+            }
+          }
+        ],
+        { root: dir, mode: "discharge", say: (l) => said.push(l), toolchain: { kind: "native", lake: path.join(dir, "lake") } }
+      )
+      const read = (f: string) => fs.readFileSync(path.join(dir, "proofs/Generated/Calculator", f), "utf8")
+      const automatic = new Set(Obligations.theoremsOf(read("Automatic.lean")))
+      const openText = read("Open.lean")
+      const open = new Set(Obligations.theoremsOf(openText.replace(/^def /gm, "theorem ")))
+      assert.isAbove(automatic.size, 0)
+      assert.isAbove(open.size, 0)
+      for (const o of exported.obligations) {
+        const rows = report.results.filter((r) => r.name === o.name)
+        assert.strictEqual(rows.length, 1, o.name)
+        if (rows[0]!.status === "proved") assert.isTrue(automatic.has(o.name) && !open.has(o.name), o.name)
+        else {
+          assert.strictEqual(rows[0]!.status, "open", o.name)
+          assert.isTrue(open.has(o.name) && !automatic.has(o.name), o.name)
+          assert.include(openText, `-- CTI for ${o.name}\n-- second line\ndef ${o.name} :`)
+        }
+      }
+      assert.deepStrictEqual(asked, exported.obligations.filter((o) => !o.name.endsWith("_init")).map((o) => o.name), "asked for the open obligations only")
+      assert.isFalse(said.some((l) => /proved/.test(l)), "the ladder's own lines are not progress")
+      assert.include(said, "protoweave: trying Calculator.coherence_init")
+      assert.include(said, "protoweave: done Calculator.coherence_init")
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("get, from induct's search, a counterexample or what was searched, with the budget", () => {
+    const exported = exportProtocol(root, bundled.find((s) => s.family === "calculator")!)
+    const o = exported.obligations.find((x) => x.name === "responseCorrect_preserved_by_serverSend")!
+    const text = inductionCounterexamples("calculator", [o], exported.obligations).get(o.name)!
+    assert.match(text, /^Counterexample to induction \(protoweave induct calculator, clients=2 servers=1 requests=2; budget: seed 1, a breadth-first search of 1000 states, 20 walks of 20 steps, 300 candidates\):\nresponseCorrect_preserved_by_serverSend: /)
   })
 })
 
