@@ -16,6 +16,11 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, assert, describe, it, vi } from "vitest"
 import * as App from "../cli/App.ts"
+import * as Simulate from "../cli/Simulate.ts"
+import { families } from "../protocols/index.ts"
+import * as FaultPlan from "../simulator/FaultPlan.ts"
+import * as Report from "../simulator/Report.ts"
+import * as Simulator from "../simulator/Simulator.ts"
 import { root } from "./cli/Harness.ts"
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "protoweave-readme-"))
@@ -123,11 +128,14 @@ describe("README.md: Try it", () => {
     line(stdout, /^shrunk failing trace:$/)
   })
 
-  it(`${covers("npx protoweave simulate calculator --faults all --runs 2000 --trace calc.ndjson")} and ${covers("npx protoweave replay calc.ndjson")}: the trace is written and replays identically (calc.ndjson in a scratch folder)`, async () => {
+  it(`${covers("npx protoweave simulate calculator --faults all --runs 2000 --trace calc.ndjson")} and ${covers("npx protoweave replay calc.ndjson")}: "a duplicated request breaks exactly-once"; the trace is written and replays identically (calc.ndjson in a scratch folder)`, async () => {
+    assert.strictEqual(commentOf("npx protoweave simulate calculator --faults all --runs 2000 --trace calc.ndjson"), "a duplicated request breaks exactly-once")
     const file = path.join(scratch, "calc.ndjson")
     const simulated = await protoweave(`simulate calculator --faults all --runs 2000 --trace ${file}`)
-    assert.include([0, 1], simulated.code, simulated.stdout)
+    assert.strictEqual(simulated.code, 1, simulated.stdout)
     line(simulated.stdout, /^calculator {2}clients=2 servers=2 requests=3 {2}seed 1 {2}faults all$/)
+    line(simulated.stdout, /^first violation: .*invariant "(clientsAwaitAnswers|responsesAnswerRequests)" is false/)
+    line(simulated.stdout, /network duplicates msg \d+ as msg \d+ \(c\d+ → s\d+ {2}req /)
     line(simulated.stdout, new RegExp(`trace .*written to ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`))
     const replayed = await protoweave(`replay ${file}`)
     assert.strictEqual(replayed.code, simulated.code, replayed.stdout)
@@ -313,6 +321,31 @@ describe("protocols/TpcBench/README.md", () => {
     line(stdout, /^ +validity +always +VIOLATED/)
     line(stdout, new RegExp(`^states {6}${states} distinct,`))
     line(stdout, new RegExp(`^deadlocks {3}${deadlocks} `))
+  })
+})
+
+describe("README.md: Simulating", () => {
+  /** `simulate`'s summary of a bundled family at its default parameters and flags, with the given faults. */
+  const summaryOf = (name: string, faults: string) => {
+    const family = families.find((f) => f.name === name)!
+    const parameters = Object.fromEntries(Object.entries(family.parameters).map(([k, p]) => [k, p.default]))
+    const options = { ...Simulate.defaults, name, parameters, faults: FaultPlan.parse(faults) }
+    const summary = Simulator.simulate(family.make(parameters), options)
+    return { summary, text: Report.formatSummary(summary, options) }
+  }
+  const flat = readme.replace(/\s+/g, " ")
+
+  it("quotes the shrink of two-phase-commit/commit-on-any-yes as simulate prints it", () => {
+    const { text } = summaryOf("two-phase-commit/commit-on-any-yes", Simulate.defaults.faults)
+    const printed = /shrunk from \d+ to \d+ steps in \d+ replays; the protocol's transitions alone, without the programs, reach it in \d+ steps/.exec(text)
+    assert.isNotNull(printed, text)
+    assert.include(flat, printed![0])
+  })
+
+  it("quotes the stuck runs of two-phase-commit under drops", () => {
+    const { summary } = summaryOf("two-phase-commit", "drop")
+    assert.strictEqual(summary.stuck?.unexcused, 0)
+    assert.include(flat, `${summary.statuses.stuck} of 1,000 runs stuck, all after a drop`)
   })
 })
 

@@ -15,7 +15,7 @@ describe("protoweave list", () => {
     const { code, stdout } = protoweave("list")
     assert.strictEqual(code, 0)
     const row = (name: string) => stdout.split("\n").find((l) => l.split(/\s{2,}/)[0] === name)
-    assert.match(row("calculator") ?? "", /^calculator\s+no\s+drop, duplicate, crash, restart\s+clients=2 servers=2 requests=3/)
+    assert.match(row("calculator") ?? "", /^calculator\s+no\s+drop, crash, restart\s+clients=2 servers=2 requests=3/)
     assert.match(row("calculator/wrong-answer") ?? "", /\s+yes\s+/)
     assert.match(row("calculator/unchecked-response") ?? "", /\s+yes\s+/)
     assert.match(stdout, /^clients\s+1\.\.50\s+2\s+number of clients/m)
@@ -70,7 +70,7 @@ describe("protoweave --trace and replay", () => {
 
   it("writes the last run's trace when nothing fails, and replay exits 0", () => {
     const file = path.join(dir, "passing.ndjson")
-    assert.strictEqual(protoweave("simulate", "calculator", "--runs", "3", "--faults", "all", "--trace", file).code, 0)
+    assert.strictEqual(protoweave("simulate", "calculator", "--runs", "3", "--faults", "all,duplicate=0", "--trace", file).code, 0)
     assert.isFalse(fs.existsSync(path.join(dir, "passing.original.ndjson")))
     const trace = Trace.fromNdjson(fs.readFileSync(file, "utf8"))
     const { code, stdout } = protoweave("replay", file)

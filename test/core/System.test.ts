@@ -66,6 +66,8 @@ describe("System.make", () => {
       "coherence",
       "responseCorrect",
       "pendingWellFormed",
+      "responsesAnswerRequests",
+      "clientsAwaitAnswers",
       "responseArrives",
       "repeatedRequest"
     ])
