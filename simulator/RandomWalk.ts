@@ -446,54 +446,21 @@ export const shrink = (system: System, failing: Trace, budget = 4000): { trace: 
  * summary.firstFailure?.trace.end.violation?.kind // => "invariant"
  */
 export const walk = (system: System, options: WalkOptions): WalkSummary => {
-  const started = performance.now()
   const walker = prepare(system, options.model, options.samples, options.payloads)
-  const statuses = { completed: 0, stuck: 0, limit: 0, violation: 0 }
-  const witnessed = new Map<string, number>()
-  for (const p of system.properties) if (p.kind === "sometimes") witnessed.set(p.name, 0)
-  let steps = 0
-  let runsDone = 0
-  let violations = 0
   let unsettled = 0
-  let firstFailure: Simulator.Failure | undefined
-  let lastTrace: Trace | undefined
-  let lastProgress = started
-  const every = options.progressEvery ?? 1000
-  for (let i = 0; i < options.runs; i++) {
-    const { result, trace } = runOnce(walker, options, Prng.derive(options.seed, i))
-    runsDone++
-    if (result.end.status === "limit" && result.end.steps < options.maxSteps) unsettled++
-    steps += result.end.steps
-    statuses[result.end.status]++
-    for (const name of result.witnessed.keys()) witnessed.set(name, (witnessed.get(name) ?? 0) + 1)
-    lastTrace = trace
-    if (result.end.status === "violation") {
-      violations++
-      if (firstFailure === undefined) {
-        const shrunk = options.shrink === false ? undefined : shrink(system, trace)
-        firstFailure = { run: i, trace, shrunk: shrunk?.trace, shrinkAttempts: shrunk?.attempts ?? 0 }
-      }
-      if (options.stopOnViolation !== false) break
+  const summary = Simulator.batch(
+    system,
+    options,
+    (seed) => runOnce(walker, options, seed),
+    (trace) => {
+      const shrunk = shrink(system, trace)
+      return { shrunk: shrunk.trace, shrinkAttempts: shrunk.attempts }
+    },
+    (_, result) => {
+      if (result.end.status === "limit" && result.end.steps < options.maxSteps) unsettled++
     }
-    const now = performance.now()
-    if (options.onProgress !== undefined && now - lastProgress >= every) {
-      lastProgress = now
-      options.onProgress({ runsDone, runs: options.runs, steps, violations, elapsedMs: now - started })
-    }
-  }
-  return {
-    runs: runsDone,
-    steps,
-    elapsedMs: performance.now() - started,
-    statuses,
-    witnessed,
-    violations,
-    firstFailure,
-    lastTrace,
-    sources: walker.sources,
-    malformed: { count: walker.malformed.count, first: walker.malformed.first },
-    unsettled
-  }
+  )
+  return { ...summary, sources: walker.sources, malformed: { count: walker.malformed.count, first: walker.malformed.first }, unsettled }
 }
 
 /**

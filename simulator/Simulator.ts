@@ -279,10 +279,19 @@ export const runOnce = (system: System, options: SimulateOptions, seed = options
 }
 
 /**
- * Runs `options.runs` seeded simulations (run `i` uses seed `Prng.derive(seed, i)`), stopping at the
- * first violation unless told otherwise, and shrinks it.
+ * Runs `options.runs` seeded runs of one level — run `i` is `runOne(Prng.derive(seed, i))` —
+ * counting statuses, steps and witnesses, stopping at the first violation unless told otherwise,
+ * and shrinking that run with `shrinkRun`. `onRun` sees every run, for what one level tracks
+ * beyond the common tally (stuck runs, unsettled walks). Program-level simulation (`simulate`)
+ * and protocol-level walks (`RandomWalk.walk`) are both batches.
  */
-export const simulate = (system: System, options: SimulateOptions): Summary => {
+export const batch = (
+  system: System,
+  options: SimulateOptions,
+  runOne: (seed: number) => { readonly result: RunResult; readonly trace: Trace },
+  shrinkRun: (trace: Trace) => Omit<Failure, "run" | "trace">,
+  onRun: (i: number, result: RunResult, trace: Trace) => void = () => {}
+): Summary => {
   const started = performance.now()
   const statuses = { completed: 0, stuck: 0, limit: 0, violation: 0 }
   const witnessed = new Map<string, number>()
@@ -292,28 +301,21 @@ export const simulate = (system: System, options: SimulateOptions): Summary => {
   let violations = 0
   let firstFailure: Failure | undefined
   let lastTrace: Trace | undefined
-  let firstStuck: StuckRun | undefined
-  let unexcused = 0
   let lastProgress = started
   FaultPlan.validate(options.faults)
   const every = options.progressEvery ?? 1000
   for (let i = 0; i < options.runs; i++) {
-    const { result, trace } = runOnce(system, options, Prng.derive(options.seed, i))
+    const { result, trace } = runOne(Prng.derive(options.seed, i))
     runsDone++
     steps += result.end.steps
     statuses[result.end.status]++
     for (const name of result.witnessed.keys()) witnessed.set(name, (witnessed.get(name) ?? 0) + 1)
     lastTrace = trace
-    if (result.end.status === "stuck") {
-      const stuck: StuckRun = { run: i, trace, waits: result.waits, excused: excused(trace.events) }
-      if (!stuck.excused) unexcused++
-      if (firstStuck === undefined || (firstStuck.excused && !stuck.excused)) firstStuck = stuck
-    }
+    onRun(i, result, trace)
     if (result.end.status === "violation") {
       violations++
       if (firstFailure === undefined) {
-        const shrunk = options.shrink === false ? undefined : shrink(system, trace)
-        firstFailure = { run: i, trace, shrunk: shrunk?.trace, shrunkProtocol: shrunk?.protocol, shrinkAttempts: shrunk?.attempts ?? 0 }
+        firstFailure = options.shrink === false ? { run: i, trace, shrunk: undefined, shrinkAttempts: 0 } : { run: i, trace, ...shrinkRun(trace) }
       }
       if (options.stopOnViolation !== false) break
     }
@@ -323,17 +325,32 @@ export const simulate = (system: System, options: SimulateOptions): Summary => {
       options.onProgress({ runsDone, runs: options.runs, steps, violations, elapsedMs: now - started })
     }
   }
-  return {
-    runs: runsDone,
-    steps,
-    elapsedMs: performance.now() - started,
-    statuses,
-    witnessed,
-    violations,
-    firstFailure,
-    lastTrace,
-    stuck: { unexcused, first: firstStuck }
-  }
+  return { runs: runsDone, steps, elapsedMs: performance.now() - started, statuses, witnessed, violations, firstFailure, lastTrace }
+}
+
+/**
+ * Runs `options.runs` seeded simulations (run `i` uses seed `Prng.derive(seed, i)`), stopping at the
+ * first violation unless told otherwise, and shrinks it.
+ */
+export const simulate = (system: System, options: SimulateOptions): Summary => {
+  let firstStuck: StuckRun | undefined
+  let unexcused = 0
+  const summary = batch(
+    system,
+    options,
+    (seed) => runOnce(system, options, seed),
+    (trace) => {
+      const shrunk = shrink(system, trace)
+      return { shrunk: shrunk.trace, shrunkProtocol: shrunk.protocol, shrinkAttempts: shrunk.attempts }
+    },
+    (i, result, trace) => {
+      if (result.end.status !== "stuck") return
+      const stuck: StuckRun = { run: i, trace, waits: result.waits, excused: excused(trace.events) }
+      if (!stuck.excused) unexcused++
+      if (firstStuck === undefined || (firstStuck.excused && !stuck.excused)) firstStuck = stuck
+    }
+  )
+  return { ...summary, stuck: { unexcused, first: firstStuck } }
 }
 
 /** A system with its programs removed: every node's steps are chosen by a trace. */
