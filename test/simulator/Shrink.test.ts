@@ -11,6 +11,7 @@ import { assert, describe, it } from "vitest"
 import * as Checker from "../../checker/Checker.ts"
 import { families } from "../../protocols/index.ts"
 import * as FaultPlan from "../../simulator/FaultPlan.ts"
+import * as RandomWalk from "../../simulator/RandomWalk.ts"
 import * as Schedules from "../../simulator/Schedules.ts"
 import * as Simulator from "../../simulator/Simulator.ts"
 
@@ -70,6 +71,34 @@ describe("shrinking against the checker's shortest traces", () => {
         assert.isTrue(replayed.identical, replayed.difference)
         assert.deepStrictEqual(replayed.trace.end.violation?.kind, violation.kind)
       }
+    })
+  }
+})
+
+describe("shrinking protocol-level walks against the checker's shortest traces", () => {
+  const withoutPrograms = families.filter((f) => f.broken && f.make({}).programs.size === 0)
+
+  it("covers every broken variant without programs", () => {
+    assert.isAbove(withoutPrograms.length, 0)
+    for (const family of withoutPrograms) assert.isDefined(family.model, `${family.name} has neither programs nor a model`)
+  })
+
+  for (const family of withoutPrograms) {
+    it(`${family.name}: a walk's shrunk trace is at most 1.5 × the shortest`, () => {
+      const parameters = {}
+      const model = family.model!(parameters)
+      const options = { name: family.name, parameters, seed: 1, runs: 200, faults: FaultPlan.reorder, maxSteps: 500, maxTime: 600_000, model }
+      const failure = RandomWalk.walk(family.make(parameters), options).firstFailure
+      assert.isDefined(failure, `${family.name}: no violation in ${options.runs} walks`)
+      const violation = failure!.trace.end.violation!
+      const shrunk = failure!.shrunk!
+      const result = Checker.check(model, { strategy: "bfs" }).properties.find((p) => p.name === violation.property)
+      assert.strictEqual(result?.status, "violated", `the checker does not find ${violation.property} violated`)
+      const reference = result!.trace!.steps.length
+      console.log(`${family.name}: walk ${failure!.trace.end.steps} steps, shrunk ${shrunk.end.steps}; shortest by the checker (bfs): ${reference}`)
+      assert.isAtMost(shrunk.end.steps, 1.5 * reference)
+      const replayed = Simulator.replay(family.make(parameters), shrunk)
+      assert.isTrue(replayed.identical, replayed.difference)
     })
   }
 })
