@@ -210,7 +210,9 @@ export const prove = async (inputs: ReadonlyArray<ProtocolInput>, options: Prove
     ...declarations.filter((d) => d.file === plan.files.automatic && d.kind === "theorem"),
     ...declarations.filter((d) => d.file === plan.handFile && d.kind === "theorem")
   ])
-  const instrumented = instrument(bundled, rowTheorems.map((d) => d.fullName))
+  // The WebAssembly build refuses `#print axioms`, and each refusal is an error: Lean stops after
+  // `maxErrors` (100) of them, before the end of the bundle. Only a native Lean is asked.
+  const instrumented = instrument(bundled, options.toolchain.kind === "native" ? rowTheorems.map((d) => d.fullName) : [])
 
   const dir = fs.mkdtempSync("/tmp/protoweave-prove-")
   const file = path.join(dir, "Bundle.lean")
@@ -226,7 +228,7 @@ export const prove = async (inputs: ReadonlyArray<ProtocolInput>, options: Prove
   const isError = (m: LeanMessage) => m.severity === "error" || /declaration uses `?'?sorry/.test(m.text)
   const axiomMessages = messages.filter((m) => m.file === axiomsFile)
   for (const m of axiomMessages) claimed.add(m)
-  const printAxioms = !axiomMessages.some((m) => m.text.includes("cannot use `#print axioms`"))
+  const printAxioms = options.toolchain.kind === "native" && !axiomMessages.some((m) => m.text.includes("cannot use `#print axioms`"))
 
   /** A declaration's own errors (and `sorry` warnings), claimed for its row. */
   const ownErrors = (d: LeanDeclarations.Declaration) => messages.filter((m) => m.file === d.file && m.line >= d.line && m.line <= d.end && isError(m))
