@@ -91,6 +91,8 @@ describe("shrinking protocol-level walks against the checker's shortest traces",
       const failure = RandomWalk.walk(family.make(parameters), options).firstFailure
       assert.isDefined(failure, `${family.name}: no violation in ${options.runs} walks`)
       const violation = failure!.trace.end.violation!
+      assert.strictEqual(violation.kind, "invariant", "a walk without programs breaks an invariant")
+      if (violation.kind !== "invariant") return
       const shrunk = failure!.shrunk!
       const result = Checker.check(model, { strategy: "bfs" }).properties.find((p) => p.name === violation.property)
       assert.strictEqual(result?.status, "violated", `the checker does not find ${violation.property} violated`)
