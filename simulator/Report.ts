@@ -11,7 +11,7 @@ import type { System } from "../core/System.ts"
 import * as FaultPlan from "./FaultPlan.ts"
 import type { Wait } from "./Engine.ts"
 import type { Progress, SimulateOptions, StuckRun, Summary } from "./Simulator.ts"
-import type { End, Status, Trace, TraceEvent, Violation } from "./Trace.ts"
+import type { End, Header, Status, Trace, TraceEvent, Violation } from "./Trace.ts"
 
 const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/
 
@@ -208,14 +208,18 @@ const statusText: { readonly [S in Status]: string } = {
 
 /**
  * How a run ended: its status, steps and simulated time, the nodes still blocked, and the
- * violation explained.
+ * violation explained. A protocol-level run has no programs, so it completes when no transition
+ * is enabled.
  *
  * @example
  * formatEnd({ type: "end", status: "completed", steps: 4, time: 12, violation: null, blocked: [] })
  * // => "end: completed: every program finished (4 steps, 12ms)"
+ * formatEnd({ type: "end", status: "completed", steps: 4, time: 12, violation: null, blocked: [] }, "protocol")
+ * // => "end: completed: no transition is enabled (4 steps, 12ms)"
  */
-export const formatEnd = (end: End): string => {
-  const lines = [`end: ${statusText[end.status]} (${end.steps} steps, ${end.time}ms)`]
+export const formatEnd = (end: End, level: Header["level"] = "programs"): string => {
+  const status = level === "protocol" && end.status === "completed" ? "completed: no transition is enabled" : statusText[end.status]
+  const lines = [`end: ${status} (${end.steps} steps, ${end.time}ms)`]
   if (end.violation !== null) lines.push(...formatViolation(end.violation).split("\n").map((l) => `  ${l}`))
   if (end.blocked.length > 0) lines.push(`  blocked (waiting or down): ${end.blocked.join(", ")}`)
   return lines.join("\n")
@@ -253,7 +257,7 @@ export const formatTrace = (trace: Trace, options: FormatTraceOptions = {}): str
       locals.set(node, event.local)
     }
   }
-  lines.push(formatEnd(end))
+  lines.push(formatEnd(end, header.level))
   return lines.join("\n")
 }
 

@@ -10,6 +10,7 @@ import * as Protocols from "../../protocols/index.ts"
 import * as TwoPhaseCommit from "../../protocols/TwoPhaseCommit/index.ts"
 import * as FaultPlan from "../../simulator/FaultPlan.ts"
 import * as RandomWalk from "../../simulator/RandomWalk.ts"
+import * as Report from "../../simulator/Report.ts"
 import * as Simulator from "../../simulator/Simulator.ts"
 
 const family = (name: string): Family => Protocols.find(name)!
@@ -74,8 +75,9 @@ describe("RandomWalk", () => {
     const model = f.model!(parameters)
     const walker = RandomWalk.prepare(f.make(parameters), model)
     for (let seed = 0; seed < 30; seed++) {
-      const { result } = RandomWalk.runOnce(walker, optionsOf(f, parameters), seed)
+      const { result, trace } = RandomWalk.runOnce(walker, optionsOf(f, parameters), seed)
       assert.strictEqual(result.end.status, "completed")
+      assert.include(Report.formatTrace(trace), "end: completed: no transition is enabled", "a walk has no programs to finish")
       assert.isTrue(model.final!(result.statelet as any, f.make(parameters).topology.nodes as any), `seed ${seed}`)
     }
   })
