@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import * as World from "../../core/World.ts"
+import * as World from "../../combinators/World.ts"
 import type { CalculatorProtocolOf } from "../Calculator/Protocol.ts"
 
 /** The world shape the delegator is written for: a front and a back Calculator. */

@@ -11,7 +11,7 @@
  */
 import type { Model } from "../../core/Model.ts"
 import type * as System from "../../core/System.ts"
-import * as World from "../../core/World.ts"
+import * as World from "../../combinators/World.ts"
 import * as Calculator from "../Calculator/index.ts"
 import * as CalculatorProtocol from "../Calculator/Protocol.ts"
 import * as Programs from "./Programs.ts"

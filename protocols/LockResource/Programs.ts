@@ -9,7 +9,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Program from "../../core/Program.ts"
-import * as World from "../../core/World.ts"
+import * as World from "../../combinators/World.ts"
 import { lock, resource, world as lockedStore } from "./Protocol.ts"
 
 /** A lock client alone: takes the lock, then gives it back. Returns the epoch it held it in. */

@@ -17,8 +17,8 @@
  */
 import * as Schema from "effect/Schema"
 import * as Protocol from "../../core/Protocol.ts"
-import * as SendHook from "../../core/SendHook.ts"
-import * as World from "../../core/World.ts"
+import * as SendHook from "../../hooks/SendHook.ts"
+import * as World from "../../combinators/World.ts"
 
 /** A lock client's progress: it takes the lock once. */
 export const ClientPhase = Schema.Literals(["idle", "waiting", "holding", "released"])

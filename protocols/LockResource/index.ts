@@ -12,7 +12,7 @@
 import type { Model } from "../../core/Model.ts"
 import type { Statelet } from "../../core/Statelet.ts"
 import type * as System from "../../core/System.ts"
-import * as World from "../../core/World.ts"
+import * as World from "../../combinators/World.ts"
 import * as Programs from "./Programs.ts"
 import * as LockResourceProtocol from "./Protocol.ts"
 import { lock, onlyHolderWrites, resource, unhookedWorld, world } from "./Protocol.ts"

@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import * as World from "../../core/World.ts"
+import * as World from "../../combinators/World.ts"
 import * as TwoPhaseCommit from "../TwoPhaseCommit/index.ts"
 import { sameLog, world } from "./Protocol.ts"
 

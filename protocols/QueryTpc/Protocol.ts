@@ -16,8 +16,8 @@
  */
 import * as Schema from "effect/Schema"
 import * as Protocol from "../../core/Protocol.ts"
-import * as SendHook from "../../core/SendHook.ts"
-import * as World from "../../core/World.ts"
+import * as SendHook from "../../hooks/SendHook.ts"
+import * as World from "../../combinators/World.ts"
 import * as TwoPhaseCommit from "../TwoPhaseCommit/index.ts"
 
 const LogEntry = TwoPhaseCommit.Protocol.LogEntry

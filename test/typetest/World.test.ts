@@ -1,5 +1,5 @@
 /**
- * Type tests of worlds and send-hooks (`core/World.ts`, `core/SendHook.ts`), checked by `tsc -p .`.
+ * Type tests of worlds and send-hooks (`combinators/`, `hooks/SendHook.ts`), checked by `tsc -p .`.
  *
  * - Negative: every `// @ts-expect-error` marks a declaration that must not compile, for the
  *   reason it states; the `it` blocks run them and assert that the run-time validation refuses
@@ -8,8 +8,8 @@
  *   statelet per label with its protocol's types.
  */
 import { assert, describe, it } from "vitest"
-import * as SendHook from "../../core/SendHook.ts"
-import * as World from "../../core/World.ts"
+import * as SendHook from "../../hooks/SendHook.ts"
+import * as World from "../../combinators/World.ts"
 import * as Calculator from "../../protocols/Calculator/index.ts"
 import * as LockResource from "../../protocols/LockResource/index.ts"
 import type { NodeId } from "../../typings/Protocol.ts"

@@ -8,39 +8,27 @@
  *
  * @since 0.1.0
  */
+import type { Protocol } from "../core/Protocol.ts"
+import type { ComposedLocal, SendHook } from "../core/World.ts"
 import type { LocalOf, NodeId, PayloadOf, ProtocolShape, ReceiverOf, RoleOf, SenderOf, TagOf } from "../typings/Protocol.ts"
-import type { Protocol } from "./Protocol.ts"
 
-/** A send-hook with its types erased, as worlds and interpreters hold it. */
-export interface SendHook<CoreLabel extends string = string, ClientLabel extends string = string> {
-  readonly name: string
-  /** The protocol whose local state the hook reads. */
-  readonly core: CoreLabel
-  /** The role the sender must play in the core protocol. */
-  readonly coreRole: string
-  /** The protocol whose sends the hook constrains. */
-  readonly client: ClientLabel
-  /** The client tag whose every send the hook constrains. */
-  readonly tag: string
-  readonly holds: (coreLocal: any, clientLocal: any, msg: any, to: string) => boolean
-}
+export type { SendHook }
 
 /**
  * Declares a hook. Its predicate is typed from both protocols: the sender's local state in the
  * core role, its local state in the client tag's sending role, the tag's payload, and the receiver.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * import * as TwoPhaseCommit from "../protocols/TwoPhaseCommit/index.ts"
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
  * const hook = make({
- *   name: "onlyIdleParticipantsAsk",
- *   core: TwoPhaseCommit.protocol,
- *   coreRole: "participant",
- *   client: Calculator.protocol,
- *   tag: "req",
- *   holds: (participant, _client, _msg, _to) => participant.phase.tag === "init",
+ *   name: "echoOnlyWhileListening",
+ *   core: PingPong.protocol,
+ *   coreRole: "ponger",
+ *   client: PingPong.echo,
+ *   tag: "ping",
+ *   holds: (ponger, _pinger, _msg, _to) => !ponger.stopped,
  * })
- * [hook.core, hook.client, hook.tag] // => ["tpc", "calc", "req"]
+ * [hook.core, hook.client, hook.tag] // => ["pingpong", "echo", "ping"]
  */
 export const make = <
   Core extends ProtocolShape,
@@ -77,4 +65,26 @@ export const make = <
     tag: spec.tag,
     holds: spec.holds as SendHook["holds"]
   }
+}
+
+/**
+ * Why `hook` refuses a send by `sender`, or `undefined` when it allows it: the sender must play the
+ * hook's core role in the core protocol (read from its composed local state, one state per label),
+ * and the hook's condition must hold of that core state, the sender's client state, the payload
+ * and the receiver. The reason names the hook, and the core state it read.
+ *
+ * @example
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
+ * const hook = make({ name: "echoOnlyWhileListening", core: PingPong.protocol, coreRole: "ponger", client: PingPong.echo, tag: "ping", holds: (ponger) => !ponger.stopped })
+ * const pinger = { role: "pinger", state: { next: 0, acked: [] } }
+ * refusal(hook, "a", { pingpong: { role: "ponger", state: { seen: [], stopped: false } }, echo: pinger }, pinger.state, { n: 0 }, "b") // => undefined
+ * refusal(hook, "a", { pingpong: { role: "ponger", state: { seen: [], stopped: true } }, echo: pinger }, pinger.state, { n: 0 }, "b")
+ * // => 'hook "echoOnlyWhileListening" is false (pingpong state {"seen":[],"stopped":true})'
+ * refusal(hook, "a", { pingpong: null, echo: pinger }, pinger.state, { n: 0 }, "b") // => 'hook "echoOnlyWhileListening": a does not play "ponger" in "pingpong"'
+ */
+export const refusal = (hook: SendHook, sender: string, local: ComposedLocal, clientLocal: unknown, msg: unknown, to: string): string | undefined => {
+  const core = local[hook.core]
+  if (core == null || core.role !== hook.coreRole) return `hook "${hook.name}": ${sender} does not play "${hook.coreRole}" in "${hook.core}"`
+  if (!hook.holds(core.state, clientLocal, msg, to)) return `hook "${hook.name}" is false (${hook.core} state ${JSON.stringify(core.state)})`
+  return undefined
 }
