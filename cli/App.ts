@@ -16,9 +16,10 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { CliError, CliOutput, Command } from "effect/cli"
-import { createRequire } from "node:module"
+import * as Package from "../internal/Package.ts"
 import * as Check from "./Check.ts"
 import * as Induct from "./Induct.ts"
+import * as Init from "./Init.ts"
 import { ExitCode, oneLine, UsageError, ViolationFound } from "./Errors.ts"
 import * as List from "./List.ts"
 import * as Prove from "./Prove.ts"
@@ -27,12 +28,10 @@ import * as Replay from "./Replay.ts"
 import * as Run from "./Run.ts"
 import * as Simulate from "./Simulate.ts"
 
-const version: string = createRequire(import.meta.url)("../package.json").version
-
 /** The root command with its subcommands. */
 export const command = Command.make("protoweave").pipe(
   Command.withDescription("Typed distributed protocols: list them, simulate them with faults, check their models exhaustively, replay their traces, run them over TCP, prove them in Lean"),
-  Command.withSubcommands([List.command, Simulate.command, Check.command, Induct.command, Replay.command, Run.command, NodeCommand.command, Prove.command])
+  Command.withSubcommands([Init.command, List.command, Simulate.command, Check.command, Induct.command, Replay.command, Run.command, NodeCommand.command, Prove.command])
 )
 
 /** What the command-line interface needs of Node: files, paths, arguments, the terminal, processes. */
@@ -94,7 +93,7 @@ const codeOfCause = (cause: Cause.Cause<unknown>): Effect.Effect<ExitCode> => {
  * await Effect.runPromise(run(["list"])) // => 0
  */
 export const run = (args: ReadonlyArray<string>): Effect.Effect<ExitCode> =>
-  Command.runWith(command, { version })(args).pipe(
+  Command.runWith(command, { version: Package.version })(args).pipe(
     Effect.provideService(CliOutput.Presenter, presenter),
     Effect.provide(services),
     Effect.matchCauseEffect({ onSuccess: () => Effect.succeed(ExitCode.ok), onFailure: codeOfCause })

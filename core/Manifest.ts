@@ -21,7 +21,8 @@ export interface ProtocolExport {
   readonly name: string
   /** The family (of this manifest) whose systems the differential check samples. */
   readonly family: string
-  readonly protocol: Protocol
+  /** Any protocol instance (`Protocol<any>`, so that a protocol with its own shape needs no cast). */
+  readonly protocol: Protocol<any>
   /** The module whose exports name the schemas (`Pending`, `CoordinatorState`, ...). */
   readonly schemas: { readonly [name: string]: unknown }
   /** Absolute paths of the protocol's and the invariants' source. */

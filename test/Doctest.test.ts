@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 import { assert, describe, it } from "vitest"
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
-const folders = ["typings", "core", "combinators", "hooks", "checker", "simulator", "protocols", "cli", "runtime", "exporter"]
+const folders = ["typings", "core", "combinators", "hooks", "checker", "simulator", "protocols", "cli", "runtime", "exporter", "internal"]
 
 const sources = (folder: string): Array<string> =>
   readdirSync(join(root, folder), { withFileTypes: true }).flatMap((e) =>
