@@ -9,16 +9,17 @@
  * - `resource` (label `"resource"`): writers send `write { epoch, value }` to a store, which logs
  *   every write with its writer. On its own, the resource protocol lets any writer write with any
  *   epoch, once.
- * - The hook `onlyHolderWrites` (core `lock`, client `resource`, tag `write`): a node may send
- *   `write` only while it holds the lock, and only with the epoch it holds it in.
+ * - The hook `onlyHolderWrites` (core `lock`, client `resource`, tag `write`), from the hook library
+ *   (`hooks/OnlyWhileHolding.ts`): a node may send `write` only while it holds the lock, and only
+ *   with the epoch it holds it in.
  * - `world` ties them with the hook; `unhookedWorld` is the broken composition without it.
  *
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Protocol from "../../core/Protocol.ts"
-import * as SendHook from "../../hooks/SendHook.ts"
 import * as World from "../../combinators/World.ts"
+import * as Protocol from "../../core/Protocol.ts"
+import { onlyWhileHolding } from "../../hooks/OnlyWhileHolding.ts"
 
 /** A lock client's progress: it takes the lock once. */
 export const ClientPhase = Schema.Literals(["idle", "waiting", "holding", "released"])
@@ -132,14 +133,15 @@ export const resource = Resource.protocol({
   }
 })
 
-/** Only the holder of the lock writes, and only with the epoch it holds the lock in. */
-export const onlyHolderWrites = SendHook.make({
+/** Only the holder of the lock writes, and only with the epoch it holds the lock in (the epoch is the fence). */
+export const onlyHolderWrites = onlyWhileHolding({
   name: "onlyHolderWrites",
-  core: lock,
-  coreRole: "client",
+  lock,
+  role: "client",
   client: resource,
   tag: "write",
-  holds: (holder, _writer, msg) => holder.phase === "holding" && msg.epoch === holder.epoch
+  holding: (client) => client.phase === "holding",
+  fence: { held: (client) => client.epoch, sent: (write) => write.epoch }
 })
 
 /** The world: lock and resource, tied by the hook. */
