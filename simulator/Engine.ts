@@ -22,7 +22,7 @@ import * as Step from "../core/Step.ts"
 import type { System } from "../core/System.ts"
 import type { FaultPlan } from "./FaultPlan.ts"
 import { faultModel, validate } from "./FaultPlan.ts"
-import type { Decision, End, Status, TraceEvent, Violation } from "./Trace.ts"
+import type { Decision, End, Header, Status, Trace, TraceEvent, Violation } from "./Trace.ts"
 
 /** Runs Effect fibers synchronously: tasks queue here until the engine drains them. */
 class DrainedScheduler implements Scheduler.Scheduler {
@@ -165,6 +165,64 @@ export interface EngineOptions {
   readonly faults: FaultPlan
   readonly maxSteps: number
   readonly maxTime: number
+}
+
+/**
+ * The options a trace's header records for its run.
+ *
+ * @example
+ * import { reorder } from "./FaultPlan.ts"
+ * import { programsHeader } from "./Trace.ts"
+ * optionsOf(programsHeader({ system: "calculator", parameters: {}, seed: 1, faults: reorder, maxSteps: 10, maxTime: 100 })).maxSteps // => 10
+ */
+export const optionsOf = (header: Header): EngineOptions => ({ faults: header.faults, maxSteps: header.maxSteps, maxTime: header.maxTime })
+
+/**
+ * A run's result as a trace under `header`.
+ *
+ * @example
+ * import * as Calculator from "../protocols/Calculator/index.ts"
+ * import { randomChooser } from "./Simulator.ts"
+ * import * as Prng from "../core/Prng.ts"
+ * import { reorder } from "./FaultPlan.ts"
+ * import { programsHeader } from "./Trace.ts"
+ * const header = programsHeader({ system: "calculator", parameters: {}, seed: 1, faults: reorder, maxSteps: 1000, maxTime: 60000 })
+ * traceOf(header, run(Calculator.system({ clients: 1, servers: 1 }), optionsOf(header), randomChooser(Prng.make(1), reorder))).end.status // => "completed"
+ */
+export const traceOf = (header: Header, result: RunResult): Trace => ({ header, events: result.events, end: result.end })
+
+/**
+ * A system with its programs removed: the engine takes every node's steps from its chooser, as in
+ * a protocol-level run (a walk, a recorded checker path, a protocol-level shrink).
+ *
+ * @example
+ * import * as Calculator from "../protocols/Calculator/index.ts"
+ * withoutPrograms(Calculator.system({ clients: 1, servers: 1 })).programs.size // => 0
+ */
+export const withoutPrograms = (system: System): System => ({ ...system, programs: new Map() })
+
+/** A message's content: what identifies it across runs, where its id may differ. */
+export interface MessageContent {
+  readonly from: string
+  readonly to: string
+  readonly tag: string
+  readonly payload: unknown
+}
+
+/**
+ * The first active message of `statelet` with this content (and passing `where`). A list of
+ * decisions taken from another run finds its messages so, since ids shift when earlier sends go.
+ *
+ * @example
+ * const soup = [{ id: 0, from: "c", to: "s", tag: "req", payload: { args: [1] }, active: true }]
+ * activeMessage({ locals: {}, soup, crashed: [] }, { from: "c", to: "s", tag: "req", payload: { args: [1] } })?.id // => 0
+ * activeMessage({ locals: {}, soup, crashed: [] }, { from: "c", to: "s", tag: "req", payload: { args: [2] } }) // => undefined
+ */
+export const activeMessage = (statelet: Statelet, content: MessageContent, where: (id: number) => boolean = () => true) => {
+  const payload = JSON.stringify(content.payload)
+  return statelet.soup.find(
+    (m) => m.active && m.from === content.from && m.to === content.to && m.tag === content.tag && JSON.stringify(m.payload) === payload && where(m.id)
+  )
 }
 
 /**

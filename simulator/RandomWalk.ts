@@ -11,8 +11,8 @@
  *
  * Every `always` property (and the protocol's coherence) is checked after every step and `sometimes`
  * witnesses are recorded, by the simulator's engine; runs are NDJSON traces whose header says
- * `level: "protocol"`, which `replay` reproduces; a failing run is shrunk by delta debugging over
- * its steps, and the shrunk trace is replayed strictly to confirm it still fails.
+ * `level: "protocol"`, which `replay` reproduces; a failing run is shrunk at the protocol level
+ * (`Shrink.shrinkProtocol`), and the shrunk trace is replayed strictly to confirm it still fails.
  *
  * @since 0.1.0
  */
@@ -24,12 +24,13 @@ import * as Prng from "../core/Prng.ts"
 import type { Statelet } from "../core/Statelet.ts"
 import * as Step from "../core/Step.ts"
 import type { System } from "../core/System.ts"
-import type { Candidate, Chooser, EngineOptions, RunResult } from "./Engine.ts"
+import type { Candidate, Chooser, RunResult } from "./Engine.ts"
 import * as Engine from "./Engine.ts"
 import type { FaultPlan } from "./FaultPlan.ts"
 import * as Report from "./Report.ts"
 import * as Simulator from "./Simulator.ts"
-import { type Decision, type Header, programsHeader, type Trace, type TraceEvent } from "./Trace.ts"
+import * as Shrink from "./Shrink.ts"
+import { type Header, programsHeader, type Trace } from "./Trace.ts"
 import * as ValueSampler from "./ValueSampler.ts"
 
 /** Where a send transition's payloads come from in a walk. */
@@ -73,11 +74,6 @@ export interface WalkSummary extends Simulator.Summary {
 export class WalkError extends Error {
   override readonly name = "WalkError"
 }
-
-/** A system with its programs removed: every step is the walk's choice. */
-const bare = (system: System): System => ({ ...system, programs: new Map() })
-
-const isFault = (d: Decision) => d.type === "drop" || d.type === "duplicate" || d.type === "crash" || d.type === "restart"
 
 /** A random permutation of 0..n-1, drawn lazily (a Fisher–Yates shuffle that stops at the first hit). */
 const shuffled = (n: number, prng: Prng.Prng) => {
@@ -290,15 +286,13 @@ export const prepare = (system: System, model?: Pick<Model, "payloads">, samples
     }
   }
 
-  return { system: bare(system), sources, chooser, malformed }
+  return { system: Engine.withoutPrograms(system), sources, chooser, malformed }
 }
 
 const headerOf = (options: Simulator.SimulateOptions, seed: number): Header => ({
   ...programsHeader({ system: options.name, parameters: options.parameters, seed, faults: options.faults, maxSteps: options.maxSteps, maxTime: options.maxTime }),
   level: "protocol"
 })
-
-const engineOptions = (header: Header): EngineOptions => ({ faults: header.faults, maxSteps: header.maxSteps, maxTime: header.maxTime })
 
 /**
  * Runs one seeded protocol-level walk and returns its trace.
@@ -315,123 +309,13 @@ export const runOnce = (walker: Walker, options: Simulator.SimulateOptions, seed
   const header = headerOf(options, seed)
   let result: RunResult
   try {
-    result = Engine.run(walker.system, engineOptions(header), walker.chooser(Prng.make(seed), header.faults))
+    result = Engine.run(walker.system, Engine.optionsOf(header), walker.chooser(Prng.make(seed), header.faults))
   } catch (e) {
     // The engine refuses a send whose step returns a state outside the role's schema: a bug of the protocol.
     if (e instanceof WalkError || e instanceof Engine.NotEnabled) throw new WalkError(`run with seed ${seed}: ${e.message}`)
     throw e
   }
-  return { result, trace: { header, events: result.events, end: result.end } }
-}
-
-const decisionsOf = (events: ReadonlyArray<TraceEvent>): ReadonlyArray<Decision> => events.filter((e): e is Decision => e.type !== "exit")
-
-const sameMessage = (m: { from: string; to: string; tag: string; payload: unknown }, d: { from: string; to: string; tag: string; payload: unknown }) =>
-  m.from === d.from && m.to === d.to && m.tag === d.tag && JSON.stringify(m.payload) === JSON.stringify(d.payload)
-
-/**
- * Takes the listed decisions that are still enabled in the current state, skipping the others (a
- * send whose guard is now false, a message never sent): messages are found by content, since ids
- * shift when earlier sends go.
- */
-const lenientChooser = (system: System, decisions: ReadonlyArray<Decision>): Chooser => {
-  const semantics = Step.make(system.protocol, system.topology, Step.allFaults)
-  let i = 0
-  const resolve = (d: Decision, s: Statelet): Candidate | undefined => {
-    const up = (node: string) => !s.crashed.includes(node)
-    const find = (m: { from: string; to: string; tag: string; payload: unknown }) => s.soup.find((x) => x.active && sameMessage(x, m))
-    switch (d.type) {
-      case "send": {
-        if (!up(d.node)) return undefined
-        const out = Step.sendLocal(semantics, d.node, semantics.local(s, d.node), d.tag, d.to, d.payload)
-        return out._tag === "Sent" ? { type: "send", node: d.node, message: { tag: d.tag, to: d.to, payload: d.payload } } : undefined
-      }
-      case "deliver": {
-        const m = s.soup.find(
-          (x) => x.active && up(x.to) && sameMessage(x, { from: d.from, to: d.node, tag: d.tag, payload: d.payload }) && Step.canReceive(semantics, x.to, semantics.local(s, x.to), x.from, x.tag, x.payload)
-        )
-        return m === undefined ? undefined : { type: "deliver", node: d.node, msg: m.id }
-      }
-      case "drop":
-      case "duplicate": {
-        const m = find(d)
-        return m === undefined ? undefined : { type: d.type, msg: m.id }
-      }
-      case "crash":
-        return up(d.node) ? { type: "crash", node: d.node } : undefined
-      case "restart":
-        return up(d.node) ? undefined : { type: "restart", node: d.node }
-      case "timeout":
-      case "wake":
-        return undefined
-    }
-  }
-  return {
-    delay: () => 0,
-    choose: (view) => {
-      while (i < decisions.length) {
-        const c = resolve(decisions[i++]!, view.statelet)
-        if (c !== undefined) return { candidate: c }
-      }
-      return { end: "quiescent" }
-    }
-  }
-}
-
-const signature = (trace: { readonly end: { readonly violation: unknown } }) => (trace.end.violation === null ? undefined : JSON.stringify({ ...(trace.end.violation as object), step: 0 }))
-
-/**
- * Shrinks a failing protocol-level trace by delta debugging over its steps: drops every fault, then
- * chunks of steps of halving size down to single steps, keeping each removal after which a lenient
- * replay still breaks the same property. The result is re-recorded and replayed strictly
- * (`Simulator.replay`) to confirm that it fails the same way; `attempts` counts the replays.
- */
-export const shrink = (system: System, failing: Trace, budget = 4000): { trace: Trace; attempts: number } => {
-  const target = signature(failing)
-  if (target === undefined) throw new Error("shrink: the trace does not end in a violation")
-  const walked = bare(system)
-  const options = engineOptions(failing.header)
-  let attempts = 0
-  const attempt = (decisions: ReadonlyArray<Decision>): RunResult | undefined => {
-    attempts++
-    const result = Engine.run(walked, options, lenientChooser(walked, decisions))
-    return signature(result) === target ? result : undefined
-  }
-  let best = attempt(decisionsOf(failing.events))
-  if (best === undefined) throw new Error("shrink: a lenient replay of the failing trace does not fail the same way")
-  let current = decisionsOf(best.events)
-  const withoutFaults = current.filter((d) => !isFault(d))
-  if (withoutFaults.length < current.length) {
-    const r = attempt(withoutFaults)
-    if (r !== undefined) {
-      best = r
-      current = decisionsOf(r.events)
-    }
-  }
-  let chunk = Math.max(1, Math.ceil(current.length / 2))
-  while (attempts < budget) {
-    let removed = false
-    for (let start = 0; start < current.length && attempts < budget; ) {
-      const r = attempt([...current.slice(0, start), ...current.slice(start + chunk)])
-      if (r !== undefined && decisionsOf(r.events).length < current.length) {
-        best = r
-        current = decisionsOf(r.events)
-        removed = true
-      } else {
-        start += chunk
-      }
-    }
-    if (!removed) {
-      if (chunk === 1) break
-      chunk = Math.max(1, Math.floor(chunk / 2))
-    }
-  }
-  const trace: Trace = { header: failing.header, events: best.events, end: best.end }
-  const check = Simulator.replay(walked, trace)
-  if (!check.identical || signature(check.trace) !== target) {
-    throw new Error(`shrink: the shrunk trace does not replay to the same violation: ${check.difference ?? "a different violation"}`)
-  }
-  return { trace, attempts }
+  return { result, trace: Engine.traceOf(header, result) }
 }
 
 /**
@@ -453,7 +337,7 @@ export const walk = (system: System, options: WalkOptions): WalkSummary => {
     options,
     (seed) => runOnce(walker, options, seed),
     (trace) => {
-      const shrunk = shrink(system, trace)
+      const shrunk = Shrink.shrinkProtocol(system, trace)
       return { shrunk: shrunk.trace, shrinkAttempts: shrunk.attempts }
     },
     (_, result) => {

@@ -100,6 +100,14 @@ export type TraceEvent = typeof TraceEvent.Type
 /** The events that are scheduling decisions (everything but `exit`). */
 export type Decision = Exclude<TraceEvent, { readonly type: "exit" }>
 
+/**
+ * A run's decisions: its events without the programs' exits, which follow from the decisions.
+ *
+ * @example
+ * decisionsOf([{ type: "wake", step: 1, time: 5, node: "a" }, { type: "exit", step: 1, time: 5, node: "a", outcome: "done", detail: null }]).length // => 1
+ */
+export const decisionsOf = (events: ReadonlyArray<TraceEvent>): ReadonlyArray<Decision> => events.filter((e): e is Decision => e.type !== "exit")
+
 /** Why a run stopped with a violation. */
 export const Violation = Schema.Union([
   Schema.Struct({ kind: Schema.Literal("invariant"), property: Schema.String, step: Step }),
