@@ -76,3 +76,20 @@ export const bundle = (sources: ReadonlyArray<LeanSource>): Bundle => {
   }
   return { text: lines.join("\n"), origin }
 }
+
+/**
+ * The bundle with each line rewritten by `f` (given the line and where it came from), every line
+ * keeping its place, so that Lean's messages on the result map back as on the original. A line
+ * rewritten to `""` is left out: that is how `prove` runs Lean again without some declarations.
+ *
+ * @example
+ * const b = bundle([{ file: "A.lean", module: "A", text: "def a := 1\ntheorem bad : a = 2 := rfl\ndef c := 3" }])
+ * edit(b, (line, from) => (from.line === 2 ? "" : line)).text // => "def a := 1\n\ndef c := 3"
+ */
+export const edit = (b: Bundle, f: (line: string, from: { readonly file: string; readonly line: number }) => string): Bundle => ({
+  text: b.text
+    .split("\n")
+    .map((line, i) => f(line, b.origin[i]!))
+    .join("\n"),
+  origin: b.origin
+})

@@ -79,11 +79,16 @@ export const declarationsOf = (file: string, text: string): ReadonlyArray<Declar
   })
   return starts.map((s) => {
     const end = (ends.find((e) => e > s.line) ?? lines.length + 1) - 1
+    // `@[simp]` on a line of its own, above the declaration (and its doc comment).
+    const above = lines.slice(0, s.line - 1)
+    let k = above.length - 1
+    while (k >= 0 && (/^\s*$/.test(above[k]!) === false) && !/^@\[/.test(above[k]!) && /(-\/|^\/--|^\s)/.test(above[k]!)) k--
+    const attributedAbove = k >= 0 && /^@\[[^\]]*\]\s*$/.test(above[k]!)
     return {
       file,
       ...s,
       end,
-      attributed: s.attributed || attributedNames.has(s.name),
+      attributed: s.attributed || attributedAbove || attributedNames.has(s.name),
       mentions: identifiers(lines.slice(s.line - 1, end).join("\n"))
     }
   })
@@ -118,4 +123,104 @@ export const restsOn = (
     found.set(d, mine)
   })
   return found
+}
+
+/** A word that lets a declaration be accepted without the kernel checking it, and where it is. */
+export interface Gap {
+  readonly line: number
+  readonly word: "axiom" | "sorry" | "admit" | "native_decide" | "implemented_by" | "extern"
+}
+
+const gapWord = /\b(axiom|sorry|admit|native_decide|implemented_by|extern)\b/g
+
+/**
+ * The text with its comments and string literals blanked (newlines kept), so that a word found in
+ * it is Lean code.
+ *
+ * @example
+ * code('def a := "no" -- sorry\n/- /- -/ -/ def b').split("\n").map((l) => l.trim()) // => ['def a := "  "', "def b"]
+ */
+export const code = (text: string): string => {
+  let out = ""
+  let depth = 0
+  let i = 0
+  while (i < text.length) {
+    const c = text[i]!
+    const two = text.slice(i, i + 2)
+    if (depth > 0) {
+      if (two === "/-") depth++
+      else if (two === "-/") depth--
+      if (two === "/-" || two === "-/") {
+        out += "  "
+        i += 2
+      } else {
+        out += c === "\n" ? "\n" : " "
+        i++
+      }
+    } else if (two === "/-") {
+      depth = 1
+      out += "  "
+      i += 2
+    } else if (two === "--") {
+      const end = text.indexOf("\n", i)
+      const stop = end === -1 ? text.length : end
+      out += " ".repeat(stop - i)
+      i = stop
+    } else if (c === '"') {
+      let j = i + 1
+      while (j < text.length && text[j] !== '"' && text[j] !== "\n") j += text[j] === "\\" ? 2 : 1
+      out += `"${" ".repeat(Math.max(0, Math.min(j, text.length) - i - 1))}${j < text.length && text[j] === '"' ? '"' : ""}`
+      i = j < text.length && text[j] === '"' ? j + 1 : j
+    } else {
+      out += c
+      i++
+    }
+  }
+  return out
+}
+
+/**
+ * Where a file's code (not its comments or strings) uses a way to have a declaration accepted
+ * without the kernel checking it: an `axiom`, `sorry` or `admit`, `native_decide` (the compiler's
+ * evaluation, trusted through an axiom), or `implemented_by`/`extern` (compiled code the kernel
+ * never sees). A theorem resting on one is not proved, whatever Lean says of it.
+ *
+ * @example
+ * gapsOf("theorem a : True := trivial -- sorry\ntheorem b : 1 = 1 := by native_decide\naxiom c : False")
+ * // => [{ line: 2, word: "native_decide" }, { line: 3, word: "axiom" }]
+ */
+export const gapsOf = (text: string): ReadonlyArray<Gap> =>
+  code(text)
+    .split("\n")
+    .flatMap((l, i) => [...l.matchAll(gapWord)].map((m) => ({ line: i + 1, word: m[1] as Gap["word"] })))
+
+/**
+ * The lines to remove with a declaration so that what is left still parses: its own, and the doc
+ * comment, attribute lines and `... in` prefixes directly above it.
+ *
+ * @example
+ * const text = "theorem a : True := trivial\n/-- doc -/\n@[simp]\ntheorem b : True := trivial\ntheorem c : True := trivial"
+ * const [, b] = declarationsOf("A.lean", text)
+ * removalRange(text, b!) // => { from: 2, to: 4 }
+ */
+export const removalRange = (text: string, d: Declaration): { readonly from: number; readonly to: number } => {
+  const lines = text.split("\n")
+  let from = d.line
+  for (;;) {
+    const above = lines[from - 2]
+    if (above === undefined) break
+    if (/^@\[[^\]]*\]\s*$/.test(above) || /\bin\s*$/.test(above) && /^(set_option|open)\b/.test(above)) {
+      from--
+      continue
+    }
+    if (/-\/\s*$/.test(above)) {
+      let start = from - 1
+      while (start >= 1 && !lines[start - 1]!.startsWith("/-")) start--
+      if (start < 1 || !lines[start - 1]!.startsWith("/--")) break
+      from = start
+      continue
+    }
+    break
+  }
+  return { from, to: d.end }
 }

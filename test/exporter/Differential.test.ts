@@ -8,7 +8,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { assert, describe, it } from "vitest"
-import { bundled, bundledWorlds, root, samples, worldSamples } from "../../cli/Prove.ts"
+import { bundled, bundledWorlds, root, samples, worldSamples } from "./Bundled.ts"
 import { differential, worldDifferential } from "../../exporter/Differential.ts"
 import { exportProtocol } from "../../exporter/Export.ts"
 import { ExportError } from "../../exporter/ExportError.ts"

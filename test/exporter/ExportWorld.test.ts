@@ -7,7 +7,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { assert, describe, it } from "vitest"
-import { bundled, bundledWorlds, root, worldSamples } from "../../cli/Prove.ts"
+import { bundled, bundledWorlds, root, worldSamples } from "./Bundled.ts"
 import type * as World from "../../core/World.ts"
 import { worldDifferential } from "../../exporter/Differential.ts"
 import { exportProtocol, omissionWarning } from "../../exporter/Export.ts"

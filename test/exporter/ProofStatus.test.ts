@@ -7,25 +7,35 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { assert, describe, it } from "vitest"
-import { bundled, inductionCounterexamples, root } from "../../cli/Prove.ts"
+import { bundled, inductionCounterexamples, root } from "./Bundled.ts"
 import { exportProtocol } from "../../exporter/Export.ts"
 import { declarationsOf, restsOn } from "../../exporter/LeanDeclarations.ts"
 import { axiomsOf, readMessages } from "../../exporter/LeanMessage.ts"
 import * as Obligations from "../../exporter/Obligations.ts"
 import * as Prove from "../../exporter/Prove.ts"
 
-/** A `lean` that answers `#print axioms X` from `axioms` (or refuses it, as the WebAssembly build does, when `axioms` is undefined). */
-const fakeLean = (dir: string, axioms: Axioms | undefined) => {
+/**
+ * A `lean` that answers `#print axioms X` from `axioms` (or refuses it, as the WebAssembly build
+ * does, when `axioms` is undefined), rejects every theorem named `broken…`, and rejects a theorem
+ * named in `implicit` when the theorem it uses unnamed (as `simp` uses a `@[simp]` lemma) is not
+ * in the file. Each run appends its file's name to `runs.txt`.
+ */
+const fakeLean = (dir: string, axioms: Axioms | undefined, implicit: { readonly [theorem: string]: string } = {}) => {
   fs.writeFileSync(
     path.join(dir, "lean"),
     `#!/usr/bin/env node
 const fs = require("fs")
 const axioms = ${JSON.stringify(axioms ?? null)}
+const implicit = ${JSON.stringify(implicit)}
 const file = process.argv[2]
-fs.readFileSync(file, "utf8").split("\\n").forEach((l, i) => {
+fs.appendFileSync(${JSON.stringify(path.join(dir, "runs.txt"))}, file + "\\n")
+const lines = fs.readFileSync(file, "utf8").split("\\n")
+const declared = new Set(lines.map((l) => /^(?:@\\[simp\\] )?theorem (\\S+)/.exec(l)?.[1]).filter((n) => n !== undefined))
+lines.forEach((l, i) => {
   let m
   if ((m = /^#print "(.*)"$/.exec(l))) console.log(m[1])
   if ((m = /^(?:@\\[simp\\] )?theorem (broken\\S*)/.exec(l))) console.log(file + ":" + (i + 1) + ":8: error: decide failed")
+  if ((m = /^theorem (\\S+)/.exec(l)) && m[1] in implicit && !declared.has(implicit[m[1]])) console.log(file + ":" + (i + 1) + ":8: error: simp made no progress")
   if ((m = /^#print axioms (\\S+)/.exec(l))) {
     if (axioms === null) console.log(file + ":" + (i + 1) + ":0: error: cannot use \`#print axioms\` in a \`module\`; consider temporarily removing the \`module\` header or placing the command in a separate file")
     else if (m[1] in axioms) console.log(axioms[m[1]].length === 0 ? "'" + m[1] + "' does not depend on any axioms" : "'" + m[1] + "' depends on axioms: [" + axioms[m[1]].join(", ") + "]")
@@ -92,7 +102,9 @@ const scratchRoot = (spec?: string) => {
 type Axioms = { readonly [theorem: string]: ReadonlyArray<string> }
 
 /** Runs `prove --check` on the scratch root; `axioms` gets the names of the automatic proofs too. */
-const judge = async (axioms: ((automatic: ReadonlyArray<string>) => Axioms) | undefined, spec?: string) => {
+type Implicit = { readonly [theorem: string]: string }
+
+const judge = async (axioms: ((automatic: ReadonlyArray<string>) => Axioms) | undefined, spec?: string, implicit: (automatic: ReadonlyArray<string>) => Implicit = () => ({})) => {
   const { dir, exported, proved } = scratchRoot(spec)
   try {
     const said: Array<string> = []
@@ -100,14 +112,15 @@ const judge = async (axioms: ((automatic: ReadonlyArray<string>) => Axioms) | un
       root: dir,
       mode: "check",
       say: (l) => said.push(l),
-      toolchain: fakeLean(dir, axioms?.([...proved.keys()]))
+      toolchain: fakeLean(dir, axioms?.([...proved.keys()]), implicit([...proved.keys()]))
     })
+    const runs = fs.readFileSync(path.join(dir, "runs.txt"), "utf8").trim().split("\n").length
     const row = (name: string) => {
       const rows = report.results.filter((r) => r.name === name)
       assert.strictEqual(rows.length, 1, `one row for ${name}`)
       return rows[0]!
     }
-    return { report, row, said, proved: [...proved.keys()] }
+    return { report, row, said, runs, proved: [...proved.keys()] }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
   }
@@ -129,7 +142,7 @@ describe("a theorem's status", () => {
       ...Object.fromEntries(automatic.map((n, i) => [`Calculator.${n}`, i === 0 ? clean : ["propext", "sorryAx"]]))
     }))
     assert.isAtLeast(proved.length, 2)
-    assert.strictEqual(report.axioms, "print axioms")
+    assert.strictEqual(report.criterion, "print axioms")
     assert.deepInclude(row("broken"), { status: "failed", by: "hand-written", message: "decide failed" })
     assert.deepInclude(row("good"), { status: "proved", by: "hand-written" })
     assert.deepInclude(row("rests"), { status: "failed", by: "depends on broken (failed)" })
@@ -146,21 +159,41 @@ describe("a theorem's status", () => {
     assert.isTrue(Prove.failed(report))
   })
 
-  it("follows what each theorem names where Lean refuses #print axioms, and claims the refusals", async () => {
-    const { report, row, said, proved } = await judge(undefined)
-    assert.strictEqual(report.axioms, "references")
+  it("where Lean refuses #print axioms, removes what failed and runs Lean again until a run has no error, and claims the refusals", async () => {
+    // by_simp's `simp` needs broken_simp without naming it: only a run without broken_simp shows it.
+    const { report, row, said, runs, proved } = await judge(undefined, undefined, () => ({ by_simp: "broken_simp" }))
+    assert.strictEqual(report.criterion, "clean run")
+    assert.strictEqual(report.runs, 3)
+    assert.strictEqual(runs, 3)
     assert.deepInclude(row("good"), { status: "proved" })
+    assert.deepInclude(row("unreported"), { status: "proved" })
+    assert.deepInclude(row("broken"), { status: "failed", by: "hand-written", message: "decide failed" })
     assert.deepInclude(row("rests"), { status: "failed", by: "depends on broken (failed)" })
     assert.deepInclude(row("rests_further"), { status: "failed", by: "depends on broken (failed)" })
-    // `simp` may use a failed `@[simp]` lemma without naming it.
-    assert.deepInclude(row("by_simp"), { status: "failed", by: "depends on broken_simp (failed)" })
+    assert.deepInclude(row("coherence_init"), { status: "failed", by: "depends on broken (failed)" })
+    // The use textual references cannot see: the kernel's run without broken_simp rejects by_simp.
+    assert.deepInclude(row("by_simp"), { status: "failed", by: "depends on a declaration that failed: broken_simp (failed) (Lean run 2 rejected it without them)", message: "simp made no progress" })
     assert.deepInclude(row("cheats"), { status: "failed", by: "depends on cheat (an axiom)" })
     assert.deepInclude(row(proved[0]!), { status: "proved", by: "automatic" })
     assert.deepStrictEqual(report.errors, [], "the refused #print axioms are not errors of the run")
-    // Progress: what Lean is trying and has done, no status.
+    // Progress: what Lean is trying and has done, and each new run; no status.
     assert.include(said, "protoweave: trying proofs/Proofs/Calculator.lean")
     assert.include(said, "protoweave: done proofs/Proofs/Calculator.lean")
+    assert.strictEqual(said.filter((l) => l.startsWith("protoweave: running Lean again")).length, 2)
     assert.isFalse(said.some((l) => /proved|failed|open/.test(l)))
+  })
+
+  it("proves nothing when no run is free of errors within the limit of runs", async () => {
+    // A chain of hidden uses longer than the runs prove makes: every run rejects one more theorem.
+    const { report, row, runs, proved } = await judge(undefined, undefined, ([p0, p1]) => ({ by_simp: "broken_simp", good: "by_simp", unreported: "good", [p0!]: "unreported", [p1!]: p0! }))
+    assert.strictEqual(report.runs, 6)
+    assert.strictEqual(runs, 6)
+    // Nothing attributed explains it: every declaration removed before run 4 that it can see is named.
+    assert.strictEqual(row("unreported").status, "failed")
+    assert.match(row("unreported").by, /^depends on a declaration that failed: cheat \(an axiom\), .*broken \(failed\), .*good \(failed\) \(Lean run 4 rejected it without them\)$/)
+    assert.deepStrictEqual(report.results.filter((r) => r.status === "proved"), [])
+    assert.isAtLeast(proved.length, 3)
+    assert.match(row(proved[2]!).by, /^not established: no Lean run was free of errors \(Lean run 6 still reported errors, and prove stops after 6 runs\)/)
   })
 
   it("says stale, not proved, for every row checked against a Spec.lean the exporter no longer generates", async () => {

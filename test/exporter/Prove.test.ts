@@ -12,8 +12,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { assert, describe, it } from "vitest"
-import { bundled, inductionCounterexamples } from "../../cli/Prove.ts"
-import { exportProtocol } from "../../exporter/Export.ts"
+import { bundled, inductionCounterexamples } from "./Bundled.ts"
+import { type Exported, exportProtocol } from "../../exporter/Export.ts"
 import { declarationsOf } from "../../exporter/LeanDeclarations.ts"
 import * as LeanToolchain from "../../exporter/LeanToolchain.ts"
 import * as Obligations from "../../exporter/Obligations.ts"
@@ -58,6 +58,75 @@ describe("protoweave prove", () => {
       assert.isFalse(fs.existsSync(path.join(dir, "proofs/Generated")))
       assert.isTrue(Prove.failed(report))
       assert.include(report.errors[0]!.text, "Lean exited with 1 without an error message; no generated file was written")
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("decides proved from a Lean run with no error: a failed @[simp] lemma that a later simp uses unnamed fails that theorem too", { timeout: 30 * 60_000 }, async () => {
+    // A tiny scratch project (a one-definition library and spec), so that each Lean run is mostly start-up.
+    const dir = fs.mkdtempSync("/tmp/protoweave-kernel-")
+    try {
+      const file = (relative: string, text: string) => {
+        fs.mkdirSync(path.dirname(path.join(dir, relative)), { recursive: true })
+        fs.writeFileSync(path.join(dir, relative), text)
+      }
+      file("proofs/Protoweave/Base.lean", "namespace Protoweave\n\ndef base : Nat := 0\n\nend Protoweave\n")
+      file("proofs/Protoweave.lean", "import Protoweave.Base\n")
+      const spec = "import Protoweave\n\nnamespace Tiny\n\ndef double (n : Nat) : Nat := n + n\n\nend Tiny\n"
+      file("proofs/Generated/Tiny/Spec.lean", spec)
+      file("proofs/Generated/Tiny/Automatic.lean", "import Generated.Tiny.Spec\n")
+      file("proofs/Generated/Tiny/Open.lean", "import Generated.Tiny.Spec\n")
+      file(
+        "proofs/Proofs/Tiny.lean",
+        [
+          "import Generated.Tiny.Automatic",
+          "import Generated.Tiny.Open",
+          "",
+          "namespace Tiny",
+          "",
+          "/-- Deliberately wrong: Lean rejects it and adds it anyway, with `sorryAx`, as a simp lemma. -/",
+          "@[simp]",
+          "theorem double_eq_triple (n : Nat) : double n = 3 * n := by",
+          "  unfold double",
+          "  omega",
+          "",
+          "/-- Only the rejected simp lemma closes this (it is false), and `simp` uses it without naming it. -/",
+          "theorem two_doubled : double 2 = 6 := by",
+          "  simp",
+          "",
+          "/-- A `simp` that needs no lemma about `double`. -/",
+          "theorem arithmetic : 2 + 2 = 4 := by",
+          "  simp",
+          "",
+          "theorem two_doubled_right : double 2 = 4 := by",
+          "  decide",
+          "",
+          "theorem on_right : double 2 = 4 := two_doubled_right",
+          "",
+          "end Tiny",
+          ""
+        ].join("\n")
+      )
+      const exported = { spec: { name: "Tiny", family: "tiny" }, lean: spec, obligations: [], omitted: [] } as unknown as Exported
+      const said: Array<string> = []
+      const toolchain = LeanToolchain.find(() => {}, { native: false })
+      const report = await Prove.prove([{ exported, differential: "", differentialChecks: 0, counterexamples: new Map() }], { root: dir, mode: "check", say: (l) => said.push(l), toolchain })
+      const context = `\n${Prove.table(report)}\nerrors: ${report.errors.map((e) => `${e.file}:${e.line}: ${e.text}`).join("\n")}\n${said.join("\n")}`
+      const row = (name: string) => {
+        const rows = report.results.filter((r) => r.name === name)
+        assert.strictEqual(rows.length, 1, `${name}${context}`)
+        return rows[0]!
+      }
+      assert.strictEqual(report.criterion, "clean run", context)
+      // Run 1 rejects the lemma (and accepts two_doubled through it); run 2, without it, rejects two_doubled; run 3 is clean.
+      assert.strictEqual(report.runs, 3, context)
+      assert.strictEqual(row("double_eq_triple").status, "failed", context)
+      assert.deepInclude(row("two_doubled"), { status: "failed", by: "depends on a declaration that failed: double_eq_triple (failed) (Lean run 2 rejected it without them)" }, context)
+      for (const t of ["arithmetic", "two_doubled_right", "on_right"]) assert.deepInclude(row(t), { status: "proved", by: "hand-written" }, `${t}${context}`)
+      assert.deepStrictEqual(report.errors, [], context)
+      assert.strictEqual(said.filter((l) => l.startsWith("protoweave: running Lean again")).length, 2, context)
+      assert.isTrue(Prove.failed(report))
     } finally {
       fs.rmSync(dir, { recursive: true, force: true })
     }
@@ -142,7 +211,7 @@ describe("protoweave prove", () => {
       assert.deepStrictEqual(report.errors, [], context)
       // Progress says what Lean is doing, never a status.
       assert.isAbove(said.filter((l) => l.startsWith("protoweave: trying Calculator.")).length, 0)
-      for (const l of said) assert.match(l, /^protoweave: (checking .* in one Lean run|trying \S+|done \S+|trying #print axioms of \d+ theorems)/)
+      for (const l of said) assert.match(l, /^protoweave: (checking .* in one Lean run|trying \S+|done \S+|trying #print axioms of \d+ theorems|running Lean again \(run \d+\) without \d+ declarations, for a run with no error)/)
       assert.isFalse(said.some((l) => /proved|open|failed/.test(l)), said.join("\n"))
 
       assert.strictEqual(status("Calculator", "broken_lemma").status, "failed", context)
