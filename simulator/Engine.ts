@@ -412,11 +412,8 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
     return outcome
   }
 
-  /** A send of a node without a program: the trace names the message; the step function checks it. */
-  const sendFromTrace = (run: NodeRun, message: NonNullable<Extract<Candidate, { type: "send" }>["message"]>, stepNo: number): Decision => {
-    const candidate: Candidate = { type: "send", node: run.node, message }
-    const outcome = stepOrRefuse(candidate, { kind: "send", node: run.node, ...message })
-    if (outcome._tag === "Violated") return refuse(candidate, outcome.violation.reason)
+  /** Takes a send the step function allowed: posts its message, due after the chooser's delay. */
+  const sent = (node: string, message: { readonly tag: string; readonly to: string; readonly payload: unknown }, outcome: Step.Stepped<any>, stepNo: number): Decision => {
     statelet = outcome.statelet
     const msg = outcome.message!.id
     deliverAt.set(msg, now + chooser.delay())
@@ -426,16 +423,35 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
       type: "send",
       step: stepNo,
       time: now,
-      node: run.node,
+      node,
       tag: message.tag,
       to: message.to,
       payload: message.payload,
       msg,
       transition: outcome.transition!,
-      local: semantics.local(statelet, run.node)
+      local: semantics.local(statelet, node)
     }
     events.push(event)
     return event
+  }
+
+  /** A send of a node without a program: the trace names the message; the step function checks it. */
+  const sendFromTrace = (run: NodeRun, message: NonNullable<Extract<Candidate, { type: "send" }>["message"]>, stepNo: number): Decision => {
+    const candidate: Candidate = { type: "send", node: run.node, message }
+    const outcome = stepOrRefuse(candidate, { kind: "send", node: run.node, ...message })
+    if (outcome._tag === "Violated") return refuse(candidate, outcome.violation.reason)
+    return sent(run.node, message, outcome, stepNo)
+  }
+
+  /** A crash or restart of a node, through the step function; the caller updates the node's program. */
+  const nodeFault = (candidate: Extract<Candidate, { type: "crash" | "restart" }>, stepNo: number): NodeRun => {
+    const run = nodes.get(candidate.node)
+    if (run === undefined) return refuse(candidate, `"${candidate.node}" is not a node`)
+    const outcome = stepOrRefuse(candidate, { kind: candidate.type, node: run.node })
+    if (outcome._tag !== "Stepped") return refuse(candidate, "not a fault step")
+    statelet = outcome.statelet
+    step = stepNo
+    return run
   }
 
   /** Applies one decision; returns the event it produced. */
@@ -469,25 +485,8 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
           p.resume(Effect.fail(v))
           return refused
         }
-        statelet = outcome.statelet
-        const msg = outcome.message!.id
-        deliverAt.set(msg, now + chooser.delay())
-        activate(msg, p.to)
-        step = stepNo
         run.pending = undefined
-        const event: Decision = {
-          type: "send",
-          step: stepNo,
-          time: now,
-          node: run.node,
-          tag: p.tag,
-          to: p.to,
-          payload: p.payload,
-          msg,
-          transition: outcome.transition!,
-          local: semantics.local(statelet, run.node)
-        }
-        events.push(event)
+        const event = sent(run.node, p, outcome, stepNo)
         p.resume(Effect.void)
         return event
       }
@@ -562,12 +561,7 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
         return event
       }
       case "crash": {
-        const run = nodes.get(candidate.node)
-        if (run === undefined) return refuse(candidate, `"${candidate.node}" is not a node`)
-        const outcome = stepOrRefuse(candidate, { kind: "crash", node: run.node })
-        if (outcome._tag !== "Stepped") return refuse(candidate, "not a fault step")
-        statelet = outcome.statelet
-        step = stepNo
+        const run = nodeFault(candidate, stepNo)
         run.pending = undefined
         const fiber = run.fiber
         run.status = "crashed"
@@ -580,12 +574,7 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
         return event
       }
       case "restart": {
-        const run = nodes.get(candidate.node)
-        if (run === undefined) return refuse(candidate, `"${candidate.node}" is not a node`)
-        const outcome = stepOrRefuse(candidate, { kind: "restart", node: run.node })
-        if (outcome._tag !== "Stepped") return refuse(candidate, "not a fault step")
-        statelet = outcome.statelet
-        step = stepNo
+        const run = nodeFault(candidate, stepNo)
         const event: Decision = { type: "restart", step: stepNo, time: now, node: run.node, local: semantics.local(statelet, run.node) }
         events.push(event)
         if (run.program !== undefined) start(run)

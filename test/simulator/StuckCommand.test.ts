@@ -1,6 +1,6 @@
 /**
  * `protoweave simulate` on a protocol whose programs deadlock under reorder (the ballot collector
- * that overwrites its votes, added to the listed families for this file only): every run is stuck
+ * that overwrites its votes, added to the bundled manifests for this file only): every run is stuck
  * with no message lost, so the command prints the first stuck run's trace and explanation and
  * exits 1; the correct collector exits 0. The command runs in this process (`App.run`), since
  * the fixture is not a bundled protocol the `protoweave` binary could name.
@@ -23,8 +23,10 @@ vi.mock("../../protocols/index.ts", async (importOriginal) => {
     parameters: { voters: { description: "number of voters", default: 2, min: 1, max: 5 } },
     make: (p) => Ballot.system(p.voters ?? 2, overwrite)
   })
-  const families = [...original.families, ballot("ballot", false), ballot("ballot/overwrite-votes", true)]
-  return { ...original, families, find: (name: string) => families.find((f) => f.name === name) }
+  const { make } = await import("../../core/Manifest.ts")
+  const fixture = make({ module: import.meta.url, families: [ballot("ballot", false), ballot("ballot/overwrite-votes", true)] })
+  const families = [...original.families, ...fixture.families]
+  return { ...original, manifests: [...original.manifests, fixture], families, find: (name: string) => families.find((f) => f.name === name) }
 })
 
 const { run } = await import("../../cli/App.ts")
