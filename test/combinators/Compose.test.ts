@@ -1,7 +1,8 @@
 /**
- * Worlds: the composed protocol's steps are the component protocols' steps plus the hooks — no
- * more, no less — each step changes only its own protocol's part of one node, a failing hook is a
- * violation naming the hook, and ill-formed worlds are refused.
+ * Compiling a world on nodes (`combinators/Compose.ts`): the composed protocol's steps are the
+ * component protocols' steps plus the hooks — no more, no less — each step changes only its own
+ * protocol's part of one node, a failing hook is a violation naming the hook, a placement that
+ * misses a protocol is refused, and the system's properties read one statelet per label.
  */
 import { assert, describe, it } from "vitest"
 import type { Statelet } from "../../core/Statelet.ts"
@@ -9,7 +10,6 @@ import * as Step from "../../core/Step.ts"
 import * as Topology from "../../core/Topology.ts"
 import * as World from "../../combinators/World.ts"
 import * as Successors from "../../checker/Successors.ts"
-import * as Calculator from "../../protocols/Calculator/index.ts"
 import * as LockResource from "../../protocols/LockResource/index.ts"
 
 const placement = { lock: { server: ["s"], client: ["c1", "c2"] }, resource: { store: ["s"], writer: ["c1", "c2"] } }
@@ -33,7 +33,7 @@ const walks = (system: ReturnType<typeof LockResource.system>, count: number) =>
   return { semantics: expander.semantics, steps }
 }
 
-describe("World", () => {
+describe("World.system / World.instantiate", () => {
   const system = LockResource.system({ clients: 2 })
   const { instance } = system
 
@@ -109,14 +109,31 @@ describe("World", () => {
     }
   })
 
-  it("refuses ill-formed worlds by name", () => {
-    assert.throws(() => World.make({ label: "twice", protocols: [LockResource.lock, LockResource.lock] as any }), World.WorldSpecError, /two protocols have the label "lock"/)
-    assert.throws(
-      () => World.make({ label: "partial", protocols: [LockResource.resource, Calculator.protocol], hooks: [LockResource.onlyHolderWrites as any] }),
-      World.WorldSpecError,
-      /hook "onlyHolderWrites" names "lock", which is not a protocol of the world/
-    )
-    assert.throws(() => World.make({ label: "lock", protocols: [LockResource.lock] }), World.WorldSpecError, /also the label of one of its protocols/)
-    assert.throws(() => World.instantiate(LockResource.world, { lock: placement.lock } as any), /no nodes given for protocol "resource"/)
+  it("refuses a placement that misses a protocol or names one outside the world", () => {
+    assert.throws(() => World.instantiate(LockResource.world, { lock: placement.lock } as any), Topology.TopologyError, /world "lockedStore": no nodes given for protocol "resource"/)
+    assert.throws(() => World.instantiate(LockResource.world, { ...placement, calc: { client: ["c1"], server: ["s"] } } as any), Topology.TopologyError, /world "lockedStore" has no protocol "calc"/)
+  })
+
+  it("evaluates the world's properties on the statelet of each label", () => {
+    const holders = World.always(LockResource.world, "holders", (s) => Object.values(s.lock.locals.client).filter((c) => c.phase === "holding").length === 0)
+    const written = World.always(LockResource.world, "nothingWritten", (s) => s.resource.soup.length === 0)
+    const checked = World.system(LockResource.world, { placement, properties: [holders, written] })
+    const semantics = Step.make(checked.protocol, checked.topology, Step.reorderOnly)
+    const verdicts = (s: Statelet) => checked.properties.map((p) => `${p.name}: ${p.holds(s as never, checked.topology.nodes as never)}`)
+    let s = semantics.initial
+    assert.deepStrictEqual(verdicts(s), ["holders: true", "nothingWritten: true"])
+    for (const action of [
+      { kind: "send", node: "c1", tag: "lock.acquire", to: "s", payload: {} },
+      { kind: "receive", msgId: 0 },
+      { kind: "send", node: "s", tag: "lock.grant", to: "c1", payload: { epoch: 1 } },
+      { kind: "receive", msgId: 1 }
+    ] as const) {
+      const out = Step.step(semantics, s, action)
+      assert.strictEqual(out._tag, "Stepped")
+      s = (out as Step.Stepped<any>).statelet
+    }
+    assert.deepStrictEqual(verdicts(s), ["holders: false", "nothingWritten: true"])
+    const wrote = Step.step(semantics, s, { kind: "send", node: "c1", tag: "resource.write", to: "s", payload: { epoch: 1, value: 7 } })
+    assert.deepStrictEqual(verdicts((wrote as Step.Stepped<any>).statelet), ["holders: false", "nothingWritten: false"])
   })
 })
