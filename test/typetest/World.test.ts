@@ -8,6 +8,8 @@
  *   statelet per label with its protocol's types.
  */
 import { assert, describe, it } from "vitest"
+import { answerFromOwnLog } from "../../hooks/AnswerFromOwnLog.ts"
+import { onlyWhileHolding } from "../../hooks/OnlyWhileHolding.ts"
 import * as SendHook from "../../hooks/SendHook.ts"
 import * as World from "../../combinators/World.ts"
 import * as Calculator from "../../protocols/Calculator/index.ts"
@@ -65,7 +67,62 @@ const hookReadsWrongField = () =>
     holds: (server) => server.phase === "holding"
   })
 
+const holdingReadsWrongRole = () =>
+  onlyWhileHolding({
+    name: "wrongRole",
+    lock,
+    role: "server",
+    client: resource,
+    tag: "write",
+    // @ts-expect-error the lock server's state has no `phase`: "holding the lock" is read from the role given
+    holding: (server) => server.phase === "holding"
+  })
+
+const fenceOfAnotherType = () =>
+  onlyWhileHolding({
+    name: "fenceTypes",
+    lock,
+    role: "client",
+    client: resource,
+    tag: "write",
+    holding: (c) => c.phase === "holding",
+    // @ts-expect-error a fence token is a primitive compared with ===, not an object
+    fence: { held: (c) => ({ epoch: c.epoch }), sent: (w) => ({ epoch: w.epoch }) }
+  })
+
+const answerOfAnotherType = () =>
+  answerFromOwnLog({
+    name: "answerTypes",
+    core: lock,
+    coreRole: "client",
+    client: resource,
+    tag: "write",
+    log: (c) => [c.epoch],
+    // @ts-expect-error the answer must be of the log entries' type (a number here, not a string)
+    answer: (w) => String(w.value)
+  })
+
 describe("World and SendHook types", () => {
+  it("types the library hooks from both protocols, and they still validate at run time", () => {
+    onlyWhileHolding({
+      name: "typed",
+      lock,
+      role: "client",
+      client: resource,
+      tag: "write",
+      holding: (c) => {
+        type Checks = [Expect<Equal<typeof c, LockResource.Protocol.ClientState>>]
+        const checks: Checks = [true]
+        return checks.length === 1 && c.phase === "holding"
+      },
+      fence: { held: (c) => c.epoch, sent: (w) => w.epoch }
+    })
+    assert.doesNotThrow(holdingReadsWrongRole, "a wrong field is a type error only")
+    assert.doesNotThrow(fenceOfAnotherType)
+    assert.doesNotThrow(answerOfAnotherType)
+  })
+
+
   it("types a hook's predicate from both protocols", () => {
     SendHook.make({
       name: "typed",
