@@ -443,14 +443,20 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
     return sent(run.node, message, outcome, stepNo)
   }
 
+  /** A fault (drop, duplicate, crash, restart), taken through the step function. */
+  const faultStep = (candidate: Candidate, action: Step.Action, stepNo: number): Step.Stepped<any> => {
+    const outcome = stepOrRefuse(candidate, action)
+    if (outcome._tag !== "Stepped") return refuse(candidate, "not a fault step")
+    statelet = outcome.statelet
+    step = stepNo
+    return outcome
+  }
+
   /** A crash or restart of a node, through the step function; the caller updates the node's program. */
   const nodeFault = (candidate: Extract<Candidate, { type: "crash" | "restart" }>, stepNo: number): NodeRun => {
     const run = nodes.get(candidate.node)
     if (run === undefined) return refuse(candidate, `"${candidate.node}" is not a node`)
-    const outcome = stepOrRefuse(candidate, { kind: candidate.type, node: run.node })
-    if (outcome._tag !== "Stepped") return refuse(candidate, "not a fault step")
-    statelet = outcome.statelet
-    step = stepNo
+    faultStep(candidate, { kind: candidate.type, node: run.node }, stepNo)
     return run
   }
 
@@ -541,10 +547,7 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
       }
       case "drop":
       case "duplicate": {
-        const outcome = stepOrRefuse(candidate, { kind: candidate.type, msgId: candidate.msg })
-        if (outcome._tag !== "Stepped") return refuse(candidate, "not a fault step")
-        statelet = outcome.statelet
-        step = stepNo
+        const outcome = faultStep(candidate, { kind: candidate.type, msgId: candidate.msg }, stepNo)
         const m = statelet.soup[candidate.msg]!
         const fields = { msg: m.id, from: m.from, to: m.to, tag: m.tag, payload: m.payload }
         let event: Decision
