@@ -34,7 +34,7 @@ import * as Prng from "../core/Prng.ts"
 import type { Statelet } from "../core/Statelet.ts"
 import * as Step from "../core/Step.ts"
 import * as Topology from "../core/Topology.ts"
-import { layers } from "../core/WithInvariant.ts"
+import { layers } from "../combinators/WithInvariant.ts"
 import { compact, localChange } from "../simulator/Report.ts"
 import * as Successors from "./Successors.ts"
 
@@ -294,7 +294,7 @@ const smaller = (a: readonly [number, number, number], b: readonly [number, numb
  * @example
  * import * as Calculator from "../protocols/Calculator/index.ts"
  * import * as System from "../core/System.ts"
- * import { withInvariant } from "../core/WithInvariant.ts"
+ * import { withInvariant } from "../combinators/WithInvariant.ts"
  * const strong = withInvariant(Calculator.protocol, "atMostOnePending", (s, nodes) => nodes.client.every((c) => s.locals.client[c]!.pending.length <= 1))
  * const system = System.make({ protocol: strong, nodes: { client: ["c1"], server: ["s1"] }, programs: {}, properties: [] })
  * const report = searchCounterexample({ system, payloads: { req: [{ args: [1, 2] }], resp: [{ value: 3, args: [1, 2] }] } }, "atMostOnePending", { walks: 20, candidates: 200 })
@@ -748,7 +748,7 @@ const formatStep = (c: Counterexample): Array<string> => {
  * @example
  * import * as Calculator from "../protocols/Calculator/index.ts"
  * import * as System from "../core/System.ts"
- * import { withInvariant } from "../core/WithInvariant.ts"
+ * import { withInvariant } from "../combinators/WithInvariant.ts"
  * const strong = withInvariant(Calculator.protocol, "atMostOnePending", (s, nodes) => nodes.client.every((c) => s.locals.client[c]!.pending.length <= 1))
  * const system = System.make({ protocol: strong, nodes: { client: ["c1"], server: ["s1"] }, programs: {}, properties: [] })
  * const [cti] = searchCounterexample({ system, payloads: { req: [{ args: [1, 2] }], resp: [] } }, "atMostOnePending", { walks: 20, candidates: 200 }).broken
@@ -788,7 +788,7 @@ export const formatSearch = (report: InductionReport): string => {
  * @example
  * import * as Calculator from "../protocols/Calculator/index.ts"
  * import * as System from "../core/System.ts"
- * import { withInvariant } from "../core/WithInvariant.ts"
+ * import { withInvariant } from "../combinators/WithInvariant.ts"
  * const strong = withInvariant(Calculator.protocol, "atMostOnePending", (s, nodes) => nodes.client.every((c) => s.locals.client[c]!.pending.length <= 1))
  * const system = System.make({ protocol: strong, nodes: { client: ["c1"], server: ["s1"] }, programs: {}, properties: [] })
  * const report = searchCounterexample({ system, payloads: { req: [{ args: [1, 2] }], resp: [] } }, "atMostOnePending", { walks: 20, candidates: 200 })

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import * as CallSite from "../core/CallSite.ts"
 import type * as Property from "../core/Property.ts"
 import type { World, WorldProperty } from "../core/World.ts"
 import type { AnyProtocol, LabelsOf, ProtocolAt, ShapeOf, Statelets, WorldNodes } from "../typings/World.ts"
@@ -21,7 +22,7 @@ export const always = <L extends string, Ps extends ReadonlyArray<AnyProtocol>>(
   _world: World<L, Ps, any>,
   name: string,
   holds: (statelets: Statelets<Ps>, nodes: WorldNodes<Ps>) => boolean
-): WorldProperty<Ps> => ({ kind: "always", name, holds })
+): WorldProperty<Ps> => ({ kind: "always", name, holds, at: CallSite.capture(always) })
 
 /**
  * A property that some reachable state must satisfy (a witness that the world does something).

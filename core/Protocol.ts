@@ -12,6 +12,7 @@
  */
 import type * as Schema from "effect/Schema"
 import type { NodeId, ProtocolShape } from "../typings/Protocol.ts"
+import type { Invariant } from "./Property.ts"
 import type { Statelet } from "./Statelet.ts"
 import * as Validator from "./Validator.ts"
 
@@ -139,12 +140,10 @@ export interface Protocol<T extends ProtocolShape = ProtocolShape> {
   readonly coherence: ((statelet: Statelet<T>, nodes: NodesOf<T>) => boolean) | undefined
   /**
    * The named layers whose conjunction `coherence` is, when invariants were added with
-   * `withInvariant` (`core/WithInvariant.ts`); each is checked, and reported, by its name.
+   * `withInvariant` (`combinators/WithInvariant.ts`): `always` properties, each checked and
+   * reported by its name, and exported to Lean as the protocol's inductive invariant.
    */
-  readonly invariants?: ReadonlyArray<{
-    readonly name: string
-    readonly holds: (statelet: Statelet<T>, nodes: NodesOf<T>) => boolean
-  }>
+  readonly invariants?: ReadonlyArray<Invariant<T>>
 }
 
 /** Node ids per role, as transition functions and invariants see them. */

@@ -7,6 +7,7 @@
  *
  * @since 0.1.0
  */
+import type { CallSite } from "./CallSite.ts"
 import type { AnyProtocol, Statelets, WorldNodes } from "../typings/World.ts"
 
 /**
@@ -47,6 +48,8 @@ export interface WorldProperty<Ps extends ReadonlyArray<AnyProtocol> = any> {
   readonly kind: "always" | "sometimes"
   readonly name: string
   readonly holds: (statelets: Statelets<Ps>, nodes: WorldNodes<Ps>) => boolean
+  /** Where it was declared (its `World.always(...)` call), when the engine says: where the Lean exporter reads its predicate. */
+  readonly at?: CallSite | undefined
 }
 
 /** The local state of a node in a world's composed protocol: per label, its role and state there (`null`: it plays none). */

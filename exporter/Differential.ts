@@ -12,7 +12,6 @@
  * @since 0.1.0
  */
 import type { NodesOf, Protocol } from "../core/Protocol.ts"
-import type { Property } from "../core/Property.ts"
 import type { Statelet } from "../core/Statelet.ts"
 import type { WorldProperty } from "../core/World.ts"
 import { banner, type Exported, type ExportedTypes, type InitialState } from "./Export.ts"
@@ -172,10 +171,8 @@ const protocolLines = (
 ): { readonly lines: ReadonlyArray<string>; readonly checks: number } => {
   const p: Protocol = exported.spec.protocol
   const { roles, msg } = exported.types
-  const invariants = new Map<string, Property["holds"]>()
-  if (p.coherence !== undefined) invariants.set("coherence", p.coherence as Property["holds"])
-  // Only the exported ones: a property left out of the export has no Lean definition to compare.
-  for (const property of exported.spec.properties) if (property.kind === "always" && exported.invariants.includes(property.name)) invariants.set(property.name, property.holds)
+  // Only the exported ones (the protocol's layers and its other `always` properties): a property left out of the export has no Lean definition to compare.
+  const invariants = exported.predicates
   const lines: Array<string> = []
   let checks = 0
   const seen = new Set<string>()

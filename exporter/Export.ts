@@ -7,12 +7,24 @@
  * A property outside the fragment is left out with the reason (`omitted`); anything else outside
  * it refuses the export with the construct and its `file:line:column`.
  *
+ * Which invariants, in which order: first the protocol's invariant layers (`withInvariant`, its
+ * own coherence first, as `coherence`), its inductive invariant; then the `always` properties of
+ * the spec that are not layers, each exported the same way, as an invariant with its own
+ * obligations. `assumed`, what every obligation may assume, is the conjunction of all of them in
+ * that order, so declaring a property with `withInvariant` or with `Property.always` gives the
+ * same Lean file; the layer also strengthens the protocol's coherence for its programs and for
+ * `checker/Induction.ts`, which assumes only the layers below it. Each predicate's source is read
+ * where its value says it was declared (`Property.at`, `core/CallSite.ts`), never found by name;
+ * the protocol's own coherence, which has no such call, is the `coherence` of its declaration.
+ *
  * @since 0.1.0
  */
 import type * as Schema from "effect/Schema"
 import type * as SchemaAST from "effect/SchemaAST"
 import ts from "typescript"
-import type { Property } from "../core/Property.ts"
+import * as path from "node:path"
+import type { CallSite } from "../core/CallSite.ts"
+import * as Property from "../core/Property.ts"
 import type { Protocol } from "../core/Protocol.ts"
 import { ExportError } from "./ExportError.ts"
 import { bool, capitalize, type Field, int, type LeanType, node, render, same, TypeTable } from "./LeanType.ts"
@@ -32,11 +44,15 @@ export interface ExportSpec {
   readonly protocol: Protocol
   /** The module whose exports name the schemas (`Pending`, `CoordinatorState`, ...). */
   readonly schemas: { readonly [name: string]: unknown }
-  /** Repository-relative paths of the protocol's and the invariants' source. */
+  /**
+   * Repository-relative paths of the protocol's source and of the module whose top-level
+   * functions the spec names (`topology`, `initial`, parameters); invariants and properties are
+   * read where their values say they were declared.
+   */
   readonly protocolFile: string
   readonly propertiesFile: string
-  /** The properties; the `always` ones are exported as invariants. */
-  readonly properties: ReadonlyArray<Property>
+  /** The properties; the `always` ones that are not invariant layers of the protocol are exported as invariants too. */
+  readonly properties: ReadonlyArray<Property.Property>
   /** The values of the parameters of the protocol's constructor that its functions read. */
   readonly parameters: { readonly [name: string]: Parameter }
   /**
@@ -59,7 +75,7 @@ export interface ExportSpec {
 /** A property left out of the export: its name, where it is declared, and why. */
 export interface Omission {
   readonly property: string
-  /** `file:line:column` of its declaration (its `always(...)` call), or of its file. */
+  /** `file:line:column` of its declaration (its `always(...)` or `withInvariant(...)` call), or of its file. */
   readonly at: string
   /** The refusal, with the construct and its own `file:line:column`. */
   readonly reason: string
@@ -100,8 +116,13 @@ export interface Exported {
   readonly spec: ExportSpec
   /** The text of `Generated/<name>/Spec.lean`. */
   readonly lean: string
-  /** Coherence (when declared) and the `always` properties, in order. */
+  /** The protocol's invariant layers (its coherence first, when declared), then its other `always` properties, in order. */
   readonly invariants: ReadonlyArray<string>
+  /**
+   * The TypeScript predicate of each invariant of the protocol's own part (in a world's export, the
+   * client protocol's), by name: what the differential check compares Lean's definitions with.
+   */
+  readonly predicates: ReadonlyMap<string, Predicate>
   readonly obligations: ReadonlyArray<Obligation>
   /** Every generated definition, for the `simp` set of the tactic ladder. */
   readonly definitions: ReadonlyArray<string>
@@ -141,8 +162,8 @@ const TRANSITION_PARAMS = {
  * Exports `spec`, reading sources under `root`.
  *
  * @example
- * import { bundled } from "../cli/Prove.ts"
- * const exported = exportProtocol(".", bundled[0]!)
+ * import { bundled } from "../test/exporter/Bundled.ts"
+ * const exported = exportProtocol(".", bundled.find((s) => s.name === "Calculator")!)
  * exported.obligations[0]!.name // => "coherence_init"
  */
 export const exportProtocol = (root: string, spec: ExportSpec): Exported => {
@@ -160,6 +181,7 @@ export const exportProtocol = (root: string, spec: ExportSpec): Exported => {
     spec,
     lean,
     invariants: parts.invariants,
+    predicates: parts.predicates,
     obligations: parts.obligations,
     definitions: parts.definitions,
     types: { roles: parts.roles, msg: parts.msg },
@@ -199,6 +221,7 @@ export interface ProtocolParts {
   /** Every Lean declaration, in order, as the protocol's export has them (helpers translated later: `laterHelpers`). */
   readonly declarations: ReadonlyArray<string>
   readonly invariants: ReadonlyArray<string>
+  readonly predicates: ReadonlyMap<string, Predicate>
   readonly obligations: ReadonlyArray<Obligation>
   /** Every generated definition, including helpers translated later. */
   readonly definitions: ReadonlyArray<string>
@@ -219,10 +242,20 @@ export interface ProtocolParts {
   readonly omitted: ReadonlyArray<Omission>
   readonly initial: ReadonlyMap<string, InitialState>
   /**
-   * Translates a property's function with `translate`, or, when it is outside the fragment, adds
-   * it to `omitted` and returns `undefined`.
+   * Translates the predicate of a declaration (found where `property.at` says it was declared) with
+   * `translate`, or, when it is outside the fragment or its source cannot be found, adds it to
+   * `omitted` (at `file`'s first line when its value records no call site) and returns `undefined`.
    */
-  readonly attempt: <A>(name: string, found: SourceFile.PropertySource | undefined, file: string, translate: (located: SourceFile.Located) => A) => A | undefined
+  readonly attempt: <A>(property: Declared, translate: (located: SourceFile.Located) => A, file?: string) => A | undefined
+}
+
+/** An invariant's TypeScript predicate, over its statelet (or a world's statelets) and nodes. */
+export type Predicate = (state: any, nodes: any) => boolean
+
+/** A declaration whose predicate the export reads: its name, and where its value says it was declared. */
+export interface Declared {
+  readonly name: string
+  readonly at?: CallSite | undefined
 }
 
 /** What a protocol exported inside a world needs: the core's export, whose types it shares. */
@@ -456,43 +489,63 @@ export const protocolParts = (root: string, spec: ExportSpec, within?: Within): 
   // Coherence and invariants: (nodes, s) in Lean, as the core library's `I topo s`.
   const invariantDefs: Array<string> = []
   const invariants: Array<string> = []
-  const translateInvariant = (located: SourceFile.Located, name: string, doc: string) => {
+  const predicates = new Map<string, Predicate>()
+  const translateInvariant = (located: SourceFile.Located, property: Property.Property<any>, doc: string) => {
+    register(located.source)
     const translated = translator(located.source).function(located.fn, [
       { fallback: "_s", type: { kind: "statelet" } },
       { fallback: "_nodes", type: { kind: "topology" } }
     ], bool)
     const [s, nodes] = translated.params
-    invariantDefs.push(`/-- ${doc} (${SourceFile.locate(located.source, located.fn)}). -/\ndef ${name} (${nodes!.name} : Topology) (${s!.name} : Statelet Locals Msg) : Bool :=\n  ${translated.body.code}`)
-    definitions.push(name)
-    invariants.push(name)
+    invariantDefs.push(`/-- ${doc} (${SourceFile.locate(located.source, located.fn)}). -/\ndef ${property.name} (${nodes!.name} : Topology) (${s!.name} : Statelet Locals Msg) : Bool :=\n  ${translated.body.code}`)
+    definitions.push(property.name)
+    invariants.push(property.name)
+    predicates.set(property.name, property.holds)
   }
-  const coherence = SourceFile.coherence(protocolSource)
-  if ((coherence === undefined) !== (p.coherence === undefined)) {
-    throw new ExportError(site, "the coherence predicate", `the protocol's coherence and its source disagree (${coherence === undefined ? "no coherence: in the source" : "the protocol has none"})`)
-  }
-  if (coherence !== undefined) translateInvariant(coherence, "coherence", "Coherence")
   // A property outside the fragment is left out, with the reason; the others are exported.
   const omitted: Array<Omission> = []
-  function attempt<A>(name: string, found: SourceFile.PropertySource | undefined, file: string, translate: (located: SourceFile.Located) => A): A | undefined {
-    if (found === undefined) {
-      omitted.push({ property: name, at: `${file}:1:1`, reason: `no always(_, "${name}", fn) call declares it in ${file}` })
-      return undefined
-    }
+  function attempt<A>(property: Declared, translate: (located: SourceFile.Located) => A, file: string = spec.propertiesFile): A | undefined {
+    const found = declarationOf(property, file)
     if (found.located instanceof ExportError) {
-      omitted.push({ property: name, at: found.at, reason: found.located.message })
+      omitted.push({ property: property.name, at: found.at, reason: found.located.message })
       return undefined
     }
     try {
       return translate(found.located)
     } catch (e) {
       if (!(e instanceof ExportError)) throw e
-      omitted.push({ property: name, at: found.at, reason: e.message })
+      omitted.push({ property: property.name, at: found.at, reason: e.message })
       return undefined
     }
   }
-  const located = SourceFile.properties(propertiesSource)
+  // Where a declaration's value says it was made: its call's predicate.
+  function declarationOf(property: Declared, file: string = spec.propertiesFile): SourceFile.PropertySource {
+    if (property.at === undefined) {
+      const at = `${file}:1:1`
+      return { at, located: new ExportError(at, `the property "${property.name}"`, "its value records no call site (build it with Property.always or withInvariant, under a JavaScript engine with stack traces)") }
+    }
+    const relative = path.relative(path.resolve(root), property.at.file).split(path.sep).join("/")
+    const source = sources.get(relative) ?? register(SourceFile.parse(root, relative))
+    return SourceFile.predicateAt(root, source, property.at.line, property.at.column, property.name)
+  }
+  // The protocol's layers (its inductive invariant), then its other `always` properties.
+  const layers = Property.coherence(p)
+  const ownCoherence = SourceFile.coherence(protocolSource)
+  // The protocol's own coherence is the first layer, named `coherence`, with no call site.
+  const declaresOwn = layers[0] !== undefined && layers[0].name === "coherence" && layers[0].at === undefined
+  if ((ownCoherence === undefined) === declaresOwn) {
+    throw new ExportError(site, "the coherence predicate", `the protocol's coherence and its source disagree (${ownCoherence === undefined ? "no coherence: in the source" : "the protocol has none"})`)
+  }
+  layers.forEach((layer, i) => {
+    if (i === 0 && ownCoherence !== undefined) translateInvariant(ownCoherence, layer, "Coherence")
+    else attempt(layer, (source) => translateInvariant(source, layer, `Invariant \`${layer.name}\``))
+  })
   for (const property of spec.properties.filter((x) => x.kind === "always")) {
-    attempt(property.name, located.get(property.name), spec.propertiesFile, (source) => translateInvariant(source, property.name, `Invariant \`${property.name}\``))
+    if (layers.includes(property as Property.Invariant)) continue
+    if (layers.some((l) => l.name === property.name)) {
+      throw new ExportError(declarationOf(property).at, `the property "${property.name}"`, `the protocol "${p.label}" has an invariant layer of that name`)
+    }
+    attempt(property, (source) => translateInvariant(source, property, `Invariant \`${property.name}\``))
   }
 
   // Sources read after the protocol's own: a parameter's file, a world's hooks and properties.
@@ -560,7 +613,7 @@ export const protocolParts = (root: string, spec: ExportSpec, within?: Within): 
     "def protocol : Protocol Topology Locals Msg where",
     `  label := "${p.label}"`,
     "  init := initLocals",
-    `  coh := ${coherence === undefined ? "fun _ _ => true" : "coherence"}`,
+    `  coh := ${ownCoherence === undefined ? "fun _ _ => true" : "coherence"}`,
     `  sends := [${p.sends.map((t) => t.name).join(", ")}]`,
     `  receives := [${p.receives.map((t) => t.name).join(", ")}]`
   ].join("\n")
@@ -584,6 +637,7 @@ export const protocolParts = (root: string, spec: ExportSpec, within?: Within): 
   return {
     declarations,
     invariants,
+    predicates,
     obligations,
     omitted,
     initial,

@@ -2,7 +2,8 @@
  * Exports a world of two protocols to Lean (Disel's worlds, `Protoweave/World.lean`): the client
  * protocol as `exportProtocol` would, in the world's namespace and sharing the core's types; each
  * send-hook's condition, translated from its `holds` function, and the hook itself; the world; its
- * invariants (the `always` properties its properties file declares, over both statelets); its
+ * invariants (its `always` properties, over both statelets, each read where its `World.always`
+ * call is); its
  * well-formed topologies; and one obligation per world invariant and transition of either protocol
  * (`<inv>_preserved_by_<label>_<transition>`, as the composed protocol names its transitions), each
  * assuming the core's invariants and every world invariant. The core's own export is a separate
@@ -42,7 +43,7 @@ export interface WorldExportSpec {
  * Exports `spec` over `core`, the core protocol's export, reading sources under `root`.
  *
  * @example
- * import { bundled, bundledWorlds } from "../cli/Prove.ts"
+ * import { bundled, bundledWorlds } from "../test/exporter/Bundled.ts"
  * import { exportProtocol } from "./Export.ts"
  * const core = exportProtocol(".", bundled.find((s) => s.family === "two-phase-commit")!)
  * exportWorld(".", bundledWorlds[0]!, core).obligations[0]!.name // => "answersAgree_init"
@@ -131,14 +132,13 @@ export const exportWorld = (root: string, spec: WorldExportSpec, core: Exported)
   )
   definitions.push("world")
 
-  // World invariants: (nodes, s) over both protocols.
-  const located = SourceFile.properties(SourceFile.parse(root, spec.propertiesFile))
+  // World invariants: (nodes, s) over both protocols, each read where its `World.always` call is.
   const invariants: Array<string> = []
   for (const property of spec.properties.filter((p) => p.kind === "always")) {
-    const found = located.get(property.name)
-    if (found === undefined && core.invariants.includes(property.name)) continue
+    // A core property lifted into the world is the core's invariant, exported with the core.
+    if (property.at === undefined && core.invariants.includes(property.name)) continue
     // A world invariant outside the fragment is left out, with the reason (`client.omitted`).
-    client.attempt(property.name, found, spec.propertiesFile, (source) => {
+    client.attempt(property, (source) => {
       const translated = client.translate(source, [{ fallback: "_s", type: worldState }, { fallback: "_nodes", type: worldTopology }], bool)
       const [s, nodes] = translated.params
       declarations.push(
@@ -146,7 +146,7 @@ export const exportWorld = (root: string, spec: WorldExportSpec, core: Exported)
       )
       definitions.push(property.name)
       invariants.push(property.name)
-    })
+    }, spec.propertiesFile)
   }
 
   const topology = spec.topology === undefined ? undefined : client.predicate(spec.topology, spec.propertiesFile, worldTopology)
@@ -184,6 +184,7 @@ export const exportWorld = (root: string, spec: WorldExportSpec, core: Exported)
     spec: { ...clientSpec, propertiesFile: spec.propertiesFile },
     lean,
     invariants,
+    predicates: client.predicates,
     obligations,
     definitions: [
       ...client.definitions,

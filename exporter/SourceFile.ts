@@ -2,10 +2,12 @@
  * Finding a protocol's functions in its TypeScript source. The protocol value holds the functions
  * themselves, but their source is what gets translated: each send or receive transition is found
  * by its name (`const clientSend = Calc.send({ ... })`, or a property `clientSend: Calc.send(...)`),
- * each property by its `always(_, "name", fn)` call, coherence by the `coherence:` property of the
- * `protocol({ ... })` call, and helpers by their top-level `const`. The TypeScript compiler's own
- * parser reads the files (never regular expressions), and every node keeps its file and line for
- * the errors.
+ * coherence by the `coherence:` property of the `protocol({ ... })` call, and helpers by their
+ * top-level `const`. An invariant layer or a property is found where it was declared: the value
+ * records the position of its `withInvariant(...)`/`always(...)` call (`core/CallSite.ts`), and
+ * `predicateAt` reads the predicate argument of the call at that position (never a search by
+ * name). The TypeScript compiler's own parser reads the files (never regular expressions), and
+ * every node keeps its file and line for the errors.
  *
  * @since 0.1.0
  */
@@ -161,40 +163,85 @@ export const hooks = (source: SourceFile): ReadonlyMap<string, Located> => {
   return found
 }
 
-/** A property's `always(...)` call: where it is, and its function, or why it has none to translate. */
+/** A declaration's call: where it is, and its predicate, or why it has none to translate. */
 export interface PropertySource {
-  /** `file:line:column` of the call. */
+  /** `file:line:column` of the call (of the position the value names, when no call starts there). */
   readonly at: string
   readonly located: Located | ExportError
 }
 
-/**
- * Every `always(protocol, "name", fn)` property declared in `source`, by name. A call whose
- * function is not an inline arrow function is found too, with the reason it cannot be translated,
- * so that only that property is left out.
- *
- * @example
- * [...properties(parse(".", "protocols/Calculator/index.ts")).keys()][0] // => "responseCorrect"
- */
-export const properties = (source: SourceFile): ReadonlyMap<string, PropertySource> => {
-  const found = new Map<string, PropertySource>()
+/** The call whose callee's name (`always` of `Property.always`, or `withInvariant`) starts at `line:column` (1-based). */
+const callAt = (source: SourceFile, line: number, column: number): ts.CallExpression | undefined => {
+  const lines = source.ast.getLineStarts()
+  if (line < 1 || line > lines.length) return undefined
+  const position = lines[line - 1]! + column - 1
+  let found: ts.CallExpression | undefined
   walk(source.ast, (node) => {
-    if (!ts.isCallExpression(node)) return
-    const callee = node.expression
-    const method = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : undefined
-    if (method !== "always") return
-    const name = node.arguments[1]
-    if (name === undefined || !ts.isStringLiteral(name)) return
-    let located: Located | ExportError
-    try {
-      located = { source, fn: asFunction(source, node.arguments[2], `the property "${name.text}"`, node) }
-    } catch (e) {
-      if (!(e instanceof ExportError)) throw e
-      located = e
-    }
-    found.set(name.text, { at: locate(source, node), located })
+    if (found !== undefined || !ts.isCallExpression(node)) return
+    const callee = ts.isPropertyAccessExpression(node.expression) ? node.expression.name : node.expression
+    if (callee.getStart(source.ast) === position) found = node
   })
   return found
+}
+
+/**
+ * The predicate of the declaration `name` made by the call at `line:column` of `source` (where
+ * the engine says it was called, `core/CallSite.ts`): its last argument, an inline arrow function,
+ * or the name of a top-level `const` arrow function of that file or of a file it imports with a
+ * relative path, which is followed there. Anything else is returned as the reason it cannot be
+ * translated, with its own `file:line:column`.
+ *
+ * @example
+ * const source = fromText("p.ts", 'const ok = (s) => s.soup.length === 0\nconst inv = Property.always(p, "ok", ok)')
+ * const found = predicateAt(".", source, 2, 22, "ok")
+ * found.at // => "p.ts:2:13"
+ * "fn" in found.located && locate(found.located.source, found.located.fn) // => "p.ts:1:12"
+ */
+export const predicateAt = (root: string, source: SourceFile, line: number, column: number, name: string): PropertySource => {
+  const position = `${source.file}:${line}:${column}`
+  const call = callAt(source, line, column)
+  if (call === undefined) {
+    return { at: position, located: new ExportError(position, `the declaration of "${name}"`, "no call starts at this position of the file (was it changed after the module was loaded?)") }
+  }
+  const at = locate(source, call)
+  const declared = call.arguments[1]
+  if (declared !== undefined && ts.isStringLiteralLike(declared) && declared.text !== name) {
+    return { at, located: new ExportError(locate(source, declared), `the call declaring "${declared.text}"`, `the value's call site names "${name}" (was the file changed after the module was loaded?)`) }
+  }
+  const arg = call.arguments.at(-1)
+  if (arg === undefined) return { at, located: new ExportError(at, `the declaration of "${name}"`, "the call has no predicate argument") }
+  try {
+    return { at, located: followed(root, source, arg, `the predicate of "${name}"`) }
+  } catch (e) {
+    if (!(e instanceof ExportError)) throw e
+    return { at, located: e }
+  }
+}
+
+/** An inline function, or the top-level function a name refers to in its file or in a relative import. */
+const followed = (root: string, source: SourceFile, node: ts.Expression, what: string): Located => {
+  if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) return { source, fn: node }
+  if (!ts.isIdentifier(node)) return { source, fn: asFunction(source, node, what, node) }
+  const local = topLevelFunctions(source).get(node.text)
+  if (local !== undefined) return { source: local.source, fn: local.fn }
+  for (const statement of source.ast.statements) {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue
+    const bindings = statement.importClause?.namedBindings
+    if (bindings === undefined || !ts.isNamedImports(bindings)) continue
+    const specifier = bindings.elements.find((e) => e.name.text === node.text)
+    if (specifier === undefined) continue
+    const module = statement.moduleSpecifier.text
+    if (!module.startsWith(".")) {
+      throw new ExportError(locate(source, node), `${what}, \`${node.text}\` imported from "${module}"`, "only functions of this file or of a relative import are read")
+    }
+    const target = parse(root, path.posix.join(path.posix.dirname(source.file), module))
+    const exported = topLevelFunctions(target).get((specifier.propertyName ?? specifier.name).text)
+    if (exported === undefined) {
+      throw new ExportError(locate(source, node), `${what}, \`${node.text}\``, `${target.file} has no top-level const arrow function of that name`)
+    }
+    return { source: target, fn: exported.fn }
+  }
+  throw new ExportError(locate(source, node), `${what}, \`${node.text}\``, "it is neither an inline arrow function nor a top-level const arrow function of this file or of a relative import")
 }
 
 /**

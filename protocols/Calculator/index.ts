@@ -5,7 +5,9 @@
  * @since 0.1.0
  */
 import type { Model } from "../../core/Model.ts"
+import * as Manifest from "../../core/Manifest.ts"
 import type * as Program from "../../core/Program.ts"
+import { withInvariant } from "../../combinators/WithInvariant.ts"
 import * as Property from "../../core/Property.ts"
 import type { Statelet } from "../../core/Statelet.ts"
 import * as System from "../../core/System.ts"
@@ -15,12 +17,6 @@ import * as CalculatorProtocol from "./Protocol.ts"
 /** Disel's `SimpleCalculatorApp` instance: `f` sums the first two arguments, `prec` wants two. */
 export const f = (args: ReadonlyArray<number>) => args[0]! + args[1]!
 export const prec = (args: ReadonlyArray<number>): boolean => args.length >= 2
-
-/** The bundled protocol instance. */
-export const protocol = CalculatorProtocol.make({ label: "calc", f, prec })
-
-/** The broken instance whose response guard does not check the value. */
-export const uncheckedProtocol = CalculatorProtocol.make({ label: "calc", f, prec, checkResponses: false })
 
 type Shape = NonNullable<CalculatorProtocol.CalculatorProtocolOf<"calc">["~shape"]>
 
@@ -64,37 +60,53 @@ const awaits = (s: Statelet<Shape>, client: string, server: string, args: Readon
   inFlight(s, client, server, args) + held(s, server, client, args) <= awaited(s, client, server, args)
 
 /**
- * The properties of a Calculator instance computing `f`: Disel's specification in full. A response
- * carries `f` of its arguments (`responseCorrect`), goes to the client that asked and answers a
- * request that server received from that client, at most once (`responsesAnswerRequests`), and
- * answers a request that client is still waiting on, from that server (`clientsAwaitAnswers`).
+ * A Calculator instance computing `f` with Disel's specification in full as invariant layers of
+ * its coherence (Disel's `WithInv`; the instance's own coherence stays the first layer). A
+ * response carries `f` of its arguments (`responseCorrect`), goes to the client that asked and
+ * answers a request that server received from that client, at most once
+ * (`responsesAnswerRequests`), and answers a request that client is still waiting on, from that
+ * server (`clientsAwaitAnswers`). Every system of the protocol checks each layer by name, and the
+ * Lean export proves their conjunction inductive (`assumed_inductive`).
  */
-export const properties = (p: CalculatorProtocol.CalculatorProtocolOf<"calc">) => [
+const specified = (p: CalculatorProtocol.CalculatorProtocolOf<"calc">) => {
   /** Every response ever sent is correct (Disel's `CalcInv`, the paper's Inv2, over the whole history). */
-  Property.always(p, "responseCorrect", (s) => s.soup.every((m) => m.tag !== "resp" || m.payload.value === f(m.payload.args))),
+  const correct = withInvariant(p, "responseCorrect", (s) => s.soup.every((m) => m.tag !== "resp" || m.payload.value === f(m.payload.args)))
   /** Every request a client is waiting on was sent to a server and satisfies `prec`. */
-  Property.always(p, "pendingWellFormed", (s, nodes) =>
+  const wellFormed = withInvariant(correct, "pendingWellFormed", (s, nodes) =>
     nodes.client.every((c) => s.locals.client[c]!.pending.every((r) => prec(r.args) && nodes.server.some((sv) => sv === r.peer)))
-  ),
+  )
   /**
    * A server answers a client only for a request it received from that client, once per request:
    * for every (server, client, args) it holds or has answered, what it holds plus what it has
    * answered is at most what it received.
    */
-  Property.always(p, "responsesAnswerRequests", (s, nodes) =>
+  const answering = withInvariant(wellFormed, "responsesAnswerRequests", (s, nodes) =>
     nodes.server.every((sv) => s.locals.server[sv]!.pending.every((r) => accountable(s, sv, r.peer, r.args))) &&
     s.soup.every((m) => m.tag !== "resp" || accountable(s, m.from, m.to, m.payload.args))
-  ),
+  )
   /**
    * A client waits on everything owed to it: the requests and answers in flight between it and a
    * server, and the requests that server holds from it, are at most the requests it waits on from
    * that server with those arguments. So every response in flight answers a pending request of
    * its receiver, sent to its sender.
    */
-  Property.always(p, "clientsAwaitAnswers", (s, nodes) =>
+  return withInvariant(answering, "clientsAwaitAnswers", (s, nodes) =>
     nodes.server.every((sv) => s.locals.server[sv]!.pending.every((r) => awaits(s, r.peer, sv, r.args))) &&
     s.soup.every((m) => (m.tag === "req" ? awaits(s, m.from, m.to, m.payload.args) : awaits(s, m.to, m.from, m.payload.args)))
-  ),
+  )
+}
+
+/** The bundled protocol instance, with its specification as invariant layers. */
+export const protocol = specified(CalculatorProtocol.make({ label: "calc", f, prec }))
+
+/** The broken instance whose response guard does not check the value (its layers are the same). */
+export const uncheckedProtocol = specified(CalculatorProtocol.make({ label: "calc", f, prec, checkResponses: false }))
+
+/**
+ * The properties of a Calculator system besides its protocol's invariant layers (which every
+ * system of the protocol checks): witnesses that responses arrive and the memo table is used.
+ */
+export const properties = (p: CalculatorProtocol.CalculatorProtocolOf<"calc">) => [
   /** Non-vacuity: some client receives a response. */
   Property.sometimes(p, "responseArrives", (s) => s.soup.some((m) => m.tag === "resp" && !m.active)),
   /** Non-vacuity: some server answers the same arguments twice (the memo table is used). */
@@ -210,3 +222,28 @@ export const families: ReadonlyArray<System.Family> = [
 ]
 
 export { Programs, CalculatorProtocol as Protocol }
+
+/** What `protoweave` reads of the Calculator: its families, and what its Lean export needs. */
+export const manifest = Manifest.make({
+  module: import.meta.url,
+  families,
+  lean: {
+    protocols: [
+      {
+        name: "Calculator",
+        family: "calculator",
+        protocol: protocol as unknown as Manifest.ProtocolExport["protocol"],
+        schemas: CalculatorProtocol,
+        protocolFile: Manifest.source(import.meta.url, "./Protocol.ts"),
+        propertiesFile: Manifest.source(import.meta.url, "./index.ts"),
+        properties: properties(protocol),
+        parameters: {
+          f: { file: Manifest.source(import.meta.url, "./index.ts") },
+          prec: { file: Manifest.source(import.meta.url, "./index.ts") },
+          checkResponses: { value: true }
+        },
+        sizes: { clients: 2, servers: 1, requests: 2 }
+      }
+    ]
+  }
+})

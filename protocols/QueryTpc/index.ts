@@ -7,6 +7,7 @@
  */
 import { match, P } from "ts-pattern"
 import type { Model } from "../../core/Model.ts"
+import * as Manifest from "../../core/Manifest.ts"
 import type { Statelet } from "../../core/Statelet.ts"
 import type * as System from "../../core/System.ts"
 import * as World from "../../combinators/World.ts"
@@ -43,9 +44,9 @@ const pendingDecision = (cn: Coordinator): ReadonlyArray<Entry> =>
 export const answerersParticipate = (nodes: World.WorldNodes<Protocols>): boolean =>
   nodes.query.answerer.every((a) => (nodes.tpc.participant as ReadonlyArray<string>).includes(a))
 
-/** The world's properties: Two-Phase Commit's own, and what answers carry. */
+/** The world's properties: Two-Phase Commit's own (its invariant layers and witnesses), and what answers carry. */
 export const properties = (w: World.World<"queryTpc", Protocols, any>) => [
-  ...TwoPhaseCommit.properties(TwoPhaseCommit.protocol).map((p) => World.lift(w, "tpc", p)),
+  ...[...(TwoPhaseCommit.protocol.invariants ?? []), ...TwoPhaseCommit.properties(TwoPhaseCommit.protocol)].map((p) => World.lift(w, "tpc", p)),
   /** Every answer sent is a log of as many decisions as its era, agreeing with the coordinator's (Disel's postcondition, as an invariant). */
   World.always(w, "answersAgree", (s, nodes) =>
     s.query.soup.every(
@@ -165,3 +166,32 @@ export const families: ReadonlyArray<System.Family> = [
     model: (sizes) => model(sizes, unhookedWorld)
   }
 ]
+
+/** What `protoweave` reads of Query over Two-Phase Commit: its families, and what the Lean export of its world needs. */
+export const manifest = Manifest.make({
+  module: import.meta.url,
+  families,
+  lean: {
+    worlds: [
+      {
+        name: "QueryTpc",
+        family: "query-tpc",
+        core: TwoPhaseCommit.manifest.lean.protocols.find((p) => p.name === "TwoPhaseCommit")!,
+        world: world as unknown as Manifest.WorldExport["world"],
+        client: {
+          protocol: query as unknown as Manifest.ProtocolExport["protocol"],
+          schemas: QueryTpcProtocol,
+          protocolFile: Manifest.source(import.meta.url, "./Protocol.ts"),
+          propertiesFile: Manifest.source(import.meta.url, "./Protocol.ts"),
+          properties: [],
+          parameters: {}
+        },
+        hooksFile: Manifest.source(import.meta.url, "./Protocol.ts"),
+        propertiesFile: Manifest.source(import.meta.url, "./index.ts"),
+        properties: properties(world),
+        topology: "answerersParticipate",
+        sizes: { participants: 1, rounds: 1 }
+      }
+    ]
+  }
+})

@@ -6,19 +6,15 @@
  */
 import { match, P } from "ts-pattern"
 import type { Model } from "../../core/Model.ts"
+import * as Manifest from "../../core/Manifest.ts"
 import type * as Program from "../../core/Program.ts"
+import { withInvariant } from "../../combinators/WithInvariant.ts"
 import * as Property from "../../core/Property.ts"
 import type { Statelet } from "../../core/Statelet.ts"
 import * as System from "../../core/System.ts"
 import type { NodesOf } from "../../core/Protocol.ts"
 import * as Programs from "./Programs.ts"
 import * as TwoPhaseCommitProtocol from "./Protocol.ts"
-
-/** The bundled protocol. */
-export const protocol = TwoPhaseCommitProtocol.make()
-
-/** The broken protocol whose coordinator may commit as soon as one vote is yes. */
-export const commitOnAnyYesProtocol = TwoPhaseCommitProtocol.make({ commitOnAnyYes: true })
 
 type Shape = NonNullable<TwoPhaseCommitProtocol.TwoPhaseCommitProtocol["~shape"]>
 type Entry = typeof TwoPhaseCommitProtocol.LogEntry.Type
@@ -146,51 +142,68 @@ const soupFits = (s: Statelet<Shape>, nodes: NodesOf<Shape>, cn: Coordinator): b
   )
 
 /**
- * The properties of a Two-Phase Commit system. A log's entry `i` is the decision of era `i`: every
- * node appends exactly one entry per era, before it leaves that era.
+ * Two-Phase Commit's specification as invariant layers of its coherence (Disel's `WithInv`). A
+ * log's entry `i` is the decision of era `i`: every node appends exactly one entry per era, before
+ * it leaves that era. Every system of the protocol checks each layer by name, and the Lean export
+ * proves their conjunction inductive (`assumed_inductive`).
  */
-export const properties = (p: TwoPhaseCommitProtocol.TwoPhaseCommitProtocol) => [
+const agreement = (p: TwoPhaseCommitProtocol.TwoPhaseCommitProtocol) => {
   /** Any two nodes' logs agree on every era both have decided (Disel's `pt_log_agreement`, pairwise). */
-  Property.always(p, "logAgreement", (s, nodes) =>
+  const logs = withInvariant(p, "logAgreement", (s, nodes) =>
     logsOf(s, nodes).every((a) => logsOf(s, nodes).every((b) => a.every((e, i) => i >= b.length || sameEntry(e, b[i]!))))
-  ),
+  )
   /** A commit of era `e` is logged anywhere only if no participant ever voted no in era `e` (the soup keeps every vote). */
-  Property.always(p, "commitValidity", (s, nodes) =>
+  const valid = withInvariant(logs, "commitValidity", (s, nodes) =>
     logsOf(s, nodes).every((log) =>
       log.every((entry, era) => !entry.commit || !s.soup.some((m) => m.tag === "no" && m.payload.era === era))
     )
-  ),
+  )
   /**
    * When the coordinator is idle at era `r`, every participant is idle at era `r` with the
    * coordinator's log (Disel's `cn_log_agreement`): a round ends only after everyone has logged it.
    */
-  Property.always(p, "coordinatorAgreement", (s, nodes) =>
+  return withInvariant(valid, "coordinatorAgreement", (s, nodes) =>
     nodes.coordinator.every(
       (c) =>
         s.locals.coordinator[c]!.phase.tag !== "init" ||
         nodes.participant.every((q) => idleWith(s.locals.coordinator[c]!, s.locals.participant[q]!))
     )
-  ),
-  /**
-   * The strengthened invariant that makes log agreement inductive (Disel's
-   * `TwoPhaseInductiveInv.v`): the coordinator has logged one decision per past era; every
-   * participant's state, every counted vote and acknowledgement, and every message of the current
-   * era fit the coordinator's phase. Each participant's log is then the coordinator's, or the
-   * coordinator's with the current era's decision appended, which gives `logAgreement` and
-   * `coordinatorAgreement`.
-   */
-  Property.always(p, "tpcInv", (s, nodes) =>
-    nodes.coordinator.every((c) => {
-      const cn = s.locals.coordinator[c]!
-      return (
-        cn.log.length === cn.era &&
-        nodes.participant.every((q) => participantFits(cn, s.locals.participant[q]!)) &&
-        votesFit(s, nodes, cn) &&
-        ackedFit(s, nodes, cn) &&
-        soupFits(s, nodes, cn)
-      )
-    })
-  ),
+  )
+}
+
+/**
+ * The bundled protocol, with the strengthened invariant that makes log agreement inductive
+ * (Disel's `TwoPhaseInductiveInv.v`) as its last layer, `tpcInv`: the coordinator has logged one
+ * decision per past era; every participant's state, every counted vote and acknowledgement, and
+ * every message of the current era fit the coordinator's phase. Each participant's log is then the
+ * coordinator's, or the coordinator's with the current era's decision appended, which gives
+ * `logAgreement` and `coordinatorAgreement`.
+ */
+export const protocol = withInvariant(agreement(TwoPhaseCommitProtocol.make()), "tpcInv", (s, nodes) =>
+  nodes.coordinator.every((c) => {
+    const cn = s.locals.coordinator[c]!
+    return (
+      cn.log.length === cn.era &&
+      nodes.participant.every((q) => participantFits(cn, s.locals.participant[q]!)) &&
+      votesFit(s, nodes, cn) &&
+      ackedFit(s, nodes, cn) &&
+      soupFits(s, nodes, cn)
+    )
+  })
+)
+
+/**
+ * The broken protocol whose coordinator may commit as soon as one vote is yes. `tpcInv`
+ * describes the correct protocol's states, which this one leaves at its first commit despite a
+ * no vote, so it is no layer here; the variant is meant to be caught by `commitValidity`.
+ */
+export const commitOnAnyYesProtocol = agreement(TwoPhaseCommitProtocol.make({ commitOnAnyYes: true }))
+
+/**
+ * The properties of a Two-Phase Commit system besides its protocol's invariant layers (which
+ * every system of the protocol checks): witnesses that its rounds both commit and abort.
+ */
+export const properties = (p: TwoPhaseCommitProtocol.TwoPhaseCommitProtocol) => [
   /** Non-vacuity: some round commits. */
   Property.sometimes(p, "roundCommits", (s, nodes) => logsOf(s, nodes).some((log) => log.some((e) => e.commit))),
   /** Non-vacuity: some round aborts. */
@@ -230,10 +243,7 @@ const build = (
     c: Programs.coordinator(p, { rounds, dataOf, commitOnAnyYes })
   }
   for (const q of participants) programs[q] = Programs.participant(p, rounds, vote)
-  // `tpcInv` describes the correct protocol's states, which the broken variant leaves at its first
-  // commit despite a no vote; that variant is meant to be caught by `commitValidity`.
-  const checked = commitOnAnyYes ? properties(p).filter((x) => x.name !== "tpcInv") : properties(p)
-  return System.make({ protocol: p, nodes: { coordinator: ["c"], participant: participants }, programs, properties: checked })
+  return System.make({ protocol: p, nodes: { coordinator: ["c"], participant: participants }, programs, properties: properties(p) })
 }
 
 /**
@@ -321,3 +331,25 @@ export const families: ReadonlyArray<System.Family> = [
 ]
 
 export { Programs, TwoPhaseCommitProtocol as Protocol }
+
+/** What `protoweave` reads of Two-Phase Commit: its families, and what its Lean export needs. */
+export const manifest = Manifest.make({
+  module: import.meta.url,
+  families,
+  lean: {
+    protocols: [
+      {
+        name: "TwoPhaseCommit",
+        family: "two-phase-commit",
+        protocol: protocol as unknown as Manifest.ProtocolExport["protocol"],
+        schemas: TwoPhaseCommitProtocol,
+        protocolFile: Manifest.source(import.meta.url, "./Protocol.ts"),
+        propertiesFile: Manifest.source(import.meta.url, "./index.ts"),
+        properties: properties(protocol),
+        parameters: { commitOnAnyYes: { value: false } },
+        topology: "oneCoordinator",
+        sizes: { participants: 2, rounds: 2 }
+      }
+    ]
+  }
+})

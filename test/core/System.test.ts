@@ -136,9 +136,10 @@ describe("System.make", () => {
 })
 
 describe("Property", () => {
-  it("always and sometimes keep their name and predicate", () => {
+  it("always and sometimes keep their name and predicate, and where they were called", () => {
     const holds = () => false
-    assert.deepStrictEqual(Property.always(PingPong.protocol, "a", holds), { kind: "always", name: "a", holds })
-    assert.deepStrictEqual(Property.sometimes(PingPong.protocol, "s", holds), { kind: "sometimes", name: "s", holds })
+    const file = import.meta.filename
+    assert.deepStrictEqual(Property.always(PingPong.protocol, "a", holds), { kind: "always", name: "a", holds, at: { file, line: 142, column: 37 } })
+    assert.deepStrictEqual(Property.sometimes(PingPong.protocol, "s", holds), { kind: "sometimes", name: "s", holds, at: { file, line: 143, column: 37 } })
   })
 })

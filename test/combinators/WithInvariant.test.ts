@@ -1,22 +1,28 @@
 /**
  * withInvariant: obligations named as the Lean theorems are, the named layers checked as
- * properties, and the law that strengthening twice is strengthening by the conjunction.
+ * properties (the layers are the `always` properties themselves, with where they were declared),
+ * and the law that strengthening twice is strengthening by the conjunction.
  */
 import { assert, describe, it } from "vitest"
 import * as Successors from "../../checker/Successors.ts"
 import type { Statelet } from "../../core/Statelet.ts"
 import * as System from "../../core/System.ts"
-import { layers, obligations, withInvariant } from "../../core/WithInvariant.ts"
+import { layers, obligations, withInvariant } from "../../combinators/WithInvariant.ts"
+import * as Property from "../../core/Property.ts"
 import * as Calculator from "../../protocols/Calculator/index.ts"
+import * as CalculatorProtocol from "../../protocols/Calculator/Protocol.ts"
 import * as TwoPhaseCommit from "../../protocols/TwoPhaseCommit/index.ts"
+import * as TwoPhaseCommitProtocol from "../../protocols/TwoPhaseCommit/Protocol.ts"
 
-type CalcState = Statelet<NonNullable<(typeof Calculator.protocol)["~shape"]>>
+/** The Calculator with its own coherence only (the bundled one carries its specification as layers). */
+const plain = CalculatorProtocol.make({ label: "calc", f: Calculator.f, prec: Calculator.prec })
+type CalcState = Statelet<NonNullable<(typeof plain)["~shape"]>>
 const fewPending = (s: CalcState, nodes: any) => nodes.client.every((c: string) => s.locals.client[c]!.pending.length <= 2)
 const answersMatch = (s: CalcState) => s.soup.every((m) => m.tag !== "resp" || m.payload.value === Calculator.f(m.payload.args))
 
 describe("withInvariant", () => {
   it("lists one obligation per invariant and transition, named as in Lean", () => {
-    const strong = withInvariant(withInvariant(Calculator.protocol, "fewPending", fewPending), "answersMatch", answersMatch)
+    const strong = withInvariant(withInvariant(plain, "fewPending", fewPending), "answersMatch", answersMatch)
     const names = obligations(strong).map((o) => o.name)
     assert.deepStrictEqual(names, [
       "coherence_init",
@@ -39,7 +45,7 @@ describe("withInvariant", () => {
   })
 
   it("becomes properties of every system of the protocol, by name", () => {
-    const strong = withInvariant(Calculator.protocol, "fewPending", fewPending)
+    const strong = withInvariant(plain, "fewPending", fewPending)
     const system = System.make({ protocol: strong, nodes: { client: ["c1"], server: ["s1"] }, programs: {}, properties: [] })
     assert.deepStrictEqual(system.properties.map((p) => [p.name, p.kind]), [
       ["coherence", "always"],
@@ -50,14 +56,38 @@ describe("withInvariant", () => {
   })
 
   it("keeps the protocol's own coherence as the first layer", () => {
-    const tpc = TwoPhaseCommit.protocol
-    const strong = withInvariant(tpc, "extra", () => true)
-    assert.deepStrictEqual(layers(strong).map((l) => l.name), tpc.coherence === undefined ? ["extra"] : ["coherence", "extra"])
+    assert.deepStrictEqual(layers(withInvariant(TwoPhaseCommitProtocol.make(), "extra", () => true)).map((l) => l.name), ["extra"])
+    assert.deepStrictEqual(layers(withInvariant(plain, "extra", () => true)).map((l) => l.name), ["coherence", "extra"])
+  })
+
+  it("makes each layer an always property that records where withInvariant was called", () => {
+    const holds = () => true
+    const strong = withInvariant(plain, "here", holds); const line = new Error().stack!.split("\n")[1]!
+    const layer = layers(strong).at(-1)!
+    assert.deepInclude(layer, { kind: "always", name: "here", holds })
+    assert.strictEqual(layer.at?.file, import.meta.filename)
+    // The call is on the line the stack of the line itself names, at the column of `withInvariant`.
+    assert.strictEqual(layer.at?.line, Number(/:(\d+):\d+\)?$/.exec(line)![1]))
+    assert.strictEqual(layer.at?.column, 20)
+    // The protocol's own coherence has no call: the exporter reads it from the protocol's declaration.
+    assert.isUndefined(layers(strong)[0]!.at)
+    // One concept: the system's properties are the layers themselves.
+    assert.strictEqual(Property.coherence(strong).at(-1), layer)
+  })
+
+  it("declares the flagship protocols' inductive invariants, in the order the Lean export assumes them", () => {
+    assert.deepStrictEqual(layers(TwoPhaseCommit.protocol).map((l) => l.name), ["logAgreement", "commitValidity", "coordinatorAgreement", "tpcInv"])
+    // The broken variant leaves `tpcInv`'s states at its first commit despite a no vote: it has no such layer.
+    assert.deepStrictEqual(layers(TwoPhaseCommit.commitOnAnyYesProtocol).map((l) => l.name), ["logAgreement", "commitValidity", "coordinatorAgreement"])
+    assert.deepStrictEqual(layers(Calculator.protocol).map((l) => l.name), ["coherence", "responseCorrect", "pendingWellFormed", "responsesAnswerRequests", "clientsAwaitAnswers"])
+    for (const l of [...layers(TwoPhaseCommit.protocol), ...layers(Calculator.protocol).slice(1)]) {
+      assert.match(`${l.at?.file}:${l.at?.line}`, /protocols\/(TwoPhaseCommit|Calculator)\/index\.ts:\d+$/, l.name)
+    }
   })
 
   it("strengthening by I then J is strengthening by I ∧ J, on every state of random walks", () => {
-    const twice = withInvariant(withInvariant(Calculator.protocol, "fewPending", fewPending), "answersMatch", answersMatch)
-    const once = withInvariant(Calculator.protocol, "both", (s, nodes) => fewPending(s, nodes) && answersMatch(s))
+    const twice = withInvariant(withInvariant(plain, "fewPending", fewPending), "answersMatch", answersMatch)
+    const once = withInvariant(plain, "both", (s, nodes) => fewPending(s, nodes) && answersMatch(s))
     const model = Calculator.model({ clients: 2, servers: 1 })
     const expander = Successors.make(model)
     const nodes = model.system.topology.nodes
