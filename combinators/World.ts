@@ -1,10 +1,10 @@
 /**
  * Worlds (Disel's `world`): several protocols under distinct labels, tied together by send-hooks.
  * This module declares a world (`make`) and is the whole world API in one namespace
- * (`import * as World from "protoweave/combinators/World"`): it re-exports compiling a world on
- * nodes into one protocol (`instantiate`, `system`, from `Compose.ts`), injecting a protocol's
- * program (`inject`), world programs (`program`) and world properties (`always`, `sometimes`,
- * `lift`), and the kernel's and the type level's world types.
+ * (`import { World } from "protoweave"`): it re-exports compiling a world on nodes into one
+ * protocol (`instantiate`, `system`, from `Compose.ts`), injecting a protocol's program (`inject`),
+ * world programs (`program`) and world properties (`always`, `sometimes`, `lift`), and the
+ * kernel's and the type level's world types.
  *
  * @since 0.1.0
  */
