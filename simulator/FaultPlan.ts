@@ -7,6 +7,7 @@
  *
  * @since 0.1.0
  */
+import type { Prng } from "../core/Prng.ts"
 import type { FaultModel } from "../core/Step.ts"
 
 /** A fault at a given step of a run. */
@@ -226,3 +227,57 @@ export const format = (plan: FaultPlan): string =>
     `delay=${plan.delay.min}-${plan.delay.max}`,
     ...plan.schedule.map((f) => `${f.fault}@${f.step}=${"node" in f ? f.node : f.message}`)
   ].join(",")
+
+/** A fault a run takes, as a chooser proposes it to the engine. */
+export type Fault =
+  | { readonly type: "drop" | "duplicate"; readonly msg: number }
+  | { readonly type: "crash" | "restart"; readonly node: string }
+
+/** A plan's faults drawn with a run's PRNG, for the choosers of random runs (programs and walks). */
+export interface Injector {
+  /** After a message is sent: draws whether it will be dropped or duplicated, at the next step. */
+  sent(msg: number): void
+  /**
+   * The fault to take at step `next`, if any: a scheduled one, else a drawn drop or duplication,
+   * else a crash of one of `crashable()` (while fewer than `maxCrashed` are down), else a restart.
+   */
+  due(next: number, crashed: ReadonlyArray<string>, crashable: () => ReadonlyArray<string>): Fault | undefined
+  /** When nothing else can ever happen: the restart of a crashed node, if the plan restarts nodes. */
+  lastResort(crashed: ReadonlyArray<string>): Fault | undefined
+}
+
+/**
+ * Draws a plan's faults during one run (see `Injector`).
+ *
+ * @example
+ * import * as Prng from "../core/Prng.ts"
+ * const faults = injector(Prng.make(1), parse("drop=1,crash@2=p1"))
+ * faults.sent(0)
+ * faults.due(1, [], () => ["p1"]) // => { type: "drop", msg: 0 }
+ * faults.due(2, [], () => ["p1"]) // => { type: "crash", node: "p1" }
+ * faults.due(3, ["p1"], () => []) // => undefined
+ */
+export const injector = (prng: Prng, plan: FaultPlan): Injector => {
+  const queued: Array<Fault> = []
+  return {
+    sent: (msg) => {
+      if (prng.chance(plan.drop)) queued.push({ type: "drop", msg })
+      else if (prng.chance(plan.duplicate)) queued.push({ type: "duplicate", msg })
+    },
+    due: (next, crashed, crashable) => {
+      for (const fault of plan.schedule) {
+        if (fault.step !== next) continue
+        return "node" in fault ? { type: fault.fault, node: fault.node } : { type: fault.fault, msg: fault.message }
+      }
+      const fault = queued.shift()
+      if (fault !== undefined) return fault
+      if (plan.crash > 0 && crashed.length < plan.maxCrashed) {
+        const nodes = crashable()
+        if (nodes.length > 0 && prng.chance(plan.crash)) return { type: "crash", node: prng.pick(nodes) }
+      }
+      if (plan.restart > 0 && crashed.length > 0 && prng.chance(plan.restart)) return { type: "restart", node: prng.pick(crashed) }
+      return undefined
+    },
+    lastResort: (crashed) => (plan.restart > 0 && crashed.length > 0 ? { type: "restart", node: prng.pick(crashed) } : undefined)
+  }
+}

@@ -26,7 +26,7 @@ import * as Step from "../core/Step.ts"
 import type { System } from "../core/System.ts"
 import type { Candidate, Chooser, RunResult } from "./Engine.ts"
 import * as Engine from "./Engine.ts"
-import type { FaultPlan } from "./FaultPlan.ts"
+import { type FaultPlan, injector } from "./FaultPlan.ts"
 import * as Report from "./Report.ts"
 import * as Simulator from "./Simulator.ts"
 import * as Shrink from "./Shrink.ts"
@@ -221,7 +221,7 @@ export const prepare = (system: System, model?: Pick<Model, "payloads">, samples
       }
       position.delete(id)
     }
-    const queued: Array<Candidate> = []
+    const faults = injector(prng, plan)
     return {
       delay: () => 0,
       applied: (event) => {
@@ -229,8 +229,7 @@ export const prepare = (system: System, model?: Pick<Model, "payloads">, samples
           case "send":
             if (event.msg < 0) return
             add(event.msg)
-            if (prng.chance(plan.drop)) queued.push({ type: "drop", msg: event.msg })
-            else if (prng.chance(plan.duplicate)) queued.push({ type: "duplicate", msg: event.msg })
+            faults.sent(event.msg)
             return
           case "deliver":
           case "drop":
@@ -245,18 +244,9 @@ export const prepare = (system: System, model?: Pick<Model, "payloads">, samples
       },
       choose: (view) => {
         const s = view.statelet
-        const next = view.step + 1
-        for (const fault of plan.schedule) {
-          if (fault.step !== next) continue
-          return "node" in fault ? { candidate: { type: fault.fault, node: fault.node } } : { candidate: { type: fault.fault, msg: fault.message } }
-        }
-        const fault = queued.shift()
+        // Any node that is up may crash: a walk has no programs to finish.
+        const fault = faults.due(view.step + 1, s.crashed, () => topology.all.filter((n) => !s.crashed.includes(n)))
         if (fault !== undefined) return { candidate: fault }
-        if (plan.crash > 0 && s.crashed.length < plan.maxCrashed && prng.chance(plan.crash)) {
-          const up = topology.all.filter((n) => !s.crashed.includes(n))
-          if (up.length > 0) return { candidate: { type: "crash", node: prng.pick(up) } }
-        }
-        if (plan.restart > 0 && s.crashed.length > 0 && prng.chance(plan.restart)) return { candidate: { type: "restart", node: prng.pick(s.crashed) } }
         // Every (node, send transition) pair and every active message, in random order, until one is enabled.
         const order = shuffled(pairs.length + active.length, prng)
         const unsettled: Array<Pair> = []
@@ -279,7 +269,8 @@ export const prepare = (system: System, model?: Pick<Model, "payloads">, samples
             if (send !== undefined) return { candidate: send }
           }
         }
-        if (plan.restart > 0 && s.crashed.length > 0) return { candidate: { type: "restart", node: prng.pick(s.crashed) } }
+        const restart = faults.lastResort(s.crashed)
+        if (restart !== undefined) return { candidate: restart }
         // Nothing is enabled only if no transition was sampled; otherwise it is not known, and the run stops at a limit.
         return unsettled.length > 0 ? { end: "limit" } : { end: "quiescent" }
       }

@@ -12,7 +12,7 @@
  */
 import type * as Step from "../core/Step.ts"
 import type { System } from "../core/System.ts"
-import type { Candidate, Chooser, RunResult } from "./Engine.ts"
+import type { Chooser, RunResult } from "./Engine.ts"
 import * as Engine from "./Engine.ts"
 import * as FaultPlan from "./FaultPlan.ts"
 import * as Prng from "../core/Prng.ts"
@@ -32,38 +32,21 @@ const delayOf = (prng: Prng.Prng, plan: FaultPlan.FaultPlan) => () =>
  * when nothing will ever be enabled it restarts a crashed node if the plan allows, or ends the run.
  */
 export const randomChooser = (prng: Prng.Prng, plan: FaultPlan.FaultPlan): Chooser => {
-  const queued: Array<Candidate> = []
-  const delay = delayOf(prng, plan)
+  const faults = FaultPlan.injector(prng, plan)
   return {
-    delay,
+    delay: delayOf(prng, plan),
     applied: (event) => {
-      if (event.type !== "send" || event.msg < 0) return
-      if (prng.chance(plan.drop)) queued.push({ type: "drop", msg: event.msg })
-      else if (prng.chance(plan.duplicate)) queued.push({ type: "duplicate", msg: event.msg })
+      if (event.type === "send" && event.msg >= 0) faults.sent(event.msg)
     },
     choose: (view) => {
-      const next = view.step + 1
-      for (const fault of plan.schedule) {
-        if (fault.step !== next) continue
-        return "node" in fault
-          ? { candidate: { type: fault.fault, node: fault.node } }
-          : { candidate: { type: fault.fault, msg: fault.message } }
-      }
-      const fault = queued.shift()
+      const fault = faults.due(view.step + 1, view.crashed, view.liveRunning)
       if (fault !== undefined) return { candidate: fault }
-      if (plan.crash > 0 && view.crashed.length < plan.maxCrashed) {
-        const live = view.liveRunning()
-        if (live.length > 0 && prng.chance(plan.crash)) return { candidate: { type: "crash", node: prng.pick(live) } }
-      }
-      if (plan.restart > 0 && view.crashed.length > 0 && prng.chance(plan.restart)) {
-        return { candidate: { type: "restart", node: prng.pick(view.crashed) } }
-      }
       const enabled = view.enabled()
       if (enabled.length > 0) return { candidate: prng.pick(enabled) }
       const later = view.nextTime()
       if (later !== undefined) return { advance: later }
-      if (plan.restart > 0 && view.crashed.length > 0) return { candidate: { type: "restart", node: prng.pick(view.crashed) } }
-      return { end: "quiescent" }
+      const restart = faults.lastResort(view.crashed)
+      return restart === undefined ? { end: "quiescent" } : { candidate: restart }
     }
   }
 }
