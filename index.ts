@@ -49,6 +49,10 @@ export { withInvariant } from "./combinators/WithInvariant.ts"
 export * as World from "./combinators/World.ts"
 /** Send-hooks: side conditions on one protocol's sends over another's local state. */
 export * as SendHook from "./hooks/SendHook.ts"
+/** The hook "answer only from your own log" (Disel's `query_hook`). */
+export * as AnswerFromOwnLog from "./hooks/AnswerFromOwnLog.ts"
+/** The hook "only while holding the lock", optionally fenced by the lock's token. */
+export * as OnlyWhileHolding from "./hooks/OnlyWhileHolding.ts"
 
 /** The explicit-state model checker. */
 export * as Checker from "./checker/Checker.ts"

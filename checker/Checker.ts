@@ -150,6 +150,7 @@ export interface ThreadsReport {
  * (with the full soup) it evaluates every property on states whose consumed messages report any
  * read of a field other than `active` (filtering them out is fine; looking inside is not), and
  * compares each property with and without the consumed messages.
+ * @internal
  */
 export const assertForgettable = (model: Model, expander: Successors.Expander): void => {
   if (model.soup !== "active") return
@@ -314,6 +315,8 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
  * a violation (or else a deadlock) found; otherwise every property decided and a deadlock found,
  * since a search that found no deadlock must go on to establish that there is none.
  *
+ * @internal
+ *
  * @example
  * import * as TpcBench from "../protocols/TpcBench/index.ts"
  * import { Judge } from "./Judge.ts"
@@ -330,10 +333,18 @@ export const searchStop = (judge: Judge, deadlocks: number, stopAtFirstViolation
       ? "decided"
       : undefined
 
-/** What a report needs of a search's visited table: its states' parents and fingerprints. */
+/**
+ * What a report needs of a search's visited table: its states' parents and fingerprints.
+ *
+ * @internal
+ */
 export type StateTable = Pick<VisitedTable, "size" | "parent" | "fingerprint" | "bytes">
 
-/** What a finished search hands over to become a report. */
+/**
+ * What a finished search hands over to become a report.
+ *
+ * @internal
+ */
 export interface SearchResult {
   readonly model: Model
   /** The state space the search stored fingerprints of (traces are rebuilt through it). */
@@ -357,7 +368,11 @@ export interface SearchResult {
   readonly threads?: ThreadsReport
 }
 
-/** The report of a finished search (sequential or parallel): verdicts with their traces, and the figures. */
+/**
+ * The report of a finished search (sequential or parallel): verdicts with their traces, and the figures.
+ *
+ * @internal
+ */
 export const buildReport = (result: SearchResult): CheckReport => {
   const { model, space, table, violatedAt, witnessedAt, firstDeadlock, incomplete } = result
   const traceTo = (target: number): CheckTrace => reconstruct(model, space, table, target)

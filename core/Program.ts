@@ -101,6 +101,8 @@ export interface ReceivedMessage {
  * Whether a message matches a receive filter: one of its tags, from its sender if it names one,
  * and satisfying its `where`. Every interpreter matches through this.
  *
+ * @internal
+ *
  * @example
  * matches({ tags: ["resp"], from: "s1" }, { id: 0, tag: "resp", from: "s1", payload: {} }) // => true
  */
@@ -110,6 +112,8 @@ export const matches = (filter: RuntimeFilter, m: ReceivedMessage): boolean =>
 /**
  * A program's failure as a stable one-line text (no stack traces): traces record it, and a trace
  * recorded by one interpreter must replay exactly in another.
+ *
+ * @internal
  *
  * @example
  * import * as Cause from "effect/Cause"
@@ -121,7 +125,11 @@ export const describeFailure = (cause: Cause.Cause<unknown>): string => {
   return typeof error === "string" ? error : JSON.stringify(error) ?? String(error)
 }
 
-/** What an interpreter implements for one node. */
+/**
+ * What an interpreter implements for one node.
+ *
+ * @internal
+ */
 export interface Driver {
   readonly local: Effect.Effect<unknown>
   readonly send: (tag: string, to: string, payload: unknown) => Effect.Effect<void, ProtocolViolation>
@@ -160,7 +168,11 @@ export const make = <T extends ProtocolShape, const R extends RoleOf<T>, A, E = 
   return { protocol, role, name: options.name ?? role, daemon: options.daemon ?? false, run }
 }
 
-/** Wraps an interpreter's driver in the typed handle a program sees. */
+/**
+ * Wraps an interpreter's driver in the typed handle a program sees.
+ *
+ * @internal
+ */
 export const handle = <T extends ProtocolShape, R extends RoleOf<T>>(
   self: string,
   role: R,

@@ -77,12 +77,20 @@ export interface Violated {
 /** The result of `step`. */
 export type Outcome<T extends ProtocolShape> = Stepped<T> | Refused | Violated
 
-/** The result of a node-local send: the sender's new local state, or why the send is forbidden. */
+/**
+ * The result of a node-local send: the sender's new local state, or why the send is forbidden.
+ *
+ * @internal
+ */
 export type SendLocalOutcome =
   | { readonly _tag: "Sent"; readonly local: unknown; readonly transition: NamedSend }
   | Violated
 
-/** The result of a node-local receive: the receiver's new local state, or why it cannot receive. */
+/**
+ * The result of a node-local receive: the receiver's new local state, or why it cannot receive.
+ *
+ * @internal
+ */
 export type ReceiveLocalOutcome =
   | { readonly _tag: "Received"; readonly local: unknown; readonly transition: NamedReceive }
   | Refused
@@ -172,6 +180,7 @@ const violatedSend = (
 /**
  * The node-local half of a send: checks the transition, roles, payload schema and guard against
  * the sender's local state and returns its next local state. Every interpreter sends through this.
+ * @internal
  */
 export const sendLocal = (
   semantics: Semantics<any>,
@@ -218,6 +227,7 @@ const sendProblem = (semantics: Semantics<any>, transition: NamedSend, role: str
 /**
  * Whether `node` may receive this message in its local state: its role has the receive transition
  * for `tag`, and the transition's `accepts` holds. Cheaper than `receiveLocal`: the step is not run.
+ * @internal
  */
 export const canReceive = (
   semantics: Semantics<any>,
@@ -249,6 +259,7 @@ const refusal = (
 /**
  * The node-local half of a receive: whether `node`'s receive transition for `tag` accepts the
  * message in its local state, and the next local state if so.
+ * @internal
  */
 export const receiveLocal = (
   semantics: Semantics<any>,
@@ -413,6 +424,7 @@ export const step = <T extends ProtocolShape>(
 /**
  * The receives enabled in a statelet: every active message to a live node whose receive transition
  * accepts it.
+ * @internal
  */
 export const enabledReceives = <T extends ProtocolShape>(
   semantics: Semantics<T>,

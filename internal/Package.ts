@@ -3,9 +3,8 @@
  * URL. The same code runs from the sources (`internal/Package.ts`, in this repository) and from
  * the build (`dist/internal/Package.js`, in a user's `node_modules`), one directory deeper, so
  * paths to files shipped beside the code (`package.json`, `bin/`, `proofs/`) are taken from the
- * root found here, never from a fixed number of `..`.
+ * root found here, never from a fixed number of `..`. Not part of the public API (`index.ts`).
  *
- * @internal
  * @since 0.1.0
  */
 import * as fs from "node:fs"
