@@ -46,7 +46,10 @@ import { FULL, KNOWN, SharedTable, type SharedTableMemory } from "./SharedTable.
 import * as Successors from "./Successors.ts"
 import * as WorkerThread from "./WorkerThread.ts"
 
-/** Where workers find the model: `(await import(specifier))[exportName](...args)`. */
+/**
+ * Where workers find the model: `await (await import(specifier))[exportName](...args)` (the export
+ * may build the model asynchronously, loading a protocol module first).
+ */
 export interface ModelSource {
   readonly specifier: string
   readonly exportName: string
@@ -117,10 +120,12 @@ interface LevelReply {
 type Reply = { readonly kind: "ready" } | LevelReply | { readonly kind: "taken" } | { readonly kind: "moved"; readonly left: Int32Array }
 
 const loadModel = async (source: ModelSource): Promise<Model> => {
-  const module = (await import(source.specifier)) as Record<string, (...args: ReadonlyArray<unknown>) => Model>
+  // A worker of the compiled checker has no TypeScript loader of its own.
+  if (/\.[cm]?ts$/.test(source.specifier) && !import.meta.url.endsWith(".ts")) (await import("tsx/esm/api")).register()
+  const module = (await import(source.specifier)) as Record<string, (...args: ReadonlyArray<unknown>) => Model | Promise<Model>>
   const build = module[source.exportName]
   if (typeof build !== "function") throw new Error(`${source.specifier} has no export ${source.exportName}`)
-  return build(...source.args)
+  return await build(...source.args)
 }
 
 /**
@@ -471,10 +476,12 @@ class Helper {
  * shortest); traces are rebuilt on the calling thread.
  *
  * @example
- * import * as Protocols from "../protocols/index.ts"
- * const parameters = { participants: 3 }
- * const report = await checkParallel(Protocols.modelOf("tpc-bench", parameters), Protocols.modelSource("tpc-bench", parameters), { workers: 2 })
- * report.states // => 1077
+ * import * as Checker from "./Checker.ts"
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * const sizes = { members: 4 }
+ * const source = { specifier: TokenRing.manifest.module, exportName: "model", args: [sizes] }
+ * const report = await checkParallel(TokenRing.model(sizes), source, { workers: 2 })
+ * report.states === Checker.check(TokenRing.model(sizes)).states // => true
  */
 export const checkParallel = async (
   model: Model,

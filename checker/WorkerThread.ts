@@ -1,7 +1,8 @@
 /**
- * Worker threads that run a function of a TypeScript module. A worker does not inherit the main
- * thread's TypeScript loader, so its source registers tsx (with the project's tsconfig, as
- * `bin/protoweave.js` does) before importing the module and calling the function.
+ * Worker threads that run a function of a module. A worker does not inherit the main thread's
+ * TypeScript loader, so for a TypeScript module (protoweave run from its sources) its source
+ * registers tsx (with the project's tsconfig, as `bin/protoweave.js` does) before importing the
+ * module and calling the function; compiled JavaScript is imported as it is.
  *
  * Before it registers tsx, a worker imports Effect's `Schema` and `Effect` modules (and with them
  * most of the library) with Node's own loader: tsx's hooks see every import of a thread, and
@@ -16,7 +17,8 @@ import { type Transferable, Worker } from "node:worker_threads"
 
 /**
  * Starts a worker thread that runs `(await import(moduleUrl))[entry]()` with `workerData`, which
- * may hold the objects of `transfer` (message ports).
+ * may hold the objects of `transfer` (message ports); tsx is registered first when `moduleUrl` is a
+ * `.ts` module.
  *
  * @example
  * const worker = start(new URL("./Parallel.ts", import.meta.url).href, "serve", {})
@@ -24,13 +26,17 @@ import { type Transferable, Worker } from "node:worker_threads"
  * await worker.terminate()
  */
 export const start = (moduleUrl: string, entry: string, workerData: unknown, transfer: ReadonlyArray<Transferable> = []): Worker => {
+  const run = `.then((m) => m[${JSON.stringify(entry)}]())`
+  if (!moduleUrl.endsWith(".ts")) {
+    return new Worker(`import(${JSON.stringify(moduleUrl)})${run}`, { eval: true, workerData, transferList: [...transfer] })
+  }
   const api = import.meta.resolve("tsx/esm/api")
   const tsconfig = fileURLToPath(new URL("../tsconfig.json", import.meta.url))
   const preloaded = ["effect/Schema", "effect/Effect"].map((m) => `import(${JSON.stringify(import.meta.resolve(m))})`)
   const source = [
     `Promise.all([${preloaded.join(", ")}]).then(() => import(${JSON.stringify(api)}))`,
     `.then(({ register }) => { register({ tsconfig: ${JSON.stringify(tsconfig)} }); return import(${JSON.stringify(moduleUrl)}) })`,
-    `.then((m) => m[${JSON.stringify(entry)}]())`
+    run
   ].join("")
   return new Worker(source, { eval: true, workerData, transferList: [...transfer] })
 }

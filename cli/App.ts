@@ -16,23 +16,39 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { CliError, CliOutput, Command } from "effect/cli"
+import type { Family } from "../core/System.ts"
 import * as Package from "../internal/Package.ts"
 import * as Check from "./Check.ts"
 import * as Induct from "./Induct.ts"
 import * as Init from "./Init.ts"
 import { ExitCode, oneLine, UsageError, ViolationFound } from "./Errors.ts"
 import * as List from "./List.ts"
+import * as Manifests from "./Manifests.ts"
 import * as Prove from "./Prove.ts"
 import * as NodeCommand from "./Node.ts"
 import * as Replay from "./Replay.ts"
 import * as Run from "./Run.ts"
 import * as Simulate from "./Simulate.ts"
 
-/** The root command with its subcommands. */
-export const command = Command.make("protoweave").pipe(
-  Command.withDescription("Typed distributed protocols: list them, simulate them with faults, check their models exhaustively, replay their traces, run them over TCP, prove them in Lean"),
-  Command.withSubcommands([Init.command, List.command, Simulate.command, Check.command, Induct.command, Replay.command, Run.command, NodeCommand.command, Prove.command])
-)
+/**
+ * The root command with its subcommands; `families` (the bundled ones and those of the modules
+ * named on the command line) give `simulate`, `check` and `induct` a flag per parameter.
+ */
+export const command = (families: ReadonlyArray<Family>) =>
+  Command.make("protoweave").pipe(
+    Command.withDescription("Typed distributed protocols: list them, simulate them with faults, check their models exhaustively, replay their traces, run them over TCP, prove them in Lean"),
+    Command.withSubcommands([
+      Init.command,
+      List.command,
+      Simulate.command(families),
+      Check.command(families),
+      Induct.command(families),
+      Replay.command,
+      Run.command,
+      NodeCommand.command,
+      Prove.command
+    ])
+  )
 
 /** What the command-line interface needs of Node: files, paths, arguments, the terminal, processes. */
 export const services = Layer.provideMerge(
@@ -86,14 +102,16 @@ const codeOfCause = (cause: Cause.Cause<unknown>): Effect.Effect<ExitCode> => {
 
 /**
  * Runs `protoweave` on its arguments (without `node` and the script) and returns the exit code:
- * 0 when nothing is violated, 1 for a violation, 2 for bad input.
+ * 0 when nothing is violated, 1 for a violation, 2 for bad input. The protocol modules named among
+ * the arguments are loaded first, so that their parameters have flags (`--members 5`).
  *
  * @example
  * import * as Effect from "effect/Effect"
  * await Effect.runPromise(run(["list"])) // => 0
  */
 export const run = (args: ReadonlyArray<string>): Effect.Effect<ExitCode> =>
-  Command.runWith(command, { version: Package.version })(args).pipe(
+  Effect.promise(() => Manifests.familiesNamedIn(args)).pipe(
+    Effect.flatMap((families) => Command.runWith(command(families), { version: Package.version })(args)),
     Effect.provideService(CliOutput.Presenter, presenter),
     Effect.provide(services),
     Effect.matchCauseEffect({ onSuccess: () => Effect.succeed(ExitCode.ok), onFailure: codeOfCause })

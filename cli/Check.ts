@@ -25,14 +25,13 @@ import * as Successors from "../checker/Successors.ts"
 import { ModelError } from "../checker/Successors.ts"
 import type { Model } from "../core/Model.ts"
 import type { Family } from "../core/System.ts"
-import * as Protocols from "../protocols/index.ts"
 import * as FaultPlan from "../simulator/FaultPlan.ts"
 import * as Report from "../simulator/Report.ts"
 import * as Simulator from "../simulator/Simulator.ts"
 import * as Trace from "../simulator/Trace.ts"
 import { oneLine, UsageError, ViolationFound } from "./Errors.ts"
-import * as Families from "./Families.ts"
 import * as Files from "./Files.ts"
+import * as Manifests from "./Manifests.ts"
 import * as Parameters from "./Parameters.ts"
 import { wholeNumber } from "./Simulate.ts"
 
@@ -40,8 +39,10 @@ import { wholeNumber } from "./Simulate.ts"
 const ownFlags: ReadonlyArray<string> = ["bfs", "dfs", "symmetry", "no-symmetry", "max-states", "max-depth", "workers", "stop-at-first-violation", "trace", "param"]
 
 
-const config = {
-  protocol: Argument.String("protocol").pipe(Argument.withDescription('the protocol to check, as "protoweave list" names it')),
+const config = (families: ReadonlyArray<Family>) => ({
+  protocol: Argument.String("protocol").pipe(
+    Argument.withDescription('the protocol to check: a name "protoweave list" shows, or a protocol module\'s path (./src/election.ts, or ./src/election.ts#<family>)')
+  ),
   bfs: Flag.Boolean("bfs").pipe(
     Flag.withoutNegation,
     Flag.withDescription("search breadth-first: counterexamples and witnesses are shortest (the default)"),
@@ -88,8 +89,8 @@ const config = {
     Flag.withDescription('a size parameter of the protocol (repeatable); "protoweave list" shows them'),
     Flag.atLeast(0)
   ),
-  sizes: Parameters.sizeFlags(ownFlags)
-}
+  sizes: Parameters.sizeFlags(families, ownFlags)
+})
 
 /** The parsed command line of `check`: numbers are checked by `check`, for uniform messages. */
 export interface CheckInput {
@@ -149,8 +150,8 @@ export interface Outcome extends Omit<Checker.CheckReport, "properties" | "deadl
  * function allows the same steps.
  *
  * @example
- * import { find } from "../protocols/index.ts"
- * faultPlanOf(find("tpc-bench")!.model!({ participants: 2 })).drop // => 0
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * faultPlanOf(TokenRing.model()).drop // => 0
  */
 export const faultPlanOf = (model: Model): FaultPlan.FaultPlan => {
   const faults = model.faults
@@ -166,25 +167,37 @@ export const faultPlanOf = (model: Model): FaultPlan.FaultPlan => {
 }
 
 /**
+ * A family as a worker thread finds it: the URL of the module whose manifest lists it, its name,
+ * and the module path its traces name (undefined for a bundled family).
+ */
+export interface FamilyAt {
+  readonly module: string
+  readonly family: string
+  readonly traced: string | undefined
+}
+
+/**
  * Builds a family's model and checks it: the work of the worker thread, usable directly too. The
  * traces are recorded on the system `family.make(parameters)` builds, which is the one
  * `protoweave replay` rebuilds from the trace's header.
  *
  * @example
- * const outcome = await explore("tpc-bench", { participants: 2 }, { strategy: "bfs" })
- * outcome.states // => 133
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * const outcome = await explore({ module: TokenRing.manifest.module, family: "token-ring", traced: undefined }, { members: 3 }, { strategy: "bfs" })
+ * outcome.states // => 12
  */
 export const explore = async (
-  name: string,
+  at: FamilyAt,
   parameters: { readonly [name: string]: number },
   search: SearchOptions,
   hooks: Pick<Checker.CheckOptions, "onProgress" | "interrupted"> = {}
 ): Promise<Outcome> => {
-  const family = Protocols.find(name)
+  const name = at.family
+  const family = (await Manifests.load(at.module)).families.find((f) => f.name === name)
   if (family?.model === undefined) throw new ModelError(`${name} has no model to check`)
   const model = family.model(parameters)
   const { workers = 1, ...options } = search
-  const source = Protocols.modelSource(name, parameters)
+  const source = Manifests.modelSource(at, parameters)
   const report =
     workers > 1
       ? await Parallel.checkParallel(model, source, { ...options, ...hooks, workers, progressEvery: 1000 })
@@ -197,7 +210,7 @@ export const explore = async (
   const record = (trace: Checker.CheckTrace | undefined, about: string | undefined): RecordedTrace | undefined => {
     if (trace === undefined) return undefined
     const steps = trace.steps.map((s) => ({ action: s.action, message: s.message }))
-    const recorded = (on: typeof system) => Trace.toNdjson(Simulator.traceOfSteps(on, { name, parameters, faults }, steps))
+    const recorded = (on: typeof system) => Trace.toNdjson(Trace.withModule(Simulator.traceOfSteps(on, { name, parameters, faults }, steps), at.traced))
     const shown = { ...system, properties: system.properties.filter((p) => p.kind !== "always" || p.name === about) }
     const states = [trace.initial, ...trace.steps.map((s) => s.state)]
     const alsoViolates = invariants.flatMap((p) => {
@@ -216,7 +229,7 @@ export const explore = async (
 
 /** What the main thread gives the worker. */
 interface WorkerInput {
-  readonly name: string
+  readonly at: FamilyAt
   readonly parameters: { readonly [name: string]: number }
   readonly search: SearchOptions
   /** One Int32: the main thread stores 1 in it on Ctrl-C. */
@@ -245,7 +258,7 @@ export const runWorker = (): void => {
     const message = e instanceof Error ? (usage ? e.message : `${e.name}: ${e.message}`) : String(e)
     post({ type: "failed", usage, message })
   }
-  explore(input.name, input.parameters, input.search, {
+  explore(input.at, input.parameters, input.search, {
     onProgress: (progress) => post({ type: "progress", progress }),
     interrupted: () => Atomics.load(stop, 0) !== 0
   }).then((outcome) => post({ type: "done", outcome }), failed)
@@ -307,7 +320,7 @@ const inWorker = (input: Omit<WorkerInput, "stop">): Effect.Effect<Outcome, Usag
         case "failed":
           return finish(
             message.usage
-              ? Effect.fail(new UsageError({ message: `cannot check ${input.name}: ${oneLine(message.message)}` }))
+              ? Effect.fail(new UsageError({ message: `cannot check ${input.at.family}: ${oneLine(message.message)}` }))
               : Effect.die(new Error(`the checker failed: ${oneLine(message.message)}`))
           )
       }
@@ -454,7 +467,8 @@ const threadsText = (t: Checker.ThreadsReport): string =>
  * and whether the search was complete. An interrupted search is announced as partial first.
  *
  * @example
- * const outcome = await explore("tpc-bench", { participants: 2 }, { strategy: "bfs" })
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * const outcome = await explore({ module: TokenRing.manifest.module, family: "token-ring", traced: undefined }, {}, { strategy: "bfs" })
  * const text = formatOutcome(outcome, { maxDepth: undefined, maxStates: undefined })
  * text.includes("search      complete: every reachable state was explored") // => true
  */
@@ -485,7 +499,7 @@ const optionalNumber = (flag: string, text: Option.Option<string>, min: number):
 const messageOf = (e: unknown) => oneLine(e instanceof Error ? e.message : String(e))
 
 /** The summary line of the model: what is checked, and how. */
-const modelLine = (family: Family, parameters: { readonly [name: string]: number }, model: Model, search: SearchOptions): string => {
+const modelLine = (family: Family, module: string | undefined, parameters: { readonly [name: string]: number }, model: Model, search: SearchOptions): string => {
   const roles = (model.symmetric ?? []).map((g) => (typeof g === "string" ? g : g.join("/")))
   const symmetry =
     roles.length === 0
@@ -500,7 +514,7 @@ const modelLine = (family: Family, parameters: { readonly [name: string]: number
     ...(search.stopAtFirstViolation === true ? ["stop at first violation"] : [])
   ]
   return [
-    `check ${family.name}`,
+    `check ${family.name}${module === undefined ? "" : ` (${module})`}`,
     parametersText(parameters),
     search.strategy,
     symmetry,
@@ -523,9 +537,9 @@ const passingText = (trace: RecordedTrace): string =>
  * short.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * payloadLines({ system: Calculator.system({ clients: 1, servers: 1 }), payloads: { req: [{ args: [1, 2] }], resp: [] } })[0]
- * // => "payloads    req   model, 1 value: a sample of an infinite schema (an approximation): {args:[1,2]}"
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * payloadLines(TokenRing.model())[0]
+ * // => "payloads    token  model, 1 value: all of the schema's values: {}"
  */
 export const payloadLines = (model: Model): ReadonlyArray<string> => {
   const domains = Successors.payloadDomains(model)
@@ -554,7 +568,8 @@ export const payloadLines = (model: Model): ReadonlyArray<string> => {
  */
 export const check = (input: CheckInput): Effect.Effect<void, UsageError | ViolationFound, FileSystem.FileSystem> =>
   Effect.gen(function* () {
-    const family = yield* Families.resolve(input.protocol)
+    const chosen = yield* Manifests.resolve(input.protocol)
+    const family = chosen.family
     if (input.bfs && input.dfs) return yield* Effect.fail(new UsageError({ message: "--bfs and --dfs exclude each other; give one" }))
     const maxStates = yield* optionalNumber("max-states", input.maxStates, 1)
     const maxDepth = yield* optionalNumber("max-depth", input.maxDepth, 0)
@@ -565,7 +580,8 @@ export const check = (input: CheckInput): Effect.Effect<void, UsageError | Viola
     const parameters = yield* Parameters.resolve(family, yield* Parameters.given(input))
     const makeModel = family.model
     if (makeModel === undefined) {
-      const checkable = Protocols.families.filter((f) => f.model !== undefined).map((f) => f.name)
+      const listed = chosen.module === undefined ? yield* Effect.promise(Manifests.bundledFamilies) : chosen.manifest.families
+      const checkable = listed.filter((f) => f.model !== undefined).map((f) => f.name)
       return yield* Effect.fail(new UsageError({ message: `${family.name} has no model to check (these do: ${checkable.join(", ")})` }))
     }
     // Built here too, though the worker builds its own, so that a family that cannot build its model
@@ -586,10 +602,10 @@ export const check = (input: CheckInput): Effect.Effect<void, UsageError | Viola
       ...(workers === undefined ? {} : { workers }),
       ...(input.stopAtFirstViolation ? { stopAtFirstViolation: true } : {})
     }
-    yield* Console.log(modelLine(family, parameters, model, search))
+    yield* Console.log(modelLine(family, chosen.module, parameters, model, search))
     const domains = payloadLines(model)
     if (domains.length > 0) yield* Console.log(domains.join("\n"))
-    const outcome = yield* inWorker({ name: family.name, parameters, search })
+    const outcome = yield* inWorker({ at: { module: Manifests.urlOf(chosen), family: family.name, traced: chosen.module }, parameters, search })
     const context: OutcomeContext = { maxDepth: maxDepth ?? model.maxDepth, maxStates: maxStates ?? model.maxStates }
     yield* Console.log(formatOutcome(outcome, context))
 
@@ -629,7 +645,8 @@ export const check = (input: CheckInput): Effect.Effect<void, UsageError | Viola
     }
   })
 
-/** The `check` command. */
-export const command = Command.make("check", config, check).pipe(
+/** The `check` command, with a convenience flag for each parameter of `families`. */
+export const command = (families: ReadonlyArray<Family>) =>
+  Command.make("check", config(families), check).pipe(
   Command.withDescription("Explore every reachable state of a protocol's model, checking its properties and looking for deadlocks")
 )

@@ -13,16 +13,19 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { Argument, Command, Flag } from "effect/cli"
+import type { Family } from "../core/System.ts"
 import * as Induction from "../checker/Induction.ts"
 import { oneLine, UsageError, ViolationFound } from "./Errors.ts"
-import * as Families from "./Families.ts"
+import * as Manifests from "./Manifests.ts"
 import * as Parameters from "./Parameters.ts"
 import { wholeNumber } from "./Simulate.ts"
 
 const ownFlags: ReadonlyArray<string> = ["invariant", "seed", "states", "walks", "candidates", "param"]
 
-const config = {
-  protocol: Argument.String("protocol").pipe(Argument.withDescription('the protocol, as "protoweave list" names it (it needs a model)')),
+const config = (families: ReadonlyArray<Family>) => ({
+  protocol: Argument.String("protocol").pipe(
+    Argument.withDescription('the protocol (it needs a model): a name "protoweave list" shows, or a protocol module\'s path (./src/election.ts, or ./src/election.ts#<family>)')
+  ),
   invariant: Flag.String("invariant").pipe(
     Flag.withMetavar("NAME"),
     Flag.withDescription("an invariant layer of the protocol, or one of its always properties, to test for induction")
@@ -40,8 +43,8 @@ const config = {
     Flag.withDefault("3000")
   ),
   param: Flag.String("param").pipe(Flag.withMetavar("NAME=N"), Flag.withDescription("a size parameter of the protocol (repeatable)"), Flag.atLeast(0)),
-  sizes: Parameters.sizeFlags(ownFlags)
-}
+  sizes: Parameters.sizeFlags(families, ownFlags)
+})
 
 const induct = (input: {
   readonly protocol: string
@@ -54,7 +57,7 @@ const induct = (input: {
   readonly sizes: { readonly [name: string]: Option.Option<string> }
 }): Effect.Effect<void, UsageError | ViolationFound> =>
   Effect.gen(function* () {
-    const family = yield* Families.resolve(input.protocol)
+    const { family } = yield* Manifests.resolve(input.protocol)
     const seed = yield* wholeNumber("seed", input.seed, 0, 0xffffffff)
     const states = yield* wholeNumber("states", input.states, 1)
     const walks = yield* wholeNumber("walks", input.walks, 0)
@@ -97,7 +100,8 @@ const induct = (input: {
     if (!report.initially || report.broken.length > 0) return yield* Effect.fail(new ViolationFound())
   })
 
-/** The `induct` subcommand. */
-export const command = Command.make("induct", config, induct).pipe(
+/** The `induct` subcommand, with a convenience flag for each parameter of `families`. */
+export const command = (families: ReadonlyArray<Family>) =>
+  Command.make("induct", config(families), induct).pipe(
   Command.withDescription("Search for counterexamples to induction of an invariant: which transition breaks it, from which state")
 )

@@ -1,14 +1,18 @@
 /**
- * `protoweave list`: every bundled protocol family — name, whether it is a deliberately broken
- * variant, the faults it tolerates, its parameters with their defaults, its description — and a
- * second table with each parameter's range and meaning.
+ * `protoweave list [module]`: every bundled protocol family, or with a module path the families of
+ * that protocol module — name, whether it is a deliberately broken variant, the faults it
+ * tolerates, its parameters with their defaults, its description — and a second table with each
+ * parameter's range and meaning.
  *
  * @since 0.1.0
  */
 import * as Console from "effect/Console"
-import { Command } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { Argument, Command } from "effect/cli"
 import type { Family } from "../core/System.ts"
-import * as Protocols from "../protocols/index.ts"
+import { UsageError } from "./Errors.ts"
+import * as Manifests from "./Manifests.ts"
 
 /**
  * Lays out rows as columns separated by two spaces; the last column is not padded.
@@ -49,12 +53,14 @@ export const collapse = (names: ReadonlyArray<string>, all: ReadonlyArray<string
 }
 
 /**
- * The text `protoweave list` prints.
+ * The text `protoweave list` prints for some families; `named` is how the example line names the
+ * first of them on the command line.
  *
  * @example
- * formatList().includes("calculator/unchecked-response") // => true
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * formatList(TokenRing.families).includes("token-ring/keep-token") // => true
  */
-export const formatList = (families: ReadonlyArray<Family> = Protocols.families): string => {
+export const formatList = (families: ReadonlyArray<Family>, named: string = families[0]?.name ?? "<protocol>"): string => {
   const protocols = table([
     ["PROTOCOL", "BROKEN", "TOLERATES", "PARAMETERS (default)", "DESCRIPTION"],
     ...families.map((f) => [
@@ -82,16 +88,26 @@ export const formatList = (families: ReadonlyArray<Family> = Protocols.families)
     ["PARAMETER", "RANGE", "DEFAULT", "DESCRIPTION", "PROTOCOLS"],
     ...[...groups.values()].map((g) => [...g.row, collapse(g.families, all)])
   ])
-  return [
-    protocols,
-    "",
-    parameters,
-    "",
-    'Set a parameter with --<parameter> N or --param <parameter>=N, e.g. "protoweave simulate calculator --clients 3".'
-  ].join("\n")
+  const first = families[0]
+  const parameter = first === undefined ? undefined : Object.entries(first.parameters)[0]
+  const example = parameter === undefined ? "" : `, e.g. "protoweave simulate ${named} --${parameter[0]} ${Math.min(parameter[1].max, parameter[1].default + 1)}"`
+  return [protocols, "", parameters, "", `Set a parameter with --<parameter> N or --param <parameter>=N${example}.`].join("\n")
 }
 
+/** Lists the bundled families, or those of the protocol module `module` names. */
+export const list = (module: Option.Option<string>): Effect.Effect<void, UsageError> =>
+  Effect.gen(function* () {
+    if (Option.isNone(module)) return yield* Console.log(formatList(yield* Effect.promise(Manifests.bundledFamilies)))
+    if (!Manifests.isModulePath(module.value)) {
+      return yield* new UsageError({ message: `list takes a protocol module's path (./src/election.ts), got "${module.value}"; "protoweave list" alone lists the bundled protocols` })
+    }
+    const manifest = yield* Effect.tryPromise({ try: () => Manifests.load(Manifests.split(module.value).path), catch: (e) => (e instanceof UsageError ? e : new UsageError({ message: String(e) })) })
+    yield* Console.log(formatList(manifest.families, module.value))
+  })
+
 /** The `list` command. */
-export const command = Command.make("list", {}, () => Console.log(formatList())).pipe(
-  Command.withDescription("List the bundled protocols, their broken variants, the faults they tolerate and their parameters")
-)
+export const command = Command.make(
+  "list",
+  { module: Argument.String("module").pipe(Argument.withDescription("a protocol module's path, to list its families instead of the bundled ones"), Argument.optional) },
+  ({ module }) => list(module)
+).pipe(Command.withDescription("List the bundled protocols (or a protocol module's), their broken variants, the faults they tolerate and their parameters"))

@@ -14,13 +14,14 @@ import * as Effect from "effect/Effect"
 import type * as FileSystem from "effect/FileSystem"
 import * as Option from "effect/Option"
 import { Command, Flag } from "effect/cli"
+import * as path from "node:path"
 import type { Family, System } from "../core/System.ts"
 import * as Cluster from "../runtime/Cluster.ts"
 import * as Node from "../runtime/Node.ts"
 import * as Secret from "../runtime/Secret.ts"
 import { oneLine, UsageError, ViolationFound } from "./Errors.ts"
-import * as Families from "./Families.ts"
 import * as Files from "./Files.ts"
+import * as Manifests from "./Manifests.ts"
 import * as Parameters from "./Parameters.ts"
 import { wholeNumber } from "./Simulate.ts"
 
@@ -30,6 +31,8 @@ const messageOf = (e: unknown) => oneLine(e instanceof Error ? e.message : Strin
 export interface LoadedCluster {
   readonly file: string
   readonly cluster: Cluster.Cluster
+  /** The family, and the argument that names it again for the nodes' processes. */
+  readonly chosen: Manifests.Chosen
   readonly family: Family
   readonly parameters: { readonly [name: string]: number }
   readonly system: System
@@ -37,19 +40,28 @@ export interface LoadedCluster {
 
 /**
  * Reads a cluster file and builds the system it runs: the family named by `protocol` (or else by
- * the file), its parameters from the file's `param` lines, and a check that the file declares
- * exactly the system's nodes in their roles.
+ * the file; a module path in the file is relative to the file's folder), its parameters from the
+ * file's `param` lines, and a check that the file declares exactly the system's nodes in their roles.
  */
 export const loadCluster = (file: string, protocol: string | undefined): Effect.Effect<LoadedCluster, UsageError, FileSystem.FileSystem> =>
   Effect.gen(function* () {
     const text = yield* Files.readText(file, "cluster file")
     const cluster = yield* Effect.try({ try: () => Cluster.parse(text, file), catch: (e) => new UsageError({ message: messageOf(e) }) })
-    if (protocol !== undefined && cluster.protocol !== undefined && protocol !== cluster.protocol) {
+    const named =
+      cluster.protocol === undefined
+        ? undefined
+        : yield* Manifests.resolve(
+            Manifests.isModulePath(cluster.protocol) && !path.isAbsolute(cluster.protocol) && !cluster.protocol.startsWith("file:")
+              ? path.join(path.dirname(file), cluster.protocol)
+              : cluster.protocol
+          ).pipe(Effect.mapError((e) => new UsageError({ message: `${file}: ${e.message}` })))
+    const given = protocol === undefined ? undefined : yield* Manifests.resolve(protocol)
+    if (given !== undefined && named !== undefined && given.argument !== named.argument) {
       return yield* new UsageError({ message: `${file} is a cluster of ${cluster.protocol}, not ${protocol}` })
     }
-    const name = protocol ?? cluster.protocol
-    if (name === undefined) return yield* new UsageError({ message: `${file} names no protocol: add a line "protocol NAME" or give --protocol` })
-    const family = yield* Families.resolve(name)
+    const chosen = given ?? named
+    if (chosen === undefined) return yield* new UsageError({ message: `${file} names no protocol: add a line "protocol NAME" (or a module path) or give --protocol` })
+    const family = chosen.family
     const parameters = yield* Parameters.resolve(
       family,
       Object.entries(cluster.parameters).map(([k, v]) => ({ name: k, text: String(v), source: `${file}: param ${k}=${v}` }))
@@ -60,13 +72,17 @@ export const loadCluster = (file: string, protocol: string | undefined): Effect.
     })
     if (system.programs.size === 0) return yield* new UsageError({ message: `${family.name} has no programs to run (it is a model for the checker)` })
     yield* Effect.try({ try: () => Cluster.match(cluster, system.topology), catch: (e) => new UsageError({ message: messageOf(e) }) })
-    return { file, cluster, family, parameters, system }
+    return { file, cluster, chosen, family, parameters, system }
   })
 
 const config = {
   id: Flag.String("id").pipe(Flag.withMetavar("NODE"), Flag.withDescription("the node to run, as the cluster file names it")),
   cluster: Flag.String("cluster").pipe(Flag.withMetavar("FILE"), Flag.withDescription("the cluster file: protocol, params, and one line per node with its role and HOST:PORT")),
-  protocol: Flag.String("protocol").pipe(Flag.withMetavar("NAME"), Flag.withDescription("the protocol family, if the cluster file does not name it"), Flag.optional),
+  protocol: Flag.String("protocol").pipe(
+    Flag.withMetavar("NAME|PATH"),
+    Flag.withDescription("the protocol family (a name, or a protocol module's path with an optional #<family>), if the cluster file does not name it"),
+    Flag.optional
+  ),
   data: Flag.String("data").pipe(Flag.withMetavar("DIR"), Flag.withDefault("protoweave-data"), Flag.withDescription("the folder of the node's journal (default protoweave-data)")),
   secretFile: Flag.String("secret-file").pipe(
     Flag.withMetavar("FILE"),

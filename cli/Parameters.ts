@@ -9,7 +9,6 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { Flag } from "effect/cli"
 import type { Family } from "../core/System.ts"
-import * as Protocols from "../protocols/index.ts"
 import { UsageError } from "./Errors.ts"
 
 /** The flags of `simulate` and the global flags of effect/cli, which no convenience parameter flag may shadow. */
@@ -22,22 +21,25 @@ export const reservedFlags: ReadonlyArray<string> = [
 const usual: ReadonlyArray<string> = ["participants", "rounds", "clients", "servers", "requests"]
 
 /**
- * The names that get a convenience flag (`--<name> N`): the usual sizes and every parameter a
- * listed family declares, except names `simulate` uses for its own flags.
+ * The names that get a convenience flag (`--<name> N`): the usual sizes and every parameter the
+ * given families declare (the bundled ones and those of the modules named on the command line),
+ * except names `simulate` uses for its own flags.
  *
  * @example
- * convenienceNames().includes("clients") // => true
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * convenienceNames(TokenRing.families).includes("members") // => true
  */
-export const convenienceNames = (families: ReadonlyArray<Family> = Protocols.families): ReadonlyArray<string> =>
+export const convenienceNames = (families: ReadonlyArray<Family>): ReadonlyArray<string> =>
   [...new Set([...usual, ...families.flatMap((f) => Object.keys(f.parameters))])].filter((n) => !reservedFlags.includes(n))
 
 /**
  * The help text of a convenience flag: what the families that declare it say about it.
  *
  * @example
- * describeName("clients").startsWith("number of clients") // => true
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * describeName("members", TokenRing.families).startsWith("number of members") // => true
  */
-export const describeName = (name: string, families: ReadonlyArray<Family> = Protocols.families): string => {
+export const describeName = (name: string, families: ReadonlyArray<Family>): string => {
   const declaring = families.filter((f) => Object.hasOwn(f.parameters, name))
   if (declaring.length === 0) return `the "${name}" size, for protocols that declare it`
   const descriptions = [...new Set(declaring.map((f) => f.parameters[name]!.description))]
@@ -63,8 +65,8 @@ const declaredList = (family: Family) => {
  *
  * @example
  * import * as Effect from "effect/Effect"
- * import { find } from "../protocols/index.ts"
- * Effect.runSync(resolve(find("calculator")!, [{ name: "clients", text: "3", source: "--clients 3" }])).clients // => 3
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * Effect.runSync(resolve(TokenRing.families[0]!, [{ name: "members", text: "4", source: "--members 4" }])).members // => 4
  */
 export const resolve = (
   family: Family,
@@ -98,16 +100,18 @@ export const resolve = (
   })
 
 /**
- * A convenience flag (`--clients N`) for every parameter name, except the command's own flags.
+ * A convenience flag (`--clients N`) for every parameter name of the given families, except the
+ * command's own flags.
  *
  * @example
- * Object.keys(sizeFlags(["participants"])).includes("participants") // => false
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * Object.keys(sizeFlags(TokenRing.families, ["rounds"])) // => ["participants", "clients", "servers", "requests", "members"]
  */
-export const sizeFlags = (own: ReadonlyArray<string> = []): { readonly [name: string]: Flag.Flag<Option.Option<string>> } =>
+export const sizeFlags = (families: ReadonlyArray<Family>, own: ReadonlyArray<string> = []): { readonly [name: string]: Flag.Flag<Option.Option<string>> } =>
   Object.fromEntries(
-    convenienceNames()
+    convenienceNames(families)
       .filter((name) => !own.includes(name))
-      .map((name) => [name, Flag.String(name).pipe(Flag.withMetavar("N"), Flag.withDescription(describeName(name)), Flag.optional)])
+      .map((name) => [name, Flag.String(name).pipe(Flag.withMetavar("N"), Flag.withDescription(describeName(name, families)), Flag.optional)])
   )
 
 /**

@@ -14,8 +14,8 @@ import * as Report from "../simulator/Report.ts"
 import * as Simulator from "../simulator/Simulator.ts"
 import * as Trace from "../simulator/Trace.ts"
 import { oneLine, UsageError, ViolationFound } from "./Errors.ts"
-import * as Families from "./Families.ts"
 import * as Files from "./Files.ts"
+import * as Manifests from "./Manifests.ts"
 import * as Parameters from "./Parameters.ts"
 
 const messageOf = (e: unknown) => oneLine(e instanceof Error ? e.message : String(e))
@@ -28,14 +28,19 @@ const readTrace = (file: string): Effect.Effect<Trace.Trace, UsageError, FileSys
 
 /**
  * Runs `replay` on a trace file: prints the recorded trace readably, then whether the replay is
- * identical (and the violation it reproduces) or where it differs.
+ * identical (and the violation it reproduces) or where it differs. The system is the family the
+ * header names: from the protocol module it names (`module`), else a bundled one.
  */
 export const replay = (file: string): Effect.Effect<void, UsageError | ViolationFound, FileSystem.FileSystem> =>
   Effect.gen(function* () {
     const recorded = yield* readTrace(file)
     const { header } = recorded
-    const family = yield* Families.resolve(header.system).pipe(
-      Effect.mapError((e) => new UsageError({ message: `${file}: the header names ${e.message}` }))
+    const { family } = yield* (
+      header.module === undefined
+        ? Manifests.resolve(header.system).pipe(Effect.mapError((e) => new UsageError({ message: `${file}: the header names ${e.message}` })))
+        : Manifests.resolve(`${header.module}#${header.system}`).pipe(
+            Effect.mapError((e) => new UsageError({ message: `${file}: the header's protocol module: ${e.message}` }))
+          )
     )
     const parameters = yield* Parameters.resolve(
       family,

@@ -21,7 +21,7 @@ import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
+import * as Package from "../internal/Package.ts"
 import * as Journal from "../runtime/Journal.ts"
 import * as Merge from "../runtime/Merge.ts"
 import * as Secret from "../runtime/Secret.ts"
@@ -33,10 +33,13 @@ import * as Files from "./Files.ts"
 import { loadCluster, type LoadedCluster } from "./Node.ts"
 import { wholeNumber } from "./Simulate.ts"
 
-const bin = fileURLToPath(new URL("../bin/protoweave.js", import.meta.url))
+// From the sources or from dist/, the executable is at the package root.
+const bin = Package.file("bin/protoweave.js")
 
 const config = {
-  protocol: Argument.String("protocol").pipe(Argument.withDescription('the protocol to run, as "protoweave list" names it')),
+  protocol: Argument.String("protocol").pipe(
+    Argument.withDescription('the protocol to run: a name "protoweave list" shows, or a protocol module\'s path (./src/election.ts, or ./src/election.ts#<family>)')
+  ),
   cluster: Flag.String("cluster").pipe(Flag.withMetavar("FILE"), Flag.withDescription("the cluster file: params, and one line per node with its role and HOST:PORT")),
   data: Flag.String("data").pipe(Flag.withMetavar("DIR"), Flag.withDescription("the folder of the nodes' journals (default: a new temporary folder)"), Flag.optional),
   secretFile: Flag.String("secret-file").pipe(
@@ -102,7 +105,7 @@ const runNodes = (
       timeoutMs
     )
     for (const id of ids) {
-      const args = [bin, "node", "--id", id, "--cluster", loaded.file, "--protocol", loaded.family.name, "--data", dataDir, "--linger", "-1"]
+      const args = [bin, "node", "--id", id, "--cluster", loaded.file, "--protocol", loaded.chosen.argument, "--data", dataDir, "--linger", "-1"]
       if (secretFile !== undefined) args.push("--secret-file", secretFile)
       const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] })
       children.set(id, child)
@@ -173,7 +176,11 @@ export const run = (input: {
     process.stderr.write(`${formatProgress(progress, ids.length, Date.now() - started)}\n`)
     const failed = [...progress.finished.entries()].filter(([, f]) => f.outcome !== "done")
     const trace = yield* Effect.try({
-      try: () => Merge.merge(loaded.system, { name: loaded.family.name, parameters: loaded.parameters }, new Map(ids.map((id) => [id, Journal.read(Journal.fileOf(dataDir, id))]))),
+      try: () =>
+        Trace.withModule(
+          Merge.merge(loaded.system, { name: loaded.family.name, parameters: loaded.parameters }, new Map(ids.map((id) => [id, Journal.read(Journal.fileOf(dataDir, id))]))),
+          loaded.chosen.module
+        ),
       catch: (e) => new UsageError({ message: `cannot merge the journals in ${dataDir}: ${oneLine((e as Error).message)}` })
     })
     const traceFile = Option.getOrUndefined(input.trace)

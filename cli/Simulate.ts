@@ -22,8 +22,8 @@ import * as RandomWalk from "../simulator/RandomWalk.ts"
 import * as Simulator from "../simulator/Simulator.ts"
 import * as Trace from "../simulator/Trace.ts"
 import { oneLine, UsageError, ViolationFound } from "./Errors.ts"
-import * as Families from "./Families.ts"
 import * as Files from "./Files.ts"
+import * as Manifests from "./Manifests.ts"
 import * as Parameters from "./Parameters.ts"
 
 /** The defaults of `simulate`'s flags. */
@@ -33,8 +33,10 @@ export const defaults = { seed: 1, runs: 1000, faults: "reorder", maxSteps: 5000
 const numberFlag = (name: string, fallback: number, description: string) =>
   Flag.String(name).pipe(Flag.withMetavar("N"), Flag.withDefault(String(fallback)), Flag.withDescription(`${description} (default ${fallback})`))
 
-const config = {
-  protocol: Argument.String("protocol").pipe(Argument.withDescription('the protocol to simulate, as "protoweave list" names it')),
+const config = (families: ReadonlyArray<Family>) => ({
+  protocol: Argument.String("protocol").pipe(
+    Argument.withDescription('the protocol to simulate: a name "protoweave list" shows, or a protocol module\'s path (./src/election.ts, or ./src/election.ts#<family>)')
+  ),
   seed: numberFlag("seed", defaults.seed, "the seed of the batch (run i uses a seed derived from it)"),
   runs: numberFlag("runs", defaults.runs, "how many runs"),
   faults: Flag.String("faults").pipe(
@@ -75,8 +77,8 @@ const config = {
     Flag.withDescription('a size parameter of the protocol (repeatable); "protoweave list" shows them'),
     Flag.atLeast(0)
   ),
-  sizes: Parameters.sizeFlags()
-}
+  sizes: Parameters.sizeFlags(families)
+})
 
 /** The parsed command line of `simulate`: numbers are checked by `simulate`, for uniform messages. */
 export interface SimulateInput {
@@ -149,7 +151,8 @@ const toleranceNote = (family: Family, plan: FaultPlan.FaultPlan): string | unde
  */
 export const simulate = (input: SimulateInput): Effect.Effect<void, UsageError | ViolationFound, FileSystem.FileSystem> =>
   Effect.gen(function* () {
-    const family = yield* Families.resolve(input.protocol)
+    const chosen = yield* Manifests.resolve(input.protocol)
+    const family = chosen.family
     const faults = yield* parseFaults(input.faults)
     const seed = yield* wholeNumber("seed", input.seed, 0, 0xffffffff)
     const runs = yield* wholeNumber("runs", input.runs, 1)
@@ -174,7 +177,7 @@ export const simulate = (input: SimulateInput): Effect.Effect<void, UsageError |
     if (level === "programs" && system.programs.size === 0) {
       return yield* Effect.fail(
         new UsageError({
-          message: `${family.name} has no programs to simulate (it is a model for the checker); try "protoweave check ${family.name}" or "protoweave simulate ${family.name} --level protocol"`
+          message: `${family.name} has no programs to simulate (it is a model for the checker); try "protoweave check ${input.protocol}" or "protoweave simulate ${input.protocol} --level protocol"`
         })
       )
     }
@@ -202,6 +205,7 @@ export const simulate = (input: SimulateInput): Effect.Effect<void, UsageError |
     yield* Console.log("sources" in summary ? RandomWalk.formatSummary(summary as RandomWalk.WalkSummary, options) : Report.formatSummary(summary, options))
     const traceFile = Option.getOrUndefined(input.trace)
     const failure = summary.firstFailure
+    const ndjson = (trace: Trace.Trace) => `${Trace.toNdjson(Trace.withModule(trace, chosen.module))}\n`
     // A stuck run that lost no message and no node is a deadlock of the programs: a failure.
     const stuck = summary.stuck?.first
     const deadlocked = (summary.stuck?.unexcused ?? 0) > 0 && stuck !== undefined
@@ -214,13 +218,13 @@ export const simulate = (input: SimulateInput): Effect.Effect<void, UsageError |
     if (stuckFile !== undefined) {
       if (stuck === undefined) yield* Console.log(`no run ended stuck: nothing written to ${stuckFile}`)
       else {
-        yield* Files.writeText(stuckFile, `${Trace.toNdjson(stuck.trace)}\n`, "trace file")
+        yield* Files.writeText(stuckFile, ndjson(stuck.trace), "trace file")
         yield* Console.log(`trace of the first stuck run (run ${stuck.run}) written to ${stuckFile}; replay it with: protoweave replay ${stuckFile}`)
       }
     }
     if (failure === undefined) {
       if (traceFile !== undefined && summary.lastTrace !== undefined) {
-        yield* Files.writeText(traceFile, `${Trace.toNdjson(summary.lastTrace)}\n`, "trace file")
+        yield* Files.writeText(traceFile, ndjson(summary.lastTrace), "trace file")
         yield* Console.log(`trace of the last run written to ${traceFile}`)
       }
       if (deadlocked) return yield* new ViolationFound()
@@ -236,19 +240,20 @@ export const simulate = (input: SimulateInput): Effect.Effect<void, UsageError |
     }
     if (traceFile !== undefined) {
       const original = Files.originalPath(traceFile)
-      yield* Files.writeText(traceFile, `${Trace.toNdjson(shown)}\n`, "trace file")
-      yield* Files.writeText(original, `${Trace.toNdjson(failure.trace)}\n`, "trace file")
+      yield* Files.writeText(traceFile, ndjson(shown), "trace file")
+      yield* Files.writeText(original, ndjson(failure.trace), "trace file")
       yield* Console.log(`\nfailing trace written to ${traceFile} (unshrunk: ${original}); replay it with: protoweave replay ${traceFile}`)
       if (protocolTrace !== undefined) {
         const file = protocolPath(traceFile)
-        yield* Files.writeText(file, `${Trace.toNdjson(protocolTrace)}\n`, "trace file")
+        yield* Files.writeText(file, ndjson(protocolTrace), "trace file")
         yield* Console.log(`the protocol-level trace written to ${file}`)
       }
     }
     return yield* new ViolationFound()
   })
 
-/** The `simulate` command. */
-export const command = Command.make("simulate", config, simulate).pipe(
+/** The `simulate` command, with a convenience flag for each parameter of `families`. */
+export const command = (families: ReadonlyArray<Family>) =>
+  Command.make("simulate", config(families), simulate).pipe(
   Command.withDescription("Run seeded simulations of a protocol with injected faults, checking its properties after every step")
 )

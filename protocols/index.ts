@@ -1,11 +1,13 @@
 /**
- * Every bundled protocol family, as `protoweave list` shows them: the protocols in their correct
- * form and their deliberately broken variants (named `<protocol>/<what is broken>`).
+ * The bundled protocols, as `protoweave` finds them: one manifest per protocol module, each
+ * listing its families (the protocol in its correct form and its deliberately broken variants,
+ * named `<protocol>/<what is broken>`) and its Lean export. The command line loads this module the
+ * way it loads a user's protocol module, and reads `manifests`.
  *
  * @since 0.1.0
  */
-import type { Model } from "../core/Model.ts"
 import type { Family } from "../core/System.ts"
+import type { Manifest } from "../core/Manifest.ts"
 import * as Calculator from "./Calculator/index.ts"
 import * as DelegatingCalculator from "./DelegatingCalculator/index.ts"
 import * as LockResource from "./LockResource/index.ts"
@@ -13,45 +15,28 @@ import * as QueryTpc from "./QueryTpc/index.ts"
 import * as TpcBench from "./TpcBench/index.ts"
 import * as TwoPhaseCommit from "./TwoPhaseCommit/index.ts"
 
-/** All bundled families, in the order `list` prints them. */
-export const families: ReadonlyArray<Family> = [
-  ...TwoPhaseCommit.families,
-  ...Calculator.families,
-  ...QueryTpc.families,
-  ...DelegatingCalculator.families,
-  ...LockResource.families,
-  ...TpcBench.families
+/** The bundled manifests, in the order `list` prints their families. */
+export const manifests: ReadonlyArray<Manifest> = [
+  TwoPhaseCommit.manifest,
+  Calculator.manifest,
+  QueryTpc.manifest,
+  DelegatingCalculator.manifest,
+  LockResource.manifest,
+  TpcBench.manifest
 ]
 
 /**
- * Finds a family by its command-line name.
+ * Every bundled family, from the manifests (for tests and benchmarks).
+ *
+ * @example
+ * families.length === manifests.reduce((n, m) => n + m.families.length, 0) // => true
+ */
+export const families: ReadonlyArray<Family> = manifests.flatMap((m) => m.families)
+
+/**
+ * A bundled family by its command-line name.
  *
  * @example
  * find("calculator")?.broken // => false
  */
 export const find = (name: string): Family | undefined => families.find((f) => f.name === name)
-
-/**
- * The model of a family, by name: what the checker's worker threads import to rebuild it.
- *
- * @example
- * modelOf("tpc-bench", { participants: 2 }).soup // => "active"
- */
-export const modelOf = (name: string, parameters: { readonly [name: string]: number }): Model => {
-  const model = find(name)?.model
-  if (model === undefined) throw new Error(`${name} has no model to check`)
-  return model(parameters)
-}
-
-/**
- * Where a worker thread finds the model of a family: this module, its `modelOf` export, and the
- * arguments (the shape of the checker's `ModelSource`).
- *
- * @example
- * modelSource("tpc-bench", { participants: 2 }).exportName // => "modelOf"
- */
-export const modelSource = (name: string, parameters: { readonly [name: string]: number }) => ({
-  specifier: import.meta.url,
-  exportName: "modelOf",
-  args: [name, parameters] as ReadonlyArray<unknown>
-})

@@ -146,6 +146,11 @@ export const Header = Schema.Struct({
   format: Schema.Literal(1),
   system: Schema.String,
   /**
+   * The protocol module whose manifest lists `system`, as an absolute path, when it is not a
+   * bundled family (`protoweave replay` loads it); absent for a bundled family.
+   */
+  module: Schema.optionalKey(Schema.String),
+  /**
    * `programs`: the nodes ran their programs; `protocol`: no programs ran, and every step was
    * chosen by the trace itself (the model checker's counterexamples and witnesses).
    */
@@ -184,6 +189,19 @@ export const programsHeader = (run: {
   maxSteps: run.maxSteps,
   maxTime: run.maxTime
 })
+
+/**
+ * A trace whose header names the protocol module of its system (`module` undefined: a bundled
+ * family, named by `system` alone).
+ *
+ * @example
+ * import { reorder } from "./FaultPlan.ts"
+ * const header = programsHeader({ system: "ring", parameters: {}, seed: 1, faults: reorder, maxSteps: 10, maxTime: 100 })
+ * const end: End = { type: "end", status: "completed", steps: 0, time: 0, violation: null, blocked: [] }
+ * withModule({ header, events: [], end }, "/p/src/ring.ts").header.module // => "/p/src/ring.ts"
+ */
+export const withModule = (trace: Trace, module: string | undefined): Trace =>
+  module === undefined ? trace : { ...trace, header: { ...trace.header, module } }
 
 /** How a run ended. */
 export const Status = Schema.Literals(["completed", "stuck", "limit", "violation"])

@@ -10,6 +10,7 @@
  * @since 0.1.0
  */
 import type { Model } from "../../core/Model.ts"
+import * as Manifest from "../../core/Manifest.ts"
 import type * as System from "../../core/System.ts"
 import * as World from "../../combinators/World.ts"
 import * as Calculator from "../Calculator/index.ts"
@@ -122,3 +123,6 @@ export const families: ReadonlyArray<System.Family> = [
     model: (sizes) => model(sizes, uncheckedWorld)
   }
 ]
+
+/** What `protoweave` reads of this protocol module: its families. */
+export const manifest = Manifest.make({ module: import.meta.url, families })

@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import * as LocalPredicate from "../../core/LocalPredicate.ts"
+import * as Manifest from "../../core/Manifest.ts"
 import type { Model } from "../../core/Model.ts"
 import * as Property from "../../core/Property.ts"
 import type { NodesOf } from "../../core/Protocol.ts"
@@ -126,3 +127,6 @@ export const families: ReadonlyArray<System.Family> = [
 ]
 
 export { TpcBenchProtocol as Protocol }
+
+/** What `protoweave` reads of this protocol module: its families. */
+export const manifest = Manifest.make({ module: import.meta.url, families })

@@ -154,7 +154,7 @@ describe("CollapsedSpace", () => {
 
   it("moves vectors to another thread's space, where they are the same states with that space's ids", () => {
     // The active soup (a sorted multiset of ids) and the history soup (in order, with active bits).
-    for (const model of [TpcBench.model(3), Protocols.modelOf("two-phase-commit", { participants: 2, rounds: 1 })]) {
+    for (const model of [TpcBench.model(3), Protocols.find("two-phase-commit")!.model!({ participants: 2, rounds: 1 })]) {
       const mine = new CollapsedSpace(model, false)
       // The other space has interned other values first, so its ids differ.
       const theirs = new CollapsedSpace(model, false)

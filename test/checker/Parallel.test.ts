@@ -10,20 +10,25 @@
 import { assert, describe, it } from "vitest"
 import * as Checker from "../../checker/Checker.ts"
 import * as Parallel from "../../checker/Parallel.ts"
+import * as Manifests from "../../cli/Manifests.ts"
 import * as Protocols from "../../protocols/index.ts"
 import * as FaultPlan from "../../simulator/FaultPlan.ts"
 import * as Simulator from "../../simulator/Simulator.ts"
 import * as TwoBugs from "./fixtures/TwoBugs.ts"
 
-const source = (name: string, parameters: { readonly [name: string]: number }): Parallel.ModelSource => Protocols.modelSource(name, parameters)
+/** The workers load the model as `protoweave check --workers` has them do: from the family's manifest, by its module's URL. */
+const source = (name: string, parameters: { readonly [name: string]: number }): Parallel.ModelSource =>
+  Manifests.modelSource({ module: Protocols.manifests.find((m) => m.families.some((f) => f.name === name))!.module, family: name }, parameters)
+
+const modelOf = (name: string, parameters: { readonly [name: string]: number }) => Protocols.find(name)!.model!(parameters)
 
 /** Levels the calling thread searches alone before it shares: none (the threads share all), or a few. */
 const handOvers = [0, 5] as const
 
 const both = async (name: string, parameters: { readonly [name: string]: number }, searchAloneUntil: number) => {
-  const model = Protocols.modelOf(name, parameters)
+  const model = modelOf(name, parameters)
   const parallel = await Parallel.checkParallel(model, source(name, parameters), { workers: 2, searchAloneUntil })
-  const sequential = Checker.check(Protocols.modelOf(name, parameters))
+  const sequential = Checker.check(modelOf(name, parameters))
   return { model, parallel, sequential }
 }
 
@@ -51,7 +56,7 @@ describe("Parallel", () => {
 
   it("moves states within a level to threads that ran out, and finds exactly the sequential search's states", async () => {
     const parameters = { participants: 5 }
-    const model = Protocols.modelOf("tpc-bench", parameters)
+    const model = modelOf("tpc-bench", parameters)
     // Shared from depth 0, the one initial state goes to the calling thread: both workers start
     // with nothing, and every state they expand was given to them by another thread.
     const report = await Parallel.checkParallel(model, source("tpc-bench", parameters), { workers: 3, searchAloneUntil: 0 })
@@ -78,7 +83,7 @@ describe("Parallel", () => {
 
   it("grows its shared table in the middle of a level, losing no state", async () => {
     const parameters = { participants: 4 }
-    const model = Protocols.modelOf("tpc-bench", parameters)
+    const model = modelOf("tpc-bench", parameters)
     // 256 slots fill within the first levels: successors that find the table full wait for it to
     // grow. With a hand-over at level 12, it grows on the calling thread before the workers take it.
     for (const until of [0, 12]) {
@@ -104,7 +109,7 @@ describe("Parallel", () => {
   })
 
   it("stops at the state bound and when interrupted", async () => {
-    const model = Protocols.modelOf("tpc-bench", { participants: 4 })
+    const model = modelOf("tpc-bench", { participants: 4 })
     for (const until of handOvers) {
       const bounded = await Parallel.checkParallel(model, source("tpc-bench", { participants: 4 }), { workers: 2, maxStates: 100, searchAloneUntil: until })
       assert.strictEqual(bounded.incomplete, "max-states")
@@ -115,7 +120,7 @@ describe("Parallel", () => {
 
   it("refuses to forget consumed messages when a property reads them, as the sequential search does", async () => {
     const parameters = { participants: 2, rounds: 2 }
-    const model = { ...Protocols.modelOf("two-phase-commit", parameters), soup: "active" as const }
+    const model = { ...modelOf("two-phase-commit", parameters), soup: "active" as const }
     const refusal = await Parallel.checkParallel(model, source("two-phase-commit", parameters), { workers: 2 }).then(
       () => assert.fail("the model must be refused"),
       (e: unknown) => String(e)
@@ -125,7 +130,7 @@ describe("Parallel", () => {
 
   it("keeps its workers for the next search, but not one that failed", async () => {
     const parameters = { participants: 3 }
-    const model = Protocols.modelOf("tpc-bench", parameters)
+    const model = modelOf("tpc-bench", parameters)
     const before = Parallel.waitingWorkers()
     // Shared from the first level, so the worker is ready and answers every level.
     const first = await Parallel.checkParallel(model, source("tpc-bench", parameters), { workers: 3, searchAloneUntil: 0 })
@@ -147,7 +152,7 @@ describe("Parallel", () => {
 
   it("searches a small model on the calling thread while the workers start, and reports a worker that cannot", async () => {
     const parameters = { participants: 3 }
-    const model = Protocols.modelOf("tpc-bench", parameters)
+    const model = modelOf("tpc-bench", parameters)
     const report = await Parallel.checkParallel(model, source("tpc-bench", parameters), { workers: 2 })
     assert.strictEqual(report.states, 1077)
     const broken = { ...source("tpc-bench", parameters), exportName: "noSuchExport" }
@@ -191,7 +196,7 @@ describe("Parallel", () => {
     // A depth bound on a larger model: the last level is expanded without keeping successors, as
     // the sequential search does (its steps are counted, its deadlocks found).
     const parameters = { participants: 3 }
-    const model = Protocols.modelOf("tpc-bench", parameters)
+    const model = modelOf("tpc-bench", parameters)
     const shallow = await Parallel.checkParallel(model, source("tpc-bench", parameters), { workers: 2, maxDepth: 7, searchAloneUntil: 0 })
     assert.deepStrictEqual(summary(shallow), summary(Checker.check(model, { maxDepth: 7 })))
   })

@@ -1,7 +1,8 @@
 import * as Effect from "effect/Effect"
 import { assert, describe, it } from "vitest"
-import * as Families from "../../cli/Families.ts"
+import * as Suggestions from "../../cli/Suggestions.ts"
 import * as Files from "../../cli/Files.ts"
+import * as Manifests from "../../cli/Manifests.ts"
 import * as Parameters from "../../cli/Parameters.ts"
 import type { Family } from "../../core/System.ts"
 import * as Calculator from "../../protocols/Calculator/index.ts"
@@ -10,20 +11,23 @@ const calculator = Calculator.families.find((f) => f.name === "calculator")!
 
 const failure = <A, E extends { readonly message: string }>(effect: Effect.Effect<A, E>): string => Effect.runSync(Effect.flip(effect)).message
 
-describe("Families", () => {
+describe("Suggestions and bundled families", () => {
   const names = ["calculator", "calculator/wrong-answer", "two-phase-commit", "two-phase-commit/commit-on-any-yes"]
 
   it("suggests names a few edits away, and names extending a prefix", () => {
-    assert.deepStrictEqual(Families.suggest("calculater", names), ["calculator"])
-    assert.deepStrictEqual(Families.suggest("two-phase", names), ["two-phase-commit", "two-phase-commit/commit-on-any-yes"])
-    assert.deepStrictEqual(Families.suggest("zzz", names), [])
+    assert.deepStrictEqual(Suggestions.suggest("calculater", names), ["calculator"])
+    assert.deepStrictEqual(Suggestions.suggest("two-phase", names), ["two-phase-commit", "two-phase-commit/commit-on-any-yes"])
+    assert.deepStrictEqual(Suggestions.suggest("zzz", names), [])
   })
 
-  it("resolves a listed family and names the closest ones otherwise", () => {
-    assert.strictEqual(Effect.runSync(Families.resolve("calculator", [calculator])), calculator)
+  it("resolves a bundled family through its manifest and names the closest ones otherwise", async () => {
+    const chosen = await Effect.runPromise(Manifests.resolve("calculator"))
+    assert.strictEqual(chosen.family, calculator)
+    assert.strictEqual(chosen.manifest, Calculator.manifest)
+    assert.isUndefined(chosen.module)
     assert.strictEqual(
-      failure(Families.resolve("calculatr", [calculator])),
-      'unknown protocol "calculatr" (did you mean calculator?); "protoweave list" shows them all'
+      (await Effect.runPromise(Effect.flip(Manifests.resolve("calculatr")))).message,
+      'unknown protocol "calculatr" (did you mean calculator?); "protoweave list" shows them all, and a protocol module is named by its path (./src/protocol.ts)'
     )
   })
 })

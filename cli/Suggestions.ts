@@ -1,13 +1,9 @@
 /**
- * Finding a protocol family by the name given on the command line, with the closest listed names
- * suggested when there is no such family.
+ * The closest listed names to a mistyped one, for the suggestions of a `UsageError` (a family, a
+ * flag): edit distance, and names that extend a prefix.
  *
  * @since 0.1.0
  */
-import * as Effect from "effect/Effect"
-import type { Family } from "../core/System.ts"
-import * as Protocols from "../protocols/index.ts"
-import { UsageError } from "./Errors.ts"
 
 /**
  * The edit distance between two strings (insertions, deletions and substitutions).
@@ -48,19 +44,4 @@ export const suggest = (name: string, names: ReadonlyArray<string>, limit = 3): 
     .sort((x, y) => x.score - y.score)
     .slice(0, limit)
     .map((s) => s.candidate)
-}
-
-/**
- * The family listed under `name`, or a `UsageError` naming the closest listed families.
- *
- * @example
- * import * as Effect from "effect/Effect"
- * Effect.runSync(resolve("calculator")).broken // => false
- */
-export const resolve = (name: string, families: ReadonlyArray<Family> = Protocols.families): Effect.Effect<Family, UsageError> => {
-  const family = families.find((f) => f.name === name)
-  if (family !== undefined) return Effect.succeed(family)
-  const close = suggest(name, families.map((f) => f.name))
-  const hint = close.length === 0 ? "" : ` (did you mean ${close.join(", ")}?)`
-  return Effect.fail(new UsageError({ message: `unknown protocol "${name}"${hint}; "protoweave list" shows them all` }))
 }
