@@ -63,7 +63,7 @@ describe("protoweave prove", () => {
     }
   })
 
-  it("decides proved from a Lean run with no error: a failed @[simp] lemma that a later simp uses unnamed fails that theorem too", { timeout: 30 * 60_000 }, async () => {
+  it("decides proved from a Lean run with no error: a failed @[simp] lemma that a later simp uses unnamed fails that theorem too", { timeout: 75 * 60_000 }, async () => {
     // A tiny scratch project (a one-definition library and spec), so that each Lean run is mostly start-up.
     const dir = fs.mkdtempSync("/tmp/protoweave-kernel-")
     try {
