@@ -290,10 +290,11 @@ export const prove = (input: ProveInput): Effect.Effect<void, UsageError | Viola
     }
     const targets = yield* chooseTargets(input)
     // One project per run: its proofs/ holds every export's files.
-    const projects = [...new Map(targets.map((t) => {
-      const p = LeanProject.locate(fileURLToPath(t.manifest.module))
-      return [p.root, p] as const
-    })).values()]
+    const located = yield* Effect.try({
+      try: () => targets.map((t) => LeanProject.locate(fileURLToPath(t.manifest.module))),
+      catch: (e) => new UsageError({ message: messageOf(e) })
+    })
+    const projects = [...new Map(located.map((p) => [p.root, p] as const)).values()]
     if (projects.length > 1) {
       return yield* Effect.fail(new UsageError({ message: `these protocols belong to different projects (${projects.map((p) => p.root).join(", ")}); prove one project at a time` }))
     }
