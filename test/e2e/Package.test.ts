@@ -104,7 +104,7 @@ afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }), 120_000)
 describe("the packed package in a project outside the repository", () => {
   it("installs the built command and declarations, without the TypeScript sources", () => {
     const installed = path.join(app, "node_modules/protoweave")
-    for (const file of ["dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "bin/protoweave.js", "proofs/Protoweave.lean", "proofs/lean-toolchain", "cli/templates/project/src/tickets.ts"]) {
+    for (const file of ["dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "bin/protoweave.js", "proofs/Protoweave.lean", "proofs/lean-toolchain", "proofs/lakefile.toml", "cli/templates/project/src/tickets.ts"]) {
       assert.isTrue(fs.existsSync(path.join(installed, file)), `the package lacks ${file}`)
     }
     // bin/protoweave.js runs the sources through tsx only where cli/main.ts is beside it.
