@@ -12,32 +12,19 @@
  * @since 0.1.0
  */
 import type { Protocol } from "../core/Protocol.ts"
+import type * as Manifest from "../core/Manifest.ts"
 import type * as World from "../core/World.ts"
 import { banner, type ExportSpec, type Exported, namespaceClosing, namespaceOpening, type Obligation, omissionNote, protocolParts } from "./Export.ts"
 import { ExportError } from "./ExportError.ts"
 import { bool, capitalize, type LeanType, node, type ProtocolRef, qualify, render, type WorldPart } from "./LeanType.ts"
 import * as SourceFile from "./SourceFile.ts"
 
-/** What to export: a world whose core protocol is exported on its own, and where its sources are. */
-export interface WorldExportSpec {
-  /** The Lean namespace and file name: `QueryTpc`. */
-  readonly name: string
-  /** The family `protoweave list` shows. */
-  readonly family: string
-  /** The family of the core protocol's own export, which this one imports. */
-  readonly coreFamily: string
-  readonly world: World.World
-  /** The client protocol, as a protocol's export spec (its own invariants, if any, are exported too). */
-  readonly client: Omit<ExportSpec, "name" | "family">
-  /** Repository-relative path of the file that declares the hooks (`SendHook.make`). */
-  readonly hooksFile: string
-  /** Repository-relative path of the file that declares the world's properties. */
-  readonly propertiesFile: string
-  /** The world's properties: the `always` ones declared in `propertiesFile` are its invariants; lifted ones are the core's. */
-  readonly properties: ReadonlyArray<World.WorldProperty>
-  /** A top-level predicate of `propertiesFile`, `(nodes: WorldNodes<...>) => boolean`, that every world topology satisfies. */
-  readonly topology?: string
-}
+/**
+ * What to export: a world as its manifest declares it (`Manifest.WorldExport`), without the sizes
+ * that only `prove` reads, and with the family of its core protocol's own export (which this one
+ * imports) in place of that export; paths are read relative to the `root` the export is given.
+ */
+export type WorldExportSpec = Omit<Manifest.WorldExport, "sizes" | "core"> & { readonly coreFamily: string }
 
 /**
  * Exports `spec` over `core`, the core protocol's export, reading sources under `root`.

@@ -79,7 +79,7 @@ structure Locals where
   client : Node → CalculatorState
   server : Node → CalculatorState
 
-/-- `prec` (protocols/Calculator/index.ts:17:21). -/
+/-- `prec` (protocols/Calculator/index.ts:19:21). -/
 def prec (args : List Int) : Bool :=
   decide (args.length ≥ 2)
 
@@ -90,7 +90,7 @@ def sameArgs (a : List Int) (b : List Int) : Bool :=
 /-- The protocol parameter `checkResponses` of this instance. -/
 def checkResponses : Bool := true
 
-/-- `f` (protocols/Calculator/index.ts:16:18). -/
+/-- `f` (protocols/Calculator/index.ts:18:18). -/
 def f (args : List Int) : Int :=
   (args.getD 0 default) + (args.getD 1 default)
 
@@ -99,31 +99,31 @@ def removeFirst (pending : List Pending) (peer : Node) (args : List Int) : List 
   let i := Js.findIndex pending (fun p => (p.peer == peer) && (sameArgs p.args args))
   if decide (i < 0) then pending else (Js.slice pending 0 i) ++ (Js.sliceFrom pending (i + 1))
 
-/-- `held` (protocols/Calculator/index.ts:39:14). -/
+/-- `held` (protocols/Calculator/index.ts:35:14). -/
 def held (s : Statelet Locals Msg) (server : Node) (client : Node) (args : List Int) : Nat :=
   ((s.locals.server server).pending.filter (fun r => (r.peer == client) && (sameArgs r.args args))).length
 
-/-- `answered` (protocols/Calculator/index.ts:35:18). -/
+/-- `answered` (protocols/Calculator/index.ts:31:18). -/
 def answered (s : Statelet Locals Msg) (server : Node) (client : Node) (args : List Int) : Nat :=
   (s.soup.filter (fun m => ((m.msg.isResp && (m.src == server)) && (m.dst == client)) && (sameArgs m.msg.args args))).length
 
-/-- `received` (protocols/Calculator/index.ts:31:18). -/
+/-- `received` (protocols/Calculator/index.ts:27:18). -/
 def received (s : Statelet Locals Msg) (client : Node) (server : Node) (args : List Int) : Nat :=
   (s.soup.filter (fun m => (((m.msg.isReq && (!m.active)) && (m.src == client)) && (m.dst == server)) && (sameArgs m.msg.args args))).length
 
-/-- `accountable` (protocols/Calculator/index.ts:59:21). -/
+/-- `accountable` (protocols/Calculator/index.ts:55:21). -/
 def accountable (s : Statelet Locals Msg) (server : Node) (client : Node) (args : List Int) : Bool :=
   decide ((held s server client args) + (answered s server client args) ≤ received s client server args)
 
-/-- `inFlight` (protocols/Calculator/index.ts:47:18). -/
+/-- `inFlight` (protocols/Calculator/index.ts:43:18). -/
 def inFlight (s : Statelet Locals Msg) (client : Node) (server : Node) (args : List Int) : Nat :=
   (s.soup.filter (fun m => (m.active && (((m.msg.isReq && (m.src == client)) && (m.dst == server)) || ((m.msg.isResp && (m.src == server)) && (m.dst == client)))) && (sameArgs m.msg.args args))).length
 
-/-- `awaited` (protocols/Calculator/index.ts:43:17). -/
+/-- `awaited` (protocols/Calculator/index.ts:39:17). -/
 def awaited (s : Statelet Locals Msg) (client : Node) (server : Node) (args : List Int) : Nat :=
   ((s.locals.client client).pending.filter (fun r => (r.peer == server) && (sameArgs r.args args))).length
 
-/-- `awaits` (protocols/Calculator/index.ts:63:16). -/
+/-- `awaits` (protocols/Calculator/index.ts:59:16). -/
 def awaits (s : Statelet Locals Msg) (client : Node) (server : Node) (args : List Int) : Bool :=
   decide ((inFlight s client server args) + (held s server client args) ≤ awaited s client server args)
 
@@ -195,19 +195,19 @@ def clientRecv : ReceiveTransition Topology Locals Msg where
 def coherence (nodes : Topology) (s : Statelet Locals Msg) : Bool :=
   (nodes.server.all (fun n => ((s.locals.server n).pending.all (fun p => prec p.args))))
 
-/-- Invariant `responseCorrect` (protocols/Calculator/index.ts:74:41). -/
+/-- Invariant `responseCorrect` (protocols/Calculator/index.ts:73:55). -/
 def responseCorrect (_nodes : Topology) (s : Statelet Locals Msg) : Bool :=
   (s.soup.all (fun m => (!m.msg.isResp) || (m.msg.value == (f m.msg.args))))
 
-/-- Invariant `pendingWellFormed` (protocols/Calculator/index.ts:76:43). -/
+/-- Invariant `pendingWellFormed` (protocols/Calculator/index.ts:75:66). -/
 def pendingWellFormed (nodes : Topology) (s : Statelet Locals Msg) : Bool :=
   (nodes.client.all (fun c => ((s.locals.client c).pending.all (fun r => (prec r.args) && (nodes.server.any (fun sv => sv == r.peer))))))
 
-/-- Invariant `responsesAnswerRequests` (protocols/Calculator/index.ts:84:49). -/
+/-- Invariant `responsesAnswerRequests` (protocols/Calculator/index.ts:83:74). -/
 def responsesAnswerRequests (nodes : Topology) (s : Statelet Locals Msg) : Bool :=
   (nodes.server.all (fun sv => ((s.locals.server sv).pending.all (fun r => accountable s sv r.peer r.args)))) && (s.soup.all (fun m => (!m.msg.isResp) || (accountable s m.src m.dst m.msg.args)))
 
-/-- Invariant `clientsAwaitAnswers` (protocols/Calculator/index.ts:94:45). -/
+/-- Invariant `clientsAwaitAnswers` (protocols/Calculator/index.ts:93:58). -/
 def clientsAwaitAnswers (nodes : Topology) (s : Statelet Locals Msg) : Bool :=
   (nodes.server.all (fun sv => ((s.locals.server sv).pending.all (fun r => awaits s r.peer sv r.args)))) && (s.soup.all (fun m => (if m.msg.isReq then awaits s m.src m.dst m.msg.args else awaits s m.dst m.src m.msg.args)))
 

@@ -185,22 +185,22 @@ def assumed (nodes : Topology) (s : Statelet Locals Msg) : Prop :=
 def sameLog (a : List TwoPhaseCommit.LogEntry) (b : List TwoPhaseCommit.LogEntry) : Bool :=
   (a.length == b.length) && (a.zipIdx.all (fun (e, i) => (e.commit == (b.getD i default).commit) && (e.data == (b.getD i default).data)))
 
-/-- `compatible` (protocols/QueryTpc/index.ts:26:20). -/
+/-- `compatible` (protocols/QueryTpc/index.ts:27:20). -/
 def compatible (a : List TwoPhaseCommit.LogEntry) (b : List TwoPhaseCommit.LogEntry) : Bool :=
   (a.zipIdx.all (fun (e, i) => (decide (i ≥ b.length)) || ((e.commit == (b.getD i default).commit) && (e.data == (b.getD i default).data))))
 
-/-- `isPrefixOf` (protocols/QueryTpc/index.ts:29:20). -/
+/-- `isPrefixOf` (protocols/QueryTpc/index.ts:30:20). -/
 def isPrefixOf (a : List TwoPhaseCommit.LogEntry) (b : List TwoPhaseCommit.LogEntry) : Bool :=
   (decide (a.length ≤ b.length)) && (a.zipIdx.all (fun (e, i) => (e.commit == (b.getD i default).commit) && (e.data == (b.getD i default).data)))
 
-/-- `pendingDecision` (protocols/QueryTpc/index.ts:32:25). -/
+/-- `pendingDecision` (protocols/QueryTpc/index.ts:33:25). -/
 def pendingDecision (cn : TwoPhaseCommit.CoordinatorState) : List TwoPhaseCommit.LogEntry :=
   (match cn.phase with
       | .sentCommit _ _ | .waitAckCommit _ _ => (fun p => ([({ commit := true, data := p.data } : TwoPhaseCommit.LogEntry)] : List TwoPhaseCommit.LogEntry)) cn.phase
       | .sentAbort _ _ | .waitAckAbort _ _ => (fun p => ([({ commit := false, data := p.data } : TwoPhaseCommit.LogEntry)] : List TwoPhaseCommit.LogEntry)) cn.phase
       | .init | .sentPrepare _ _ | .waitVotes _ _ => ([] : List TwoPhaseCommit.LogEntry))
 
-/-- `answerersParticipate` (protocols/QueryTpc/index.ts:43:37). -/
+/-- `answerersParticipate` (protocols/QueryTpc/index.ts:44:37). -/
 def answerersParticipate (nodes : TwoPhaseCommit.Topology × Topology) : Bool :=
   (nodes.2.answerer.all (fun a => ((nodes.1.participant).contains a)))
 
@@ -222,11 +222,11 @@ def world : World TwoPhaseCommit.Topology TwoPhaseCommit.Locals TwoPhaseCommit.M
   client := protocol
   hooks := [answerWithOwnLog]
 
-/-- World invariant `answersAgree` (protocols/QueryTpc/index.ts:50:35). -/
+/-- World invariant `answersAgree` (protocols/QueryTpc/index.ts:51:35). -/
 def answersAgree (nodes : TwoPhaseCommit.Topology × Topology) (s : WorldState TwoPhaseCommit.Locals TwoPhaseCommit.Msg Locals Msg) : Bool :=
   (s.2.soup.all (fun m => (!m.msg.isResponse) || (((m.msg.log.length : Int) == m.msg.era) && (nodes.1.coordinator.all (fun c => compatible m.msg.log (s.1.locals.coordinator c).log)))))
 
-/-- World invariant `answersFromLog` (protocols/QueryTpc/index.ts:63:37). -/
+/-- World invariant `answersFromLog` (protocols/QueryTpc/index.ts:64:37). -/
 def answersFromLog (nodes : TwoPhaseCommit.Topology × Topology) (s : WorldState TwoPhaseCommit.Locals TwoPhaseCommit.Msg Locals Msg) : Bool :=
   (s.2.soup.all (fun m => (!m.msg.isResponse) || (((m.msg.log.length : Int) == m.msg.era) && (nodes.1.coordinator.all (fun c => isPrefixOf m.msg.log ((s.1.locals.coordinator c).log ++ (pendingDecision (s.1.locals.coordinator c))))))))
 

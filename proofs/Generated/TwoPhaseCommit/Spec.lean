@@ -466,35 +466,35 @@ def afterAbort (s : CoordinatorState) (data : Int) (sent : List Node) (participa
 def afterAck (s : CoordinatorState) (commit : Bool) (data : Int) (acked : List Node) (participants : List Node) : CoordinatorState :=
   if allListed participants acked then ({ era := s.era + 1, phase := CoordinatorPhase.init, log := s.log ++ [({ commit := commit, data := data } : LogEntry)] } : CoordinatorState) else { s with phase := if commit then (CoordinatorPhase.waitAckCommit data acked) else (CoordinatorPhase.waitAckAbort data acked) }
 
-/-- `logsOf` (protocols/TwoPhaseCommit/index.ts:31:16). -/
+/-- `logsOf` (protocols/TwoPhaseCommit/index.ts:27:16). -/
 def logsOf (s : Statelet Locals Msg) (nodes : Topology) : List (List LogEntry) :=
   (nodes.coordinator.map (fun c => (s.locals.coordinator c).log)) ++ (nodes.participant.map (fun p => (s.locals.participant p).log))
 
-/-- `sameEntry` (protocols/TwoPhaseCommit/index.ts:26:19). -/
+/-- `sameEntry` (protocols/TwoPhaseCommit/index.ts:22:19). -/
 def sameEntry (a : LogEntry) (b : LogEntry) : Bool :=
   (a.commit == b.commit) && (a.data == b.data)
 
-/-- `sameLog` (protocols/TwoPhaseCommit/index.ts:28:17). -/
+/-- `sameLog` (protocols/TwoPhaseCommit/index.ts:24:17). -/
 def sameLog (a : List LogEntry) (b : List LogEntry) : Bool :=
   (a.length == b.length) && (a.zipIdx.all (fun (e, i) => sameEntry e (b.getD i default)))
 
-/-- `idleWith` (protocols/TwoPhaseCommit/index.ts:37:18). -/
+/-- `idleWith` (protocols/TwoPhaseCommit/index.ts:33:18). -/
 def idleWith (cn : CoordinatorState) (pt : ParticipantState) : Bool :=
   (pt.phase.isInit && (pt.era == cn.era)) && (sameLog pt.log cn.log)
 
-/-- `inEra` (protocols/TwoPhaseCommit/index.ts:51:15). -/
+/-- `inEra` (protocols/TwoPhaseCommit/index.ts:47:15). -/
 def inEra (cn : CoordinatorState) (pt : ParticipantState) : Bool :=
   (pt.era == cn.era) && (sameLog pt.log cn.log)
 
-/-- `decided` (protocols/TwoPhaseCommit/index.ts:54:17). -/
+/-- `decided` (protocols/TwoPhaseCommit/index.ts:50:17). -/
 def decided (cn : CoordinatorState) (commit : Bool) (data : Int) (pt : ParticipantState) : Bool :=
   (pt.era == cn.era) && (sameLog pt.log (cn.log ++ [({ commit := commit, data := data } : LogEntry)]))
 
-/-- `movedOn` (protocols/TwoPhaseCommit/index.ts:58:17). -/
+/-- `movedOn` (protocols/TwoPhaseCommit/index.ts:54:17). -/
 def movedOn (cn : CoordinatorState) (commit : Bool) (data : Int) (pt : ParticipantState) : Bool :=
   ((pt.era == (cn.era + 1)) && pt.phase.isInit) && (sameLog pt.log (cn.log ++ [({ commit := commit, data := data } : LogEntry)]))
 
-/-- `participantFits` (protocols/TwoPhaseCommit/index.ts:67:25). -/
+/-- `participantFits` (protocols/TwoPhaseCommit/index.ts:63:25). -/
 def participantFits (cn : CoordinatorState) (pt : ParticipantState) : Bool :=
   (match cn.phase with
       | .init => pt.phase.isInit && (inEra cn pt)
@@ -502,20 +502,20 @@ def participantFits (cn : CoordinatorState) (pt : ParticipantState) : Bool :=
       | .sentCommit _ _ | .waitAckCommit _ _ => (fun p => (((pt.phase.isVotedYes && (pt.phase.data == p.data)) && (inEra cn pt)) || ((pt.phase.isCommitted && (pt.phase.data == p.data)) && (decided cn true p.data pt))) || (movedOn cn true p.data pt)) cn.phase
       | .sentAbort _ _ | .waitAckAbort _ _ => (fun p => ((((pt.phase.isVotedYes || pt.phase.isVotedNo) && (pt.phase.data == p.data)) && (inEra cn pt)) || ((pt.phase.isAborted && (pt.phase.data == p.data)) && (decided cn false p.data pt))) || (movedOn cn false p.data pt)) cn.phase)
 
-/-- `votesFit` (protocols/TwoPhaseCommit/index.ts:88:18). -/
+/-- `votesFit` (protocols/TwoPhaseCommit/index.ts:84:18). -/
 def votesFit (s : Statelet Locals Msg) (nodes : Topology) (cn : CoordinatorState) : Bool :=
   (match cn.phase with
       | .waitVotes _ _ => (fun p => (p.votes.all (fun v => (!((nodes.participant).contains v.node)) || (if v.yes then (s.locals.participant v.node).phase.isVotedYes else (s.locals.participant v.node).phase.isVotedNo)))) cn.phase
       | .init | .sentPrepare _ _ | .sentCommit _ _ | .sentAbort _ _ | .waitAckCommit _ _ | .waitAckAbort _ _ => true)
 
-/-- `ackedFit` (protocols/TwoPhaseCommit/index.ts:101:18). -/
+/-- `ackedFit` (protocols/TwoPhaseCommit/index.ts:97:18). -/
 def ackedFit (s : Statelet Locals Msg) (nodes : Topology) (cn : CoordinatorState) : Bool :=
   (match cn.phase with
       | .waitAckCommit _ _ => (fun p => (p.acked.all (fun n => (!((nodes.participant).contains n)) || (movedOn cn true p.data (s.locals.participant n))))) cn.phase
       | .waitAckAbort _ _ => (fun p => (p.acked.all (fun n => (!((nodes.participant).contains n)) || (movedOn cn false p.data (s.locals.participant n))))) cn.phase
       | .init | .sentPrepare _ _ | .waitVotes _ _ | .sentCommit _ _ | .sentAbort _ _ => true)
 
-/-- `soupFits` (protocols/TwoPhaseCommit/index.ts:120:18). -/
+/-- `soupFits` (protocols/TwoPhaseCommit/index.ts:116:18). -/
 def soupFits (s : Statelet Locals Msg) (nodes : Topology) (cn : CoordinatorState) : Bool :=
   (s.soup.all (fun m => (decide (m.msg.era < cn.era)) || ((m.msg.era == cn.era) && (match cn.phase with
       | .init => false
@@ -523,7 +523,7 @@ def soupFits (s : Statelet Locals Msg) (nodes : Topology) (cn : CoordinatorState
       | .sentCommit _ _ | .waitAckCommit _ _ => (fun p => (((m.msg.isPrepare && (m.msg.data == p.data)) || m.msg.isYes) || m.msg.isCommit) || (m.msg.isAckCommit && ((!((nodes.participant).contains m.src)) || (movedOn cn true p.data (s.locals.participant m.src))))) cn.phase
       | .sentAbort _ _ | .waitAckAbort _ _ => (fun p => ((((m.msg.isPrepare && (m.msg.data == p.data)) || m.msg.isYes) || m.msg.isNo) || m.msg.isAbort) || (m.msg.isAckAbort && ((!((nodes.participant).contains m.src)) || (movedOn cn false p.data (s.locals.participant m.src))))) cn.phase))))
 
-/-- `oneCoordinator` (protocols/TwoPhaseCommit/index.ts:48:31). -/
+/-- `oneCoordinator` (protocols/TwoPhaseCommit/index.ts:44:31). -/
 def oneCoordinator (nodes : Topology) : Bool :=
   nodes.coordinator.length == 1
 
@@ -748,19 +748,19 @@ def receiveAckAbort : ReceiveTransition Topology Locals Msg where
   accepts topo ls this src m := topo.coordinator.contains this && receiveAckAbort_accepts (ls.coordinator this) src m { self := this, nodes := topo }
   next topo ls this src m := { ls with coordinator := update ls.coordinator this (receiveAckAbort_step (ls.coordinator this) src m { self := this, nodes := topo }) }
 
-/-- Invariant `logAgreement` (protocols/TwoPhaseCommit/index.ts:154:38). -/
+/-- Invariant `logAgreement` (protocols/TwoPhaseCommit/index.ts:152:49). -/
 def logAgreement (nodes : Topology) (s : Statelet Locals Msg) : Bool :=
   ((logsOf s nodes).all (fun a => ((logsOf s nodes).all (fun b => (a.zipIdx.all (fun (e, i) => (decide (i ≥ b.length)) || (sameEntry e (b.getD i default))))))))
 
-/-- Invariant `commitValidity` (protocols/TwoPhaseCommit/index.ts:158:40). -/
+/-- Invariant `commitValidity` (protocols/TwoPhaseCommit/index.ts:156:55). -/
 def commitValidity (nodes : Topology) (s : Statelet Locals Msg) : Bool :=
   ((logsOf s nodes).all (fun log => (log.zipIdx.all (fun (entry, era) => (!entry.commit) || (!(s.soup.any (fun m => m.msg.isNo && (m.msg.era == (era : Int)))))))))
 
-/-- Invariant `coordinatorAgreement` (protocols/TwoPhaseCommit/index.ts:167:46). -/
+/-- Invariant `coordinatorAgreement` (protocols/TwoPhaseCommit/index.ts:165:55). -/
 def coordinatorAgreement (nodes : Topology) (s : Statelet Locals Msg) : Bool :=
   (nodes.coordinator.all (fun c => (!(s.locals.coordinator c).phase.isInit) || (nodes.participant.all (fun q => idleWith (s.locals.coordinator c) (s.locals.participant q)))))
 
-/-- Invariant `tpcInv` (protocols/TwoPhaseCommit/index.ts:182:32). -/
+/-- Invariant `tpcInv` (protocols/TwoPhaseCommit/index.ts:182:91). -/
 def tpcInv (nodes : Topology) (s : Statelet Locals Msg) : Bool :=
   (nodes.coordinator.all (fun c => let cn := (s.locals.coordinator c)
   ((((((cn.log.length : Int) == cn.era) && (nodes.participant.all (fun q => participantFits cn (s.locals.participant q)))) && (votesFit s nodes cn)) && (ackedFit s nodes cn)) && (soupFits s nodes cn))))
