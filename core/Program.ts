@@ -19,22 +19,23 @@ import type {
   NodeId,
   PayloadOf,
   ProtocolShape,
-  ReceivableBy,
   Received,
   ReceiverOf,
   RoleOf,
   SendableBy,
   SenderOf
 } from "../typings/Protocol.ts"
+import type { ReceiveTag, SendTag } from "../typings/TagError.ts"
 import type { NodesOf, Protocol } from "./Protocol.ts"
 import type { ProtocolViolation } from "./ProtocolViolation.ts"
 
 /**
  * Which messages a receive waits for: some tags, optionally only from one node, optionally only
- * those satisfying `where` (Disel's tryrecv filter).
+ * those satisfying `where` (Disel's tryrecv filter). A tag that role `R` cannot receive does not
+ * compile, and the error lists the tags it can (`typings/TagError.ts`).
  */
-export interface Filter<T extends ProtocolShape, K extends string> {
-  readonly tags: ReadonlyArray<K>
+export interface Filter<T extends ProtocolShape, K extends string, R extends string = RoleOf<T>> {
+  readonly tags: ReadonlyArray<ReceiveTag<T, R, K>>
   /** Only messages from this node, which must play a role that sends one of the tags. */
   readonly from?: NodeId<T["label"], SenderOf<T, K>>
   readonly where?: (message: Received<T, K>) => boolean
@@ -61,19 +62,22 @@ export interface Node<T extends ProtocolShape, R extends RoleOf<T>> {
   readonly nodes: NodesOf<T>
   /** The node's current local state. */
   readonly local: Effect.Effect<LocalOf<T, R>>
-  /** Sends `payload` with `tag` to `to`; fails with `ProtocolViolation` if the guard is false. */
-  send<K extends SendableBy<T, R>>(
-    tag: K,
-    to: NodeId<T["label"], ReceiverOf<T, K>>,
-    payload: PayloadOf<T, K>
+  /**
+   * Sends `payload` with `tag` to `to`; fails with `ProtocolViolation` if the guard is false. A tag
+   * the role may not send does not compile, and the error lists those it may send.
+   */
+  send<const K extends string>(
+    tag: SendTag<T, R, K>,
+    to: NodeId<T["label"], ReceiverOf<T, K & SendableBy<T, R>>>,
+    payload: PayloadOf<T, K & SendableBy<T, R>>
   ): Effect.Effect<void, ProtocolViolation>
   /** Waits for a message matching the filter and receives it (its receive transition runs). */
-  receive<const K extends ReceivableBy<T, R>>(filter: Filter<T, K>): Effect.Effect<Received<T, K>>
+  receive<const K extends string>(filter: Filter<T, K, R>): Effect.Effect<Received<T, K>>
   /** Receives a matching message if one can be received now; `None` otherwise. */
-  tryReceive<const K extends ReceivableBy<T, R>>(filter: Filter<T, K>): Effect.Effect<Option.Option<Received<T, K>>>
+  tryReceive<const K extends string>(filter: Filter<T, K, R>): Effect.Effect<Option.Option<Received<T, K>>>
   /** Waits at most `ms` of (simulated or real) time for a matching message. */
-  receiveWithin<const K extends ReceivableBy<T, R>>(
-    filter: Filter<T, K>,
+  receiveWithin<const K extends string>(
+    filter: Filter<T, K, R>,
     ms: number
   ): Effect.Effect<Option.Option<Received<T, K>>>
   /** Waits `ms` milliseconds of the interpreter's time. */

@@ -12,7 +12,8 @@ import type * as Effect from "effect/Effect"
 import type { Node } from "../core/Program.ts"
 import type { NodesOf, Protocol } from "../core/Protocol.ts"
 import type { Statelet } from "../core/Statelet.ts"
-import type { ReceivableBy, Received, RoleOf } from "./Protocol.ts"
+import type { Received, RoleOf } from "./Protocol.ts"
+import type { ReceiveTag } from "./TagError.ts"
 
 /** Any protocol, as a world holds it. */
 export type AnyProtocol = Protocol<any>
@@ -70,8 +71,10 @@ export type WorldNode<Ps extends ReadonlyArray<AnyProtocol>, R extends Roles<Ps>
 } & {
   readonly self: string
   /** Waits for the first message matching one of the tags, per label; returns its label and the message. */
-  receiveAny<const Tags extends { readonly [K in keyof R & string]?: ReadonlyArray<ReceivableBy<ShapeOf<ProtocolAt<Ps, K>>, R[K] & string>> }>(
-    tags: Tags
+  receiveAny<const Tags extends { readonly [K in keyof R & string]?: ReadonlyArray<string> }>(
+    tags: Tags & {
+      readonly [K in keyof Tags & keyof R & string]: ReadonlyArray<ReceiveTag<ShapeOf<ProtocolAt<Ps, K>>, R[K] & string, NonNullable<Tags[K]>[number] & string>>
+    }
   ): Effect.Effect<
     { [K in keyof Tags & string]: { readonly label: K; readonly message: Received<ShapeOf<ProtocolAt<Ps, K>>, NonNullable<Tags[K]>[number] & string> } }[keyof Tags & string]
   >
