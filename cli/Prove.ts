@@ -382,7 +382,7 @@ export const prove = (input: ProveInput): Effect.Effect<void, UsageError | Viola
     yield* Console.log(
       report.criterion === "print axioms"
         ? `\nproved: Lean's kernel accepted it and \`#print axioms\` names no axiom beyond propext, Classical.choice and Quot.sound (${runs})`
-        : `\nproved: Lean's kernel accepted it in a run with no error and no sorry at all, reached by removing what failed and running Lean again (${runs}; this Lean refuses \`#print axioms\`), and it uses no axiom, sorry, native_decide, implemented_by or extern`
+        : `\nproved: Lean's kernel accepted it in a run with no error and no sorry at all (${report.runs === 1 ? runs : `${runs}: what failed, and what names it, was removed before each new run`}; this Lean refuses \`#print axioms\`), and it uses no axiom, sorry, native_decide, implemented_by or extern`
     )
     yield* Console.log(
       `${count("proved")} proved, ${count("open")} open, ${count("failed")} failed, ${count("stale")} stale; differential check: ${report.differential.checks} comparisons, ${report.differential.mismatches.length} mismatches; Lean (${report.toolchain}) took ${Math.round(report.seconds)} s`
