@@ -24,8 +24,8 @@ import type * as SchemaAST from "effect/SchemaAST"
 import ts from "typescript"
 import * as path from "node:path"
 import type { CallSite } from "../core/CallSite.ts"
+import type * as Manifest from "../core/Manifest.ts"
 import * as Property from "../core/Property.ts"
-import type { Protocol } from "../core/Protocol.ts"
 import { ExportError } from "./ExportError.ts"
 import { bool, capitalize, type Field, int, type LeanType, node, render, same, TypeTable } from "./LeanType.ts"
 import { renderValue } from "./LeanValue.ts"
@@ -33,44 +33,14 @@ import * as SourceFile from "./SourceFile.ts"
 import { type Callee, type Context, ident, Translator, type Value } from "./Translate.ts"
 
 /** A protocol parameter the transitions read: a function defined at the top of a file, or a constant. */
-export type Parameter = { readonly file: string } | { readonly value: boolean | number }
+export type Parameter = Manifest.LeanParameter
 
-/** What to export: a protocol instance, where its source is, and its invariants. */
-export interface ExportSpec {
-  /** The Lean namespace and file name: `Calculator`. */
-  readonly name: string
-  /** The family `protoweave list` shows. */
-  readonly family: string
-  readonly protocol: Protocol
-  /** The module whose exports name the schemas (`Pending`, `CoordinatorState`, ...). */
-  readonly schemas: { readonly [name: string]: unknown }
-  /**
-   * Repository-relative paths of the protocol's source and of the module whose top-level
-   * functions the spec names (`topology`, `initial`, parameters); invariants and properties are
-   * read where their values say they were declared.
-   */
-  readonly protocolFile: string
-  readonly propertiesFile: string
-  /** The properties; the `always` ones that are not invariant layers of the protocol are exported as invariants too. */
-  readonly properties: ReadonlyArray<Property.Property>
-  /** The values of the parameters of the protocol's constructor that its functions read. */
-  readonly parameters: { readonly [name: string]: Parameter }
-  /**
-   * A top-level predicate of `propertiesFile`, `(nodes: NodesOf<...>) => boolean`, that every
-   * topology of the protocol satisfies (Two-Phase Commit's single coordinator). It is translated
-   * like any helper and conjoined with distinct roles in `wf`, so obligations may assume it.
-   */
-  readonly topology?: string
-  /**
-   * Per-node initial states, by role: the name of a top-level function of `propertiesFile` (or of
-   * `protocolFile`), `(self: string, nodes: NodesOf<...>) => <the role's state>`, that gives each
-   * node its own initial local state (a ring's ids, say), as the protocol's systems give them to
-   * `System.make({ initial })`. It is translated like any helper, and Lean's `initLocals` gives
-   * each node of the role its value. Roles not named here start in the role's initial state; the
-   * differential check refuses a system whose nodes start elsewhere.
-   */
-  readonly initial?: { readonly [role: string]: string }
-}
+/**
+ * What to export: a protocol's Lean export as its manifest declares it (`Manifest.ProtocolExport`),
+ * without the sizes that only `prove` reads; its paths are read relative to the `root` the export
+ * is given (an absolute one as it is).
+ */
+export type ExportSpec = Omit<Manifest.ProtocolExport, "sizes">
 
 /** A property left out of the export: its name, where it is declared, and why. */
 export interface Omission {

@@ -13,7 +13,6 @@
  */
 import type { Protocol } from "../core/Protocol.ts"
 import type * as Manifest from "../core/Manifest.ts"
-import type * as World from "../core/World.ts"
 import { banner, type ExportSpec, type Exported, namespaceClosing, namespaceOpening, type Obligation, omissionNote, protocolParts } from "./Export.ts"
 import { ExportError } from "./ExportError.ts"
 import { bool, capitalize, type LeanType, node, type ProtocolRef, qualify, render, type WorldPart } from "./LeanType.ts"
