@@ -54,12 +54,12 @@ let created = 0
  * A predicate on one node's local state, for the nodes of `role`.
  *
  * @example
- * import * as TpcBench from "../protocols/TpcBench/index.ts"
- * const committed = make(TpcBench.protocol, "participant", "applied a commit", (p) => p.decision === "commit")
- * const nodes = { coordinator: ["c"], participant: ["p1", "p2"] } as never
- * const locals = { coordinator: { c: TpcBench.Protocol.initialCoordinator }, participant: { p1: { phase: "Done", decision: "commit" }, p2: TpcBench.Protocol.initialParticipant } }
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
+ * const stopped = make(PingPong.protocol, "ponger", "has stopped", (q) => q.stopped)
+ * const nodes = { pinger: ["p"], ponger: ["q1", "q2"] } as never
+ * const locals = { pinger: { p: { next: 0, acked: [] } }, ponger: { q1: { seen: [], stopped: true }, q2: { seen: [], stopped: false } } }
  * const s = { locals, soup: [], crashed: [] } as never
- * [committed.some(s, nodes), committed.every(s, nodes)] // => [true, false]
+ * [stopped.some(s, nodes), stopped.every(s, nodes)] // => [true, false]
  */
 export const make = <T extends ProtocolShape, R extends RoleOf<T>>(
   _protocol: Protocol<T>,
@@ -95,9 +95,9 @@ const quantify = <T extends ProtocolShape, R extends RoleOf<T>>(predicate: Local
  * (the types rule it out), said by name rather than left to fail as a missing field.
  *
  * @example
- * import * as TpcBench from "../protocols/TpcBench/index.ts"
- * const done = make(TpcBench.protocol, "coordinator", "is done", (c) => c.phase === "Done")
- * membersOf(done, { coordinator: ["c"], participant: [] }) // => ["c"]
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
+ * const pinged = make(PingPong.protocol, "pinger", "has pinged", (p) => p.next > 0)
+ * membersOf(pinged, { pinger: ["p"], ponger: [] } as never) // => ["p"]
  */
 export const membersOf = <T extends ProtocolShape, R extends RoleOf<T>>(predicate: LocalPredicate<T, R>, nodes: NodesOf<T>): ReadonlyArray<string> => {
   const members = nodes[predicate.role]

@@ -16,8 +16,10 @@ import type { System } from "./System.ts"
  * A model of a system for exhaustive checking.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * const model: Model = { system: Calculator.system({ clients: 1, servers: 1, requests: 1 }), soup: "history" }
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
+ * import * as System from "./System.ts"
+ * const system = System.make({ protocol: PingPong.protocol, nodes: { pinger: ["p1"], ponger: ["q1"] }, programs: {}, properties: [] })
+ * const model: Model = { system, soup: "history" }
  * model.soup // => "history"
  */
 export interface Model<T extends ProtocolShape = any> {

@@ -46,15 +46,15 @@ export interface Filter<T extends ProtocolShape, K extends string, R extends str
  *
  * @example
  * import * as Effect from "effect/Effect"
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * const client = make(Calculator.protocol, "client", (node) =>
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
+ * const pinger = make(PingPong.protocol, "pinger", (node) =>
  *   Effect.gen(function* () {
- *     yield* node.send("req", node.nodes.server[0]!, { args: [1, 2] })
- *     const answer = yield* node.receive({ tags: ["resp"] })
- *     return answer.payload.value
+ *     yield* node.send("ping", node.nodes.ponger[0]!, { n: 0 })
+ *     const answer = yield* node.receive({ tags: ["pong"] })
+ *     return answer.payload.note
  *   })
  * )
- * client.role // => "client"
+ * pinger.role // => "pinger"
  */
 export interface Node<T extends ProtocolShape, R extends RoleOf<T>> {
   readonly self: NodeId<T["label"], R>

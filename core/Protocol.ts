@@ -123,8 +123,8 @@ export interface MessageDeclaration {
  * it is plain data plus the transition functions.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * Calculator.protocol.label // => "calc"
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
+ * PingPong.protocol.label // => "pingpong"
  */
 export interface Protocol<T extends ProtocolShape = ProtocolShape> {
   readonly "~shape"?: T

@@ -112,10 +112,10 @@ export interface Semantics<T extends ProtocolShape = ProtocolShape> {
  * Instantiates a protocol on a topology under a fault model.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
  * import * as Topology from "./Topology.ts"
- * const protocol = Calculator.protocol
- * const sem = make(protocol, Topology.make(protocol, { client: ["c"], server: ["s"] }), reorderOnly)
+ * const protocol = PingPong.protocol
+ * const sem = make(protocol, Topology.make(protocol, { pinger: ["p"], ponger: ["q"] }), reorderOnly)
  * sem.initial.soup.length // => 0
  */
 export const make = <T extends ProtocolShape>(
@@ -301,11 +301,11 @@ const refused = (reason: string): Refused => ({ _tag: "Refused", reason })
  * when a send breaks the protocol.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
  * import * as Topology from "./Topology.ts"
- * const protocol = Calculator.protocol
- * const sem = make(protocol, Topology.make(protocol, { client: ["c"], server: ["s"] }), reorderOnly)
- * const out = step(sem, sem.initial, { kind: "send", node: "c", tag: "req", to: "s", payload: { args: [1, 2] } })
+ * const protocol = PingPong.protocol
+ * const sem = make(protocol, Topology.make(protocol, { pinger: ["p"], ponger: ["q"] }), reorderOnly)
+ * const out = step(sem, sem.initial, { kind: "send", node: "p", tag: "ping", to: "q", payload: { n: 0 } })
  * out._tag // => "Stepped"
  */
 export const step = <T extends ProtocolShape>(

@@ -25,9 +25,9 @@ export interface System<T extends ProtocolShape = any> {
  * Builds a system. Programs are given per node; each must be for that node's role and protocol.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * const system = Calculator.system({ clients: 1, servers: 1 })
- * system.topology.all // => ["c1", "s1"]
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
+ * const system = make({ protocol: PingPong.protocol, nodes: { pinger: ["p1"], ponger: ["q1"] }, programs: {}, properties: [] })
+ * system.topology.all // => ["p1", "q1"]
  */
 export const make = <T extends ProtocolShape>(spec: {
   readonly protocol: Protocol<T>

@@ -30,9 +30,9 @@ export class TopologyError extends Error {
  * non-empty strings.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * const topology = Topology.make(Calculator.protocol, { client: ["c1"], server: ["s1"] })
- * topology.roleOf.get("s1") // => "server"
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
+ * const topology = Topology.make(PingPong.protocol, { pinger: ["p1"], ponger: ["q1"] })
+ * topology.roleOf.get("q1") // => "ponger"
  */
 export const make = <T extends ProtocolShape>(
   protocol: Protocol<T>,
