@@ -11,7 +11,8 @@
  * @since 0.1.0
  */
 import type * as Schema from "effect/Schema"
-import type { NodeId, ProtocolShape } from "../typings/Protocol.ts"
+import type { NodeId, NodesOf, ProtocolShape } from "../typings/Protocol.ts"
+import type { PayloadsOf, ReceivesShape, SendsShape, StatesOf } from "../typings/Signature.ts"
 import type { Invariant } from "./Property.ts"
 import type { Statelet } from "./Statelet.ts"
 import * as Validator from "./Validator.ts"
@@ -146,10 +147,8 @@ export interface Protocol<T extends ProtocolShape = ProtocolShape> {
   readonly invariants?: ReadonlyArray<Invariant<T>>
 }
 
-/** Node ids per role, as transition functions and invariants see them. */
-export type NodesOf<T extends ProtocolShape> = {
-  readonly [R in keyof T["states"] & string]: ReadonlyArray<NodeId<T["label"], R>>
-}
+/** Node ids per role (`typings/Protocol.ts`), re-exported with the protocol that they are of. */
+export type { NodesOf }
 
 /** A spec mistake found while building a protocol, with every problem listed by name. */
 export class ProtocolSpecError extends Error {
@@ -160,22 +159,6 @@ export class ProtocolSpecError extends Error {
   ) {
     super(`protocol "${label}" is ill-formed:\n${problems.map((p) => `  - ${p}`).join("\n")}`)
   }
-}
-
-type StatesOf<Roles extends { readonly [role: string]: Schema.Top }> = {
-  readonly [R in keyof Roles]: Roles[R]["Type"]
-}
-type PayloadsOf<Messages extends { readonly [tag: string]: Schema.Top }> = {
-  readonly [K in keyof Messages]: Messages[K]["Type"]
-}
-
-/** The type-level send table of named send transitions: tag → sender and receiver roles. */
-type SendsShape<Sends extends { readonly [name: string]: { readonly tag: string; readonly from: string; readonly to: string } }> = {
-  readonly [N in keyof Sends as Sends[N]["tag"]]: { readonly from: Sends[N]["from"]; readonly to: Sends[N]["to"] }
-}
-/** The type-level receive table of named receive transitions: tag → receiving role. */
-type ReceivesShape<Receives extends { readonly [name: string]: { readonly tag: string; readonly by: string } }> = {
-  readonly [N in keyof Receives as Receives[N]["tag"]]: Receives[N]["by"]
 }
 
 /**

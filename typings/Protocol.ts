@@ -111,7 +111,7 @@ export type Locals<T extends ProtocolShape> = {
   readonly [R in RoleOf<T>]: { readonly [node: string]: LocalOf<T, R> }
 }
 
-/** The node ids of each role. */
-export type Nodes<T extends ProtocolShape> = {
+/** Node ids per role, as transition functions, invariants and programs see them. */
+export type NodesOf<T extends ProtocolShape> = {
   readonly [R in RoleOf<T>]: ReadonlyArray<NodeOf<T, R>>
 }
