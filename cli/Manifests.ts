@@ -122,7 +122,7 @@ export const load = (specifier: string): Promise<Manifest> => {
     if (!("manifest" in module)) {
       const exports = Object.keys(module).filter((k) => k !== "default")
       throw new UsageError({
-        message: `${specifier} does not export a manifest (${exports.length === 0 ? "it exports nothing" : `its exports: ${exports.join(", ")}`}); a protocol module exports one: export const manifest = Manifest.make({ module: import.meta.url, families })`
+        message: `${specifier} does not export a manifest (${exports.length === 0 ? "it exports nothing" : `its exports: ${exports.join(", ")}`}); a protocol module exports one: export const manifest = Manifest.make({ module: import.meta.url, families }) (docs/protocol-modules.md)`
       })
     }
     return asManifest(module.manifest, specifier)

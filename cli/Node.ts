@@ -40,27 +40,30 @@ export interface LoadedCluster {
 
 /**
  * Reads a cluster file and builds the system it runs: the family named by `protocol` (or else by
- * the file; a module path in the file is relative to the file's folder), its parameters from the
- * file's `param` lines, and a check that the file declares exactly the system's nodes in their roles.
+ * the file; a module path in the file is relative to the file's folder, and `#` starts a comment
+ * there, so the family of a module with several is chosen by `protocol`, `<path>#<family>`), its
+ * parameters from the file's `param` lines, and a check that the file declares exactly the
+ * system's nodes in their roles.
  */
 export const loadCluster = (file: string, protocol: string | undefined): Effect.Effect<LoadedCluster, UsageError, FileSystem.FileSystem> =>
   Effect.gen(function* () {
     const text = yield* Files.readText(file, "cluster file")
     const cluster = yield* Effect.try({ try: () => Cluster.parse(text, file), catch: (e) => new UsageError({ message: messageOf(e) }) })
-    const named =
-      cluster.protocol === undefined
-        ? undefined
-        : yield* Manifests.resolve(
-            Manifests.isModulePath(cluster.protocol) && !path.isAbsolute(cluster.protocol) && !cluster.protocol.startsWith("file:")
-              ? path.join(path.dirname(file), cluster.protocol)
-              : cluster.protocol
-          ).pipe(Effect.mapError((e) => new UsageError({ message: `${file}: ${e.message}` })))
+    const inFile =
+      cluster.protocol !== undefined && Manifests.isModulePath(cluster.protocol) && !path.isAbsolute(cluster.protocol) && !cluster.protocol.startsWith("file:")
+        ? path.join(path.dirname(file), cluster.protocol)
+        : cluster.protocol
+    const named = (arg: string) => Manifests.resolve(arg).pipe(Effect.mapError((e) => new UsageError({ message: `${file}: ${e.message}` })))
     const given = protocol === undefined ? undefined : yield* Manifests.resolve(protocol)
-    if (given !== undefined && named !== undefined && given.argument !== named.argument) {
+    // The module the file names, with the family chosen by `protocol`, is the same cluster.
+    const sameModule = given?.module !== undefined && inFile !== undefined && Manifests.isModulePath(inFile) && path.resolve(inFile) === given.module
+    if (given !== undefined && inFile !== undefined && !sameModule && (yield* named(inFile)).argument !== given.argument) {
       return yield* new UsageError({ message: `${file} is a cluster of ${cluster.protocol}, not ${protocol}` })
     }
-    const chosen = given ?? named
-    if (chosen === undefined) return yield* new UsageError({ message: `${file} names no protocol: add a line "protocol NAME" (or a module path) or give --protocol` })
+    if (given === undefined && inFile === undefined) {
+      return yield* new UsageError({ message: `${file} names no protocol: add a line "protocol NAME" (or a module path) or give --protocol` })
+    }
+    const chosen = given ?? (yield* named(inFile!))
     const family = chosen.family
     const parameters = yield* Parameters.resolve(
       family,

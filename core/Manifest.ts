@@ -25,16 +25,31 @@ export interface ProtocolExport {
   readonly protocol: Protocol<any>
   /** The module whose exports name the schemas (`Pending`, `CoordinatorState`, ...). */
   readonly schemas: { readonly [name: string]: unknown }
-  /** Absolute paths of the protocol's and the invariants' source. */
+  /**
+   * Absolute paths of the protocol's source and of the module whose top-level functions the
+   * export names (`topology`, `initial`, parameters); invariants and properties are read where
+   * their values say they were declared.
+   */
   readonly protocolFile: string
   readonly propertiesFile: string
   /** The properties; the `always` ones are exported as invariants. */
   readonly properties: ReadonlyArray<Property>
   /** The values of the parameters of the protocol's constructor that its functions read. */
   readonly parameters: { readonly [name: string]: LeanParameter }
-  /** A top-level predicate of `propertiesFile`, `(nodes) => boolean`, that every topology satisfies. */
+  /**
+   * A top-level predicate of `propertiesFile`, `(nodes: NodesOf<...>) => boolean`, that every
+   * topology of the protocol satisfies (Two-Phase Commit's single coordinator). It is translated
+   * like any helper and conjoined with distinct roles in `wf`, so obligations may assume it.
+   */
   readonly topology?: string
-  /** Per-node initial states, by role: a top-level function `(self, nodes) => state` of `propertiesFile` or `protocolFile`. */
+  /**
+   * Per-node initial states, by role: the name of a top-level function of `propertiesFile` (or of
+   * `protocolFile`), `(self: string, nodes: NodesOf<...>) => <the role's state>`, that gives each
+   * node its own initial local state (a ring's ids, say), as the family's systems give them to
+   * `System.make({ initial })`. Lean's `initLocals` gives each node of the role its value; roles not
+   * named here start in the role's initial state, and the differential check refuses a system whose
+   * nodes start elsewhere.
+   */
   readonly initial?: { readonly [role: string]: string }
   /** Small sizes of `family` for the differential check and the search for counterexamples to induction. */
   readonly sizes: { readonly [name: string]: number }
