@@ -179,9 +179,10 @@ const domainOf = (model: Model, tag: string): { readonly source: "model" | "sche
  * sends (tags with no domain at all are left out: the checker refuses those models).
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * const [req] = payloadDomains({ system: Calculator.system({ clients: 1, servers: 1 }), payloads: { req: [{ args: [1, 2] }], resp: [] } })
- * [req!.tag, req!.source, req!.values.length, req!.sample] // => ["req", "model", 1, true]
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
+ * import * as System from "../core/System.ts"
+ * const [ping] = payloadDomains({ system: System.make({ protocol: PingPong.protocol, nodes: { pinger: ["p1"], ponger: ["q1"] }, programs: {}, properties: [] }), payloads: { ping: [{ n: 0 }], pong: [], stop: [] } })
+ * [ping!.tag, ping!.source, ping!.values.length, ping!.sample] // => ["ping", "model", 1, true]
  */
 export const payloadDomains = (model: Model): ReadonlyArray<PayloadDomain> => {
   const byTag = new Map<string, Array<string>>()
@@ -212,12 +213,13 @@ export type Candidates = (local: unknown, node: string) => ReadonlyArray<{ reado
  * schema, sent to every node of the receiving role. Throws `ModelError` for a transition with none.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
+ * import * as System from "../core/System.ts"
  * import * as Step from "../core/Step.ts"
- * const model = { system: Calculator.system({ clients: 1, servers: 1 }), payloads: { req: [{ args: [1, 2] }], resp: [] } }
+ * const model = { system: System.make({ protocol: PingPong.protocol, nodes: { pinger: ["p1"], ponger: ["q1"] }, programs: {}, properties: [] }), payloads: { ping: [{ n: 0 }], pong: [], stop: [] } }
  * const semantics = Step.make(model.system.protocol, model.system.topology, Step.reorderOnly)
  * const sources = candidateSources(model, semantics)
- * sources.get("clientSend")!((semantics.initial.locals as any).client.c1, "c1").length // => 1
+ * sources.get("sendPing")!((semantics.initial.locals as any).pinger.p1, "p1").length // => 1
  */
 export const candidateSources = (model: Model, semantics: Step.Semantics): ReadonlyMap<string, Candidates> => {
   const { protocol, topology } = model.system
@@ -255,10 +257,11 @@ export interface Expander {
  * candidate messages come from, and throws `ModelError` for a transition that has none.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
+ * import * as System from "../core/System.ts"
  * const expander = make({
- *   system: Calculator.system({ clients: 1, servers: 1 }),
- *   payloads: { req: [{ args: [1, 2] }], resp: [{ value: 3, args: [1, 2] }] },
+ *   system: System.make({ protocol: PingPong.protocol, nodes: { pinger: ["p1"], ponger: ["q1"] }, programs: {}, properties: [] }),
+ *   payloads: { ping: [{ n: 0 }], pong: [], stop: [] },
  * })
  * expander.successors(expander.semantics.initial).length // => 1
  */

@@ -63,8 +63,10 @@ export interface Group {
  * protocol and start in states that are renamings of each other.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * groups({ system: Calculator.system({ clients: 2, servers: 1 }), symmetric: ["client"] })[0]?.ids // => ["c1", "c2"]
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
+ * import * as System from "../core/System.ts"
+ * const system = System.make({ protocol: PingPong.protocol, nodes: { pinger: ["p1"], ponger: ["q1", "q2"] }, programs: {}, properties: [] })
+ * groups({ system, symmetric: ["ponger"] })[0]?.ids // => ["q1", "q2"]
  */
 export const groups = (model: Model): ReadonlyArray<Group> => {
   const { topology } = model.system
@@ -133,10 +135,12 @@ export const nodeSignature = (maskedLocal: string, entries: Array<string>): stri
  * there are none).
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * const canonical = make({ system: Calculator.system({ clients: 2, servers: 1 }), symmetric: ["client"] })
- * const s = { locals: { client: { c1: { pending: [{ peer: "s1", args: [1, 2] }] }, c2: { pending: [] } }, server: { s1: { pending: [] } } }, soup: [], crashed: [] }
- * canonical(s).renaming.get("c1") // => "c2"
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
+ * import * as System from "../core/System.ts"
+ * const system = System.make({ protocol: PingPong.protocol, nodes: { pinger: ["p1"], ponger: ["q1", "q2"] }, programs: {}, properties: [] })
+ * const canonical = make({ system, symmetric: ["ponger"] })
+ * const s = { locals: { pinger: { p1: { next: 0, acked: [] } }, ponger: { q1: { seen: [], stopped: true }, q2: { seen: [], stopped: false } } }, soup: [], crashed: [] }
+ * canonical(s).renaming.get("q1") // => "q2"
  */
 export const make = (model: Model): ((s: Statelet) => Canonical) => {
   const none = new Map<string, string>()
