@@ -181,13 +181,13 @@ export const optionsOf = (header: Header): EngineOptions => ({ faults: header.fa
  * A run's result as a trace under `header`.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
+ * import * as PingPongSystem from "../test/fixtures/PingPongSystem.ts"
  * import { randomChooser } from "./Simulator.ts"
  * import * as Prng from "../core/Prng.ts"
  * import { reorder } from "./FaultPlan.ts"
  * import { programsHeader } from "./Trace.ts"
- * const header = programsHeader({ system: "calculator", parameters: {}, seed: 1, faults: reorder, maxSteps: 1000, maxTime: 60000 })
- * traceOf(header, run(Calculator.system({ clients: 1, servers: 1 }), optionsOf(header), randomChooser(Prng.make(1), reorder))).end.status // => "completed"
+ * const header = programsHeader({ system: "pingpong", parameters: {}, seed: 1, faults: reorder, maxSteps: 1000, maxTime: 60000 })
+ * traceOf(header, run(PingPongSystem.system(), optionsOf(header), randomChooser(Prng.make(1), reorder))).end.status // => "completed"
  */
 export const traceOf = (header: Header, result: RunResult): Trace => ({ header, events: result.events, end: result.end })
 

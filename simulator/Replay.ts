@@ -69,11 +69,11 @@ export interface Replayed {
  * checks that every event, every local state and the run's end come out the same.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
+ * import * as PingPongSystem from "../test/fixtures/PingPongSystem.ts"
  * import { reorder } from "./FaultPlan.ts"
  * import { runOnce } from "./Simulator.ts"
- * const system = Calculator.system({ clients: 1, servers: 1 })
- * const { trace } = runOnce(system, { name: "calculator", parameters: {}, seed: 7, runs: 1, faults: reorder, maxSteps: 1000, maxTime: 60000 })
+ * const system = PingPongSystem.system()
+ * const { trace } = runOnce(system, { name: "pingpong", parameters: {}, seed: 7, runs: 1, faults: reorder, maxSteps: 1000, maxTime: 60000 })
  * replay(system, trace).identical // => true
  * replay(system, { ...trace, events: trace.events.slice(1) }).identical // => false
  */

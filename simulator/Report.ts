@@ -109,8 +109,8 @@ export const localChange = (before: unknown, after: unknown): string => {
  * local-state changes `formatTrace` shows.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * initialLocals(Calculator.system({ clients: 1, servers: 1 })).get("c1") // => { pending: [] }
+ * import * as PingPongSystem from "../test/fixtures/PingPongSystem.ts"
+ * initialLocals(PingPongSystem.system()).get("q1") // => { seen: [], stopped: false }
  */
 export const initialLocals = (system: System): ReadonlyMap<string, unknown> => {
   const semantics = Step.make(system.protocol, system.topology, Step.reorderOnly)

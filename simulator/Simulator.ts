@@ -155,9 +155,9 @@ const headerOf = (options: Pick<SimulateOptions, "name" | "parameters" | "faults
  * Runs one seeded simulation and returns its trace.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
+ * import * as PingPongSystem from "../test/fixtures/PingPongSystem.ts"
  * import { reorder } from "./FaultPlan.ts"
- * const { trace } = runOnce(Calculator.system({ clients: 1, servers: 1 }), { name: "calculator", parameters: {}, seed: 7, runs: 1, faults: reorder, maxSteps: 1000, maxTime: 60000 })
+ * const { trace } = runOnce(PingPongSystem.system(), { name: "pingpong", parameters: {}, seed: 7, runs: 1, faults: reorder, maxSteps: 1000, maxTime: 60000 })
  * trace.end.status // => "completed"
  */
 export const runOnce = (system: System, options: SimulateOptions, seed = options.seed) => {
