@@ -196,8 +196,8 @@ export const traceOf = (header: Header, result: RunResult): Trace => ({ header, 
  * a protocol-level run (a walk, a recorded checker path, a protocol-level shrink).
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * withoutPrograms(Calculator.system({ clients: 1, servers: 1 })).programs.size // => 0
+ * import * as PingPongSystem from "../test/fixtures/PingPongSystem.ts"
+ * withoutPrograms(PingPongSystem.system()).programs.size // => 0
  */
 export const withoutPrograms = (system: System): System => ({ ...system, programs: new Map() })
 
@@ -229,11 +229,11 @@ export const activeMessage = (statelet: Statelet, content: MessageContent, where
  * Runs one simulation of `system` with decisions from `chooser`.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
+ * import * as PingPongSystem from "../test/fixtures/PingPongSystem.ts"
  * import { randomChooser } from "./Simulator.ts"
  * import * as Prng from "../core/Prng.ts"
  * import { reorder } from "./FaultPlan.ts"
- * const result = run(Calculator.system({ clients: 1, servers: 1 }), { faults: reorder, maxSteps: 1000, maxTime: 60000 }, randomChooser(Prng.make(1), reorder))
+ * const result = run(PingPongSystem.system(), { faults: reorder, maxSteps: 1000, maxTime: 60000 }, randomChooser(Prng.make(1), reorder))
  * result.end.status // => "completed"
  */
 export const run = (system: System, options: EngineOptions, chooser: Chooser): RunResult => {

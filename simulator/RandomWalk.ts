@@ -115,9 +115,9 @@ export interface Walker {
  * (`candidateSources`), sampling from the Schema where the checker would refuse the model.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * const walker = prepare(Calculator.system({ clients: 1, servers: 1 }))
- * walker.sources.map((s) => s.source) // => ["sampled", "sampled"]
+ * import * as PingPongSystem from "../test/fixtures/PingPongSystem.ts"
+ * const walker = prepare(PingPongSystem.system())
+ * walker.sources.map((s) => s.source) // => ["sampled", "sampled", "sampled"]
  */
 export const prepare = (system: System, model?: Pick<Model, "payloads">, samples = 8, mode: PayloadMode = "model"): Walker => {
   const { protocol, topology } = system

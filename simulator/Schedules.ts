@@ -508,9 +508,9 @@ export const explore = (system: System, options: ExploreOptions): ExploreReport 
  * run ends where the schedule does, or earlier at a violation.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * const system = Calculator.system({ clients: 1, servers: 1, requests: 1 })
- * const trace = runSchedule(system, { name: "calculator", maxDepth: 10 }, [0, 0, 0, 0])
+ * import * as PingPongSystem from "../test/fixtures/PingPongSystem.ts"
+ * const system = PingPongSystem.system()
+ * const trace = runSchedule(system, { name: "pingpong", maxDepth: 10 }, [0, 0, 0, 0])
  * trace.end.status // => "completed"
  */
 export const runSchedule = (system: System, options: ExploreOptions, schedule: ReadonlyArray<number>): Trace => {

@@ -253,10 +253,10 @@ export interface ProtocolStep {
  * consumed messages replays on the simulator's full soup.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
+ * import * as PingPongSystem from "../test/fixtures/PingPongSystem.ts"
  * import { reorder } from "./FaultPlan.ts"
- * const trace = traceOfSteps(Calculator.system({ clients: 1, servers: 1 }), { name: "calculator", parameters: {}, faults: reorder }, [
- *   { action: { kind: "send", node: "c1", tag: "req", to: "s1", payload: { args: [1, 2] } }, message: undefined },
+ * const trace = traceOfSteps(PingPongSystem.system(), { name: "pingpong", parameters: {}, faults: reorder }, [
+ *   { action: { kind: "send", node: "p1", tag: "ping", to: "q1", payload: { n: 0 } }, message: undefined },
  * ])
  * trace.events.length // => 1
  */
