@@ -105,7 +105,7 @@ export const resolve = (
  *
  * @example
  * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
- * Object.keys(sizeFlags(TokenRing.families, ["rounds"])) // => ["participants", "clients", "servers", "requests", "members"]
+ * Object.keys(sizeFlags(TokenRing.families, ["rounds"])) // => ["participants", "clients", "servers", "requests", "members", "depth"]
  */
 export const sizeFlags = (families: ReadonlyArray<Family>, own: ReadonlyArray<string> = []): { readonly [name: string]: Flag.Flag<Option.Option<string>> } =>
   Object.fromEntries(
