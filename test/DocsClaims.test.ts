@@ -1,8 +1,11 @@
 /**
- * The commands README.md's "Try it" section and every protocol's README show, run, and the claims
- * those READMEs make about their output checked against what they print. The commands are read
- * from the READMEs' `sh` blocks (and `npx protoweave …` quoted in a protocol README's prose), so
- * that a new or changed command without a check here fails the test. They run in this process
+ * The commands README.md, the documents in docs/ and every protocol's README show, run, and the
+ * claims they make about their output checked against what they print. The commands are read
+ * from their `sh` blocks (and `npx protoweave …` quoted in a protocol README's prose), so that a
+ * new or changed command without a check here fails the test. A claim is looked up in whichever
+ * document holds it now (`said`), so that moving a paragraph between documents keeps its check.
+ * docs/tutorial.md's commands run in a fresh project outside the repository, in
+ * test/docs/Tutorial.test.ts. They run in this process
  * through `cli/App.ts`'s `run`, the function the `protoweave` executable calls, with stdout
  * captured (spawning a process per command would cost a second and a half of start-up each).
  *
@@ -60,7 +63,20 @@ const shLines = (text: string): Array<readonly [string, string]> =>
 const protoweaveArgs = (command: string): string | undefined => /^(?:npm ci && )?npx protoweave (.+)$/.exec(command)?.[1]
 
 const readme = read("README.md")
-const tryIt = readme.slice(readme.indexOf("## Try it"), readme.indexOf("\n## ", readme.indexOf("## Try it") + 1))
+/** The documents in docs/ whose commands are checked here (the tutorial's run in their own test). */
+const docs = fs
+  .readdirSync(path.join(root, "docs"))
+  .filter((f) => f.endsWith(".md") && f !== "tutorial.md")
+  .map((f) => `docs/${f}`)
+const flatten = (text: string) => text.replace(/\s+/g, " ")
+const documents = new Map(["README.md", ...docs].map((file) => [file, read(file)] as const))
+
+/** The document that says `claim` (whitespace-insensitive); fails when none does. */
+const said = (claim: string): string => {
+  const holder = [...documents].find(([, text]) => flatten(text).includes(flatten(claim)))
+  assert.isDefined(holder, `no document says: ${claim}`)
+  return holder![0]
+}
 const protocolReadmes = fs
   .readdirSync(path.join(root, "protocols"), { withFileTypes: true })
   .filter((e) => e.isDirectory() && fs.existsSync(path.join(root, "protocols", e.name, "README.md")))
@@ -68,7 +84,7 @@ const protocolReadmes = fs
 
 /** Every command shown: [file, command, comment]. Protocol READMEs' prose counts too. */
 const shown: Array<readonly [string, string, string]> = [
-  ...shLines(tryIt).map(([c, comment]) => ["README.md", c, comment] as const),
+  ...[...documents].flatMap(([file, text]) => shLines(text).map(([c, comment]) => [file, c, comment] as const)),
   ...protocolReadmes.flatMap((file) => {
     const text = read(file)
     const blocks = shLines(text).map(([c, comment]) => [file, c, comment] as const)
@@ -83,6 +99,18 @@ const notRun: ReadonlyMap<string, string> = new Map([
   ["npm ci && npm test", "the suite itself"],
   ["npx protoweave prove two-phase-commit", "a Lean run of about fifteen minutes; test/exporter covers prove's output"],
   ["npx protoweave prove calculator", "a Lean run of minutes; test/exporter covers prove's output"],
+  ["npx protoweave prove ./src/election.ts", "an example of a user's module path, with a Lean run of minutes; test/docs/Tutorial.test.ts runs prove on a user's module"],
+  ["npx protoweave prove ./src/election.ts --export-only", "an example of a user's module path; test/docs/Tutorial.test.ts runs prove --export-only on a user's module outside the repository"],
+  ["npx protoweave init my-protocol", "docs/tutorial.md's commands make a project with init (from a tarball) and run its tests, in test/docs/Tutorial.test.ts"],
+  ["npx protoweave prove --all --check", "a Lean run of about fifteen minutes: test/exporter/Prove.test.ts runs it in npm test"],
+  [
+    "npx protoweave run two-phase-commit --cluster tpc.cluster --trace run.ndjson && npx protoweave replay run.ndjson",
+    "needs a cluster file and starts a process per node; test/runtime/Run.test.ts runs protoweave run on a cluster file and replays its trace"
+  ],
+  [
+    "PROTOWEAVE_SECRET=... npx protoweave node --id p1 --cluster tpc.cluster --data /var/lib/pw",
+    "one host of a cluster spread over several machines; test/runtime/Netns.test.ts runs nodes on separate network hosts"
+  ],
   ["npx tsx bench/checker/PlainBfs.ts 3 4 5 6 7", "the benchmark's baseline, not protoweave; test/protocols/TpcBench covers its counts"],
   ["npx tsx bench/checker/PlainBfs.ts 3 --commit-on-any-yes", "the benchmark's baseline, not protoweave; test/protocols/TpcBench covers its counts"]
 ])
@@ -101,8 +129,15 @@ const line = (text: string, pattern: RegExp): string => {
   return found!
 }
 
-/** The comment after a command in a README's `sh` block. */
-const commentOf = (command: string) => shown.find(([, c]) => c === command)?.[2] ?? ""
+/** The comments after a command wherever a `sh` block shows it (prose quotations have none). */
+const commentsOf = (command: string) => shown.filter(([, c, comment]) => c === command && comment !== "" && comment !== "(in the prose)").map(([, , comment]) => comment)
+
+/** The one comment after a command, the same wherever it is shown. */
+const commentOf = (command: string) => {
+  const comments = [...new Set(commentsOf(command))]
+  assert.isAtMost(comments.length, 1, `${command} is shown with different comments: ${comments.join(" | ")}`)
+  return comments[0] ?? ""
+}
 
 describe("README.md: Try it", () => {
   it(`${covers("npx protoweave list")}: lists every family the README's commands name`, async () => {
@@ -113,7 +148,7 @@ describe("README.md: Try it", () => {
   })
 
   it(`${covers("npm ci && npx protoweave simulate two-phase-commit --runs 1000")}: "runs 1,000 seeded simulations ... checking its invariants after every step", none violated`, async () => {
-    assert.include(readme.replace(/\s+/g, " "), "runs 1,000 seeded simulations of Disel's Two-Phase Commit, checking its invariants after every step")
+    assert.include(flatten(readme), "runs 1,000 seeded simulations of Disel's Two-Phase Commit, checking its invariants after every step")
     const { code, stdout } = await protoweave("simulate two-phase-commit --runs 1000")
     assert.strictEqual(code, 0, stdout)
     line(stdout, /^runs {8}1000$/)
@@ -151,7 +186,7 @@ describe("README.md: Try it", () => {
   })
 
   it(`${covers("npx protoweave simulate query-tpc/lying-answerer")}: "a hook refuses the lie, by name"`, async () => {
-    assert.match(commentOf("npx protoweave simulate query-tpc/lying-answerer"), /^(a|the) hook refuses the lie, by name$/)
+    for (const comment of commentsOf("npx protoweave simulate query-tpc/lying-answerer")) assert.match(comment, /^(a|the) hook refuses the lie, by name$/)
     const { code, stdout } = await protoweave("simulate query-tpc/lying-answerer")
     assert.strictEqual(code, 1, stdout)
     line(stdout, /^first violation: .*ProtocolViolation .*may not send query\.response .*hook "answerWithOwnLog" is false/)
@@ -161,13 +196,14 @@ describe("README.md: Try it", () => {
     const { code, stdout } = await protoweave("induct two-phase-commit --invariant logAgreement")
     assert.strictEqual(code, 1, stdout)
     const broken = line(stdout, /^broken {7}/)
-    const flat = readme.replace(/\s+/g, " ")
-    assert.include(flat, `prints, with the default seed, \`${broken.replace(/\s+/g, " ")}\``)
+    const where = said(`prints, with the default seed, \`${broken.replace(/\s+/g, " ")}\``)
     assert.strictEqual(broken, "broken       4: receiveCommit, receiveAbort, receiveAckCommit, receiveAckAbort")
-    assert.include(flat, "(Two-Phase Commit's log agreement alone: `receiveCommit`, `receiveAbort`, `receiveAckCommit`, `receiveAckAbort`)")
-    // The README's example is a piece of this very output.
-    const at = readme.indexOf("simulator's trace format, for example:")
-    const example = /```\n([\s\S]*?)```/.exec(readme.slice(at))![1]!.split("\n").filter((l) => l.trim().length > 0).map((l) => l.slice(2))
+    said("(Two-Phase Commit's log agreement alone: `receiveCommit`, `receiveAbort`, `receiveAckCommit`, `receiveAckAbort`)")
+    // The documented example is a piece of this very output.
+    const text = documents.get(where)!
+    const at = text.indexOf("simulator's trace format, for example:")
+    assert.isAtLeast(at, 0, `${where} shows no example`)
+    const example = /```\n([\s\S]*?)```/.exec(text.slice(at))![1]!.split("\n").filter((l) => l.trim().length > 0).map((l) => l.slice(2))
     const printed = stdout.split("\n")
     const start = printed.indexOf(example[0]!)
     assert.isAtLeast(start, 0, `the README's example is not in the output:\n${stdout}`)
@@ -324,7 +360,7 @@ describe("protocols/TpcBench/README.md", () => {
   })
 })
 
-describe("README.md: Simulating", () => {
+describe("docs/simulation.md: the simulator", () => {
   /** `simulate`'s summary of a bundled family at its default parameters and flags, with the given faults. */
   const summaryOf = (name: string, faults: string) => {
     const family = families.find((f) => f.name === name)!
@@ -333,27 +369,106 @@ describe("README.md: Simulating", () => {
     const summary = Simulator.simulate(family.make(parameters), options)
     return { summary, text: Report.formatSummary(summary, options) }
   }
-  const flat = readme.replace(/\s+/g, " ")
 
   it("quotes the shrink of two-phase-commit/commit-on-any-yes as simulate prints it", () => {
     const { text } = summaryOf("two-phase-commit/commit-on-any-yes", Simulate.defaults.faults)
     const printed = /shrunk from \d+ to \d+ steps in \d+ replays; the protocol's transitions alone, without the programs, reach it in \d+ steps/.exec(text)
     assert.isNotNull(printed, text)
-    assert.include(flat, printed![0])
+    said(printed![0])
   })
 
   it("quotes the stuck runs of two-phase-commit under drops", () => {
     const { summary } = summaryOf("two-phase-commit", "drop")
     assert.strictEqual(summary.stuck?.unexcused, 0)
-    assert.include(flat, `${summary.statuses.stuck} of 1,000 runs stuck, all after a drop`)
+    said(`${summary.statuses.stuck} of 1,000 runs stuck, all after a drop`)
   })
 })
 
-describe("the commands the READMEs show", () => {
+describe("docs/checking.md", () => {
+  it(`${covers("npx protoweave check tpc-bench/commit-on-any-yes --trace bug.ndjson && npx protoweave replay bug.ndjson")}: the shortest counterexample written, and replayed to its end (bug.ndjson in a scratch folder)`, async () => {
+    const file = path.join(scratch, "bug.ndjson")
+    const checked = await protoweave(`check tpc-bench/commit-on-any-yes --trace ${file}`)
+    assert.strictEqual(checked.code, 1, checked.stdout)
+    line(checked.stdout, /^ +validity +always +VIOLATED \(shortest trace: \d+ steps/)
+    const replayed = await protoweave(`replay ${file}`)
+    assert.strictEqual(replayed.code, 1, replayed.stdout)
+    line(replayed.stdout, /^replayed \d+ steps: identical to the recording$/)
+  })
+
+  it(`${covers("npx protoweave check two-phase-commit --participants 2 --rounds 2")}: every invariant, tpcInv among them, holds over every reachable state ("the model checker finds it holding in every reachable state (2 participants, 2 rounds)")`, async () => {
+    said("the model checker finds it holding in every reachable state (2 participants, 2 rounds)")
+    const { code, stdout } = await protoweave("check two-phase-commit --participants 2 --rounds 2")
+    assert.strictEqual(code, 0, stdout)
+    line(stdout, /^search {6}complete: every reachable state was explored$/)
+    for (const name of ["logAgreement", "commitValidity", "coordinatorAgreement", "tpcInv"]) line(stdout, new RegExp(`^(?:properties)? +${name} +always +holds$`))
+  })
+
+  it(`${covers("npx protoweave check two-phase-commit/commit-on-any-yes --participants 2 --rounds 1 --stop-at-first-violation")} and the verdicts the page quotes for the whole search`, async () => {
+    const flat = flatten(documents.get(said("reports `commitValidity` VIOLATED in 10 steps"))!)
+    const [, steps, states, deadlocks] = /reports `commitValidity` VIOLATED in (\d+) steps, `logAgreement holds` over all ([\d,]+) states, and (\d+) deadlocks/.exec(flat)!
+    const whole = await protoweave("check two-phase-commit/commit-on-any-yes --participants 2 --rounds 1")
+    assert.strictEqual(whole.code, 1, whole.stdout)
+    line(whole.stdout, new RegExp(`^(?:properties)? +commitValidity +always +VIOLATED \\(shortest trace: ${steps} steps`))
+    line(whole.stdout, /^(?:properties)? +logAgreement +always +holds$/)
+    line(whole.stdout, new RegExp(`^states {6}${states} distinct,`))
+    line(whole.stdout, new RegExp(`^deadlocks {3}${deadlocks} `))
+    const stopped = await protoweave("check two-phase-commit/commit-on-any-yes --participants 2 --rounds 1 --stop-at-first-violation")
+    assert.strictEqual(stopped.code, 1, stopped.stdout)
+    line(stopped.stdout, /^(?:properties)? +commitValidity +always +VIOLATED/)
+    assert.notMatch(stopped.stdout, /^(?:properties)? +\w+ +always +holds$/m, "a search stopped at a violation says holds of nothing")
+  })
+})
+
+describe("docs/simulation.md: two levels", () => {
+  it(`${covers("npx protoweave simulate two-phase-commit --level protocol")}: no violation`, async () => {
+    const { code, stdout } = await protoweave("simulate two-phase-commit --level protocol")
+    assert.strictEqual(code, 0, stdout)
+    line(stdout, /^violations {2}0$/)
+  })
+
+  it(`${covers("npx protoweave simulate two-phase-commit --level protocol --participants 20 --rounds 5")}: no violation, run with --runs 5 (its 100 runs take minutes)`, async () => {
+    const { code, stdout } = await protoweave("simulate two-phase-commit --level protocol --participants 20 --rounds 5 --runs 5")
+    assert.strictEqual(code, 0, stdout)
+    line(stdout, /^violations {2}0$/)
+  })
+
+  it(`${covers("npx protoweave simulate tpc-bench --level protocol --participants 8")}: "a family with no programs", walked at the protocol level, run with --runs 100`, async () => {
+    assert.strictEqual(commentOf("npx protoweave simulate tpc-bench --level protocol --participants 8"), "a family with no programs")
+    assert.isEmpty([...families.find((f) => f.name === "tpc-bench")!.make({ participants: 2 }).programs.keys()])
+    const { code, stdout } = await protoweave("simulate tpc-bench --level protocol --participants 8 --runs 100")
+    assert.strictEqual(code, 0, stdout)
+    line(stdout, /^violations {2}0$/)
+  })
+
+  it(`${covers("npx protoweave simulate calculator --level protocol --payloads schema")}: no violation, run with --runs 100`, async () => {
+    const { code, stdout } = await protoweave("simulate calculator --level protocol --payloads schema --runs 100")
+    assert.strictEqual(code, 0, stdout)
+    line(stdout, /^violations {2}0$/)
+  })
+})
+
+describe("docs/worlds.md", () => {
+  it(`${covers("npx protoweave simulate delegating-calculator")}: no violation, run with --runs 200`, async () => {
+    const { code, stdout } = await protoweave("simulate delegating-calculator --runs 200")
+    assert.strictEqual(code, 0, stdout)
+    line(stdout, /^violations {2}0$/)
+  })
+})
+
+describe("README.md: API", () => {
+  it("lists every export of the package root (index.ts), and nothing else", () => {
+    const api = readme.slice(readme.indexOf("## API"), readme.indexOf("\n## ", readme.indexOf("## API") + 1))
+    const listed = [...api.matchAll(/^\| ([^|]+) \|/gm)].flatMap((m) => [...m[1]!.matchAll(/`(\w+)`/g)].map((n) => n[1]!))
+    const exported = [...read("index.ts").matchAll(/^export (?:\* as (\w+)|\{ ([^}]+) \}) from/gm)].flatMap((m) => (m[1] !== undefined ? [m[1]] : m[2]!.split(",").map((s) => s.trim())))
+    assert.sameMembers(listed, exported)
+  })
+})
+
+describe("the commands the documents show", () => {
   it("each is run by a test above, or listed here as not run, with the reason", () => {
     const unchecked = shown.filter(([, c]) => !checked.has(c) && !notRun.has(c) && protoweaveArgs(c) !== undefined)
-    assert.deepStrictEqual(unchecked, [], "a README command with no test here")
+    assert.deepStrictEqual(unchecked, [], "a documented command with no test here")
     const others = shown.filter(([, c]) => protoweaveArgs(c) === undefined && !notRun.has(c))
-    assert.deepStrictEqual(others, [], "a README command that is not protoweave's, neither run nor explained")
+    assert.deepStrictEqual(others, [], "a documented command that is not protoweave's, neither run nor explained")
   })
 })
