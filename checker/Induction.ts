@@ -329,18 +329,28 @@ export const searchCounterexample = (model: Model, invariant: string, options: I
   const depth = options.depth ?? 40
   const candidates = options.candidates ?? 3000
   const key = (v: unknown) => JSON.stringify(v)
+  // In `active` soup mode the model forgets consumed messages and treats the soup as a multiset, as
+  // the checker does; without this a protocol that never stops grows every state by its history.
+  const canonical = (s: Statelet): Statelet => {
+    if (model.soup !== "active") return s
+    const active = s.soup.filter((m) => m.active).map((m) => ({ m, k: key([m.tag, m.from, m.to, m.payload]) }))
+    active.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+    return { ...s, soup: active.map(({ m }, id) => ({ ...m, id })) }
+  }
 
   // Reachable states: breadth-first within the budget, then random walks past the frontier.
-  const reachable = new Map<string, Statelet>([[key(semantics.initial), semantics.initial]])
-  let frontier: Array<Statelet> = [semantics.initial]
+  const initialState = canonical(semantics.initial)
+  const reachable = new Map<string, Statelet>([[key(initialState), initialState]])
+  let frontier: Array<Statelet> = [initialState]
   while (frontier.length > 0 && reachable.size < budget) {
     const next: Array<Statelet> = []
     for (const s of frontier) {
       for (const x of expander.successors(s)) {
-        const k = key(x.next)
+        const state = canonical(x.next)
+        const k = key(state)
         if (reachable.has(k) || reachable.size >= budget) continue
-        reachable.set(k, x.next)
-        next.push(x.next)
+        reachable.set(k, state)
+        next.push(state)
       }
       if (reachable.size >= budget) break
     }
@@ -353,7 +363,7 @@ export const searchCounterexample = (model: Model, invariant: string, options: I
     for (let d = 0; d < depth; d++) {
       const next = expander.successors(s)
       if (next.length === 0) break
-      s = prng.pick(next).next
+      s = canonical(prng.pick(next).next)
       if (!reachable.has(key(s))) reachable.set(key(s), s)
     }
   }

@@ -167,3 +167,13 @@ describe("searchCounterexample", () => {
     assert.throws(() => searchCounterexample(tpc, "logAgreement", { assume: ["nope"] }), /cannot assume "nope"/)
   })
 })
+
+describe("a protocol that never stops, in active soup mode", () => {
+  it("keys reachable states as the checker does (consumed messages forgotten, the soup a multiset), so the search exhausts a finite model", async () => {
+    const TokenRing = await import("../cli/fixtures/TokenRing.ts")
+    // The ring passes its token forever: with the history kept, every pass would be a new state.
+    const found = searchCounterexample(TokenRing.model({ members: 3 }), "oneHolder", { seed: 1, states: 2000, walks: 5, candidates: 50 })
+    assert.isTrue(found.search.exhausted)
+    assert.isBelow(found.search.reachable, 100)
+  })
+})
