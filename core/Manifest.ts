@@ -32,7 +32,7 @@ export interface ProtocolExport {
    */
   readonly protocolFile: string
   readonly propertiesFile: string
-  /** The properties; the `always` ones are exported as invariants. */
+  /** The properties: the protocol's `withInvariant` layers are exported first, then its other `always` properties, each as an invariant with its own obligations. */
   readonly properties: ReadonlyArray<Property>
   /** The values of the parameters of the protocol's constructor that its functions read. */
   readonly parameters: { readonly [name: string]: LeanParameter }
