@@ -195,15 +195,11 @@ export const assertForgettable = (model: Model, expander: Successors.Expander): 
  * Explores a model and reports on every property and on deadlocks.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * const report = check({
- *   system: Calculator.system({ clients: 1, servers: 1 }),
- *   payloads: { req: [{ args: [1, 2] }], resp: [{ value: 3, args: [1, 2] }] },
- *   maxDepth: 4,
- * })
- * // Some state 4 steps deep has steps left: over the states explored only.
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * const report = check({ ...TokenRing.model(), maxDepth: 2 })
+ * // Some state 2 steps deep has steps left: over the states explored only.
  * report.incomplete // => "max-depth"
- * report.properties.find((p) => p.name === "responseCorrect")?.status // => "holds within bound"
+ * report.properties.find((p) => p.name === "oneHolder")?.status // => "holds within bound"
  */
 export const check = (model: Model, options: CheckOptions = {}): CheckReport => {
   const started = performance.now()
@@ -318,9 +314,9 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
  * @internal
  *
  * @example
- * import * as TpcBench from "../protocols/TpcBench/index.ts"
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
  * import { Judge } from "./Judge.ts"
- * searchStop(new Judge(TpcBench.model(2)), 1, true) // => "deadlock"
+ * searchStop(new Judge(TokenRing.model()), 1, true) // => "deadlock"
  */
 export const searchStop = (judge: Judge, deadlocks: number, stopAtFirstViolation: boolean): Incomplete | undefined =>
   stopAtFirstViolation

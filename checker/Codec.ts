@@ -282,12 +282,12 @@ export interface StateCodec {
  * role or tag and the path of any schema construct it cannot encode.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * const system = Calculator.system({ clients: 1, servers: 1 })
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * const system = TokenRing.model({ members: 2 }).system
  * const codec = make(system.protocol, system.topology, "history")
  * const w = new Writer()
- * codec.encode(w, { locals: { client: { c1: { pending: [{ peer: "s1", args: [1] }] } }, server: { s1: { pending: [] } } }, soup: [], crashed: [] })
- * [...w.take()] // => [1, 2, 1, 4, 0, 0, 0]
+ * codec.encode(w, { locals: { member: { m1: { holding: true, visited: false }, m2: { holding: false, visited: true } } }, soup: [], crashed: [] })
+ * [...w.take()] // => [1, 0, 0, 1, 0, 0]
  */
 export const make = (protocol: Protocol<any>, topology: Topology<any>, soup: SoupMode): StateCodec => {
   const texts = inline(topology.all)

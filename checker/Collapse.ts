@@ -189,8 +189,8 @@ const grownTo = <A extends Uint8Array | Int32Array>(array: A, length: number, ma
  * to this space's. Batches must be read in the order they were written.
  *
  * @example
- * import * as TpcBench from "../protocols/TpcBench/index.ts"
- * const [mine, theirs] = [new CollapsedSpace(TpcBench.model(2), false), new CollapsedSpace(TpcBench.model(2), false)]
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * const [mine, theirs] = [new CollapsedSpace(TokenRing.model(), false), new CollapsedSpace(TokenRing.model(), false)]
  * const [here, there] = [new VectorLink(), new VectorLink()]
  * const start = mine.start()
  * const first = mine.writeVectors([[0, start.vector]], here)
@@ -241,12 +241,13 @@ export interface Start {
  * A model's states as integer vectors, their successors, fingerprints and statelets.
  *
  * @example
- * import * as TpcBench from "../protocols/TpcBench/index.ts"
- * const space = new CollapsedSpace(TpcBench.model(2), false)
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * // Of the ring's initial state, only m1 passing the token on to m2.
+ * const space = new CollapsedSpace(TokenRing.model(), false)
  * const start = space.start()
  * let successors = 0
  * space.expand(start.vector, start.hi, start.lo, () => successors++)
- * successors // => 2
+ * successors // => 1
  */
 export class CollapsedSpace {
   readonly semantics: Step.Semantics

@@ -41,10 +41,10 @@ const grownTo = (array: Int32Array<ArrayBuffer>, length: number): Int32Array<Arr
  * The states of one batch and their recorded successors.
  *
  * @example
- * import * as TpcBench from "../protocols/TpcBench/index.ts"
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
  * import { CollapsedSpace } from "./Collapse.ts"
  * import { VisitedTable } from "./VisitedTable.ts"
- * const space = new CollapsedSpace(TpcBench.model(2), false)
+ * const space = new CollapsedSpace(TokenRing.model(), false)
  * const table = new VisitedTable()
  * const start = space.start()
  * const batch = new ExpansionBatch(space, 64)
@@ -55,7 +55,7 @@ const grownTo = (array: Int32Array<ArrayBuffer>, length: number): Int32Array<Arr
  * for (let j = batch.firsts[0]!; j < batch.firsts[1]!; j++) {
  *   if (table.add(batch.his[j]!, batch.los[j]!, 0, 1) >= 0) found.push(space.size(batch.successor(0, j)))
  * }
- * [batch.transitions[0], found.length] // => [2, 2]
+ * [batch.transitions[0], found.length] // => [1, 1]
  */
 export class ExpansionBatch {
   /** States in the batch. */

@@ -126,8 +126,8 @@ const predicateOf = (model: Model, name: string): Predicate | undefined => {
  * other `always` properties.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * invariantNames({ system: Calculator.system({ clients: 1, servers: 1 }) }).slice(0, 2) // => ["coherence", "responseCorrect"]
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * invariantNames(TokenRing.model()) // => ["oneHolder"]
  */
 export const invariantNames = (model: Model): ReadonlyArray<string> => [
   ...new Set([
@@ -141,8 +141,8 @@ export const invariantNames = (model: Model): ReadonlyArray<string> => [
  * `<invariant>_preserved_by_<transition>` for every send and every receive transition.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * obligationsOf({ system: Calculator.system({ clients: 1, servers: 1 }) }, "responseCorrect")[1] // => "responseCorrect_preserved_by_clientSend"
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * obligationsOf(TokenRing.model(), "oneHolder") // => ["oneHolder_init", "oneHolder_preserved_by_pass", "oneHolder_preserved_by_take"]
  */
 export const obligationsOf = (model: Model, invariant: string): ReadonlyArray<string> => [
   `${invariant}_init`,
@@ -292,14 +292,11 @@ const smaller = (a: readonly [number, number, number], b: readonly [number, numb
  * Throws `ModelError` for a name that is neither.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * import * as System from "../core/System.ts"
- * import { withInvariant } from "../combinators/WithInvariant.ts"
- * const strong = withInvariant(Calculator.protocol, "atMostOnePending", (s, nodes) => nodes.client.every((c) => s.locals.client[c]!.pending.length <= 1))
- * const system = System.make({ protocol: strong, nodes: { client: ["c1"], server: ["s1"] }, programs: {}, properties: [] })
- * const report = searchCounterexample({ system, payloads: { req: [{ args: [1, 2] }], resp: [{ value: 3, args: [1, 2] }] } }, "atMostOnePending", { walks: 20, candidates: 200 })
- * report.broken.map((c) => c.obligation) // => ["atMostOnePending_preserved_by_clientSend"]
- * report.broken[0]!.state.soup.length // => 0
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * // oneHolder holds on every reachable state but is not inductive: alone it allows a holder and a token in flight.
+ * const report = searchCounterexample(TokenRing.model(), "oneHolder", { walks: 20, candidates: 200 })
+ * report.broken.map((c) => c.obligation) // => ["oneHolder_preserved_by_take"]
+ * report.broken[0]!.state.soup.length // => 1
  */
 export const searchCounterexample = (model: Model, invariant: string, options: InductionOptions = {}): InductionReport => {
   const { protocol, topology } = model.system
@@ -756,14 +753,10 @@ const formatStep = (c: Counterexample): Array<string> => {
  * local state and the soup), the step and what it changed, in the simulator's trace format.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * import * as System from "../core/System.ts"
- * import { withInvariant } from "../combinators/WithInvariant.ts"
- * const strong = withInvariant(Calculator.protocol, "atMostOnePending", (s, nodes) => nodes.client.every((c) => s.locals.client[c]!.pending.length <= 1))
- * const system = System.make({ protocol: strong, nodes: { client: ["c1"], server: ["s1"] }, programs: {}, properties: [] })
- * const [cti] = searchCounterexample({ system, payloads: { req: [{ args: [1, 2] }], resp: [] } }, "atMostOnePending", { walks: 20, candidates: 200 }).broken
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * const [cti] = searchCounterexample(TokenRing.model(), "oneHolder", { walks: 20, candidates: 200 }).broken
  * formatCounterexample(cti!).split("\n").slice(3, 6)
- * // => ["  c1: {pending:[{peer:\"s1\",args:[1,2]}]}", "  s1: {pending:[]}", "  soup: empty"]
+ * // => ["  m1: {holding:true,visited:false}", "  m2: {holding:false,visited:false}", "  msg 0  m1 → m2  token {}  active"]
  */
 export const formatCounterexample = (c: Counterexample): string => {
   const shrunk =
@@ -796,14 +789,10 @@ export const formatSearch = (report: InductionReport): string => {
  * the invariant, or what was searched without finding one — never a claim that it holds.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * import * as System from "../core/System.ts"
- * import { withInvariant } from "../combinators/WithInvariant.ts"
- * const strong = withInvariant(Calculator.protocol, "atMostOnePending", (s, nodes) => nodes.client.every((c) => s.locals.client[c]!.pending.length <= 1))
- * const system = System.make({ protocol: strong, nodes: { client: ["c1"], server: ["s1"] }, programs: {}, properties: [] })
- * const report = searchCounterexample({ system, payloads: { req: [{ args: [1, 2] }], resp: [] } }, "atMostOnePending", { walks: 20, candidates: 200 })
- * obligationText(report, "atMostOnePending_preserved_by_serverSend").split("\n")[0].replace(/[\d,]+ candidate/, "N candidate")
- * // => "atMostOnePending_preserved_by_serverSend: no counterexample found within N candidate states (seed 1); the search is randomized, so this is not a proof"
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * const report = searchCounterexample(TokenRing.model(), "oneHolder", { walks: 20, candidates: 200 })
+ * obligationText(report, "oneHolder_preserved_by_pass").split("\n")[0].replace(/[\d,]+ candidate/, "N candidate")
+ * // => "oneHolder_preserved_by_pass: no counterexample found within N candidate states (seed 1); the search is randomized, so this is not a proof"
  */
 export const obligationText = (report: InductionReport, obligation: string): string => {
   if (obligation === `${report.invariant}_init`) {

@@ -38,9 +38,9 @@ export class Judge {
    * properties must be judged on every reachable state.)
    *
    * @example
-   * import * as TpcBench from "../protocols/TpcBench/index.ts"
+   * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
    * import * as Step from "../core/Step.ts"
-   * const model = TpcBench.model(2)
+   * const model = TokenRing.model()
    * const judge = new Judge(model)
    * judge.judge(0, Step.make(model.system.protocol, model.system.topology, Step.reorderOnly).initial) // => true
    * judge.decided() // => false

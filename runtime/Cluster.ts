@@ -120,10 +120,9 @@ export const parse = (text: string, source: string): Cluster => {
  * and returns the cluster node of each id. Problems name the line of the node at fault.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * const system = Calculator.system({ clients: 1, servers: 1 })
- * const cluster = parse("node c1 client 127.0.0.1:1\nnode s1 server 127.0.0.1:2", "x")
- * match(cluster, system.topology).get("s1")?.port // => 2
+ * import * as PingPongSystem from "../test/fixtures/PingPongSystem.ts"
+ * const cluster = parse("node p1 pinger 127.0.0.1:1\nnode q1 ponger 127.0.0.1:2", "x")
+ * match(cluster, PingPongSystem.system().topology).get("q1")?.port // => 2
  */
 export const match = (cluster: Cluster, topology: Topology<any>): ReadonlyMap<string, ClusterNode> => {
   const problems: Array<string> = []

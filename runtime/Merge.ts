@@ -126,14 +126,13 @@ export interface MergeOptions {
  * Merges the journals of every node of `system` (by node id) into one trace.
  *
  * @example
- * import * as TwoPhaseCommit from "../protocols/TwoPhaseCommit/index.ts"
- * const system = TwoPhaseCommit.system({ participants: 1, rounds: 1 })
- * const local = { era: 0, phase: { tag: "init" }, log: [] }
- * const trace = merge(system, { name: "two-phase-commit", parameters: { participants: 1, rounds: 1 } }, new Map([
- *   ["c", [{ r: "init", node: "c", role: "coordinator", instance: "a" }, { r: "start", incarnation: 1, time: 1000, local }]],
- *   ["p1", [{ r: "init", node: "p1", role: "participant", instance: "b" }, { r: "start", incarnation: 1, time: 1000, local }]],
+ * import * as PingPongSystem from "../test/fixtures/PingPongSystem.ts"
+ * const system = PingPongSystem.system()
+ * const trace = merge(system, { name: "pingpong", parameters: {} }, new Map([
+ *   ["p1", [{ r: "init", node: "p1", role: "pinger", instance: "a" }, { r: "start", incarnation: 1, time: 1000, local: { next: 0, acked: [] } }]],
+ *   ["q1", [{ r: "init", node: "q1", role: "ponger", instance: "b" }, { r: "start", incarnation: 1, time: 1000, local: { seen: [], stopped: false } }]],
  * ]))
- * trace.end // => { type: "end", status: "stuck", steps: 0, time: 0, violation: null, blocked: ["c", "p1"] }
+ * trace.end // => { type: "end", status: "stuck", steps: 0, time: 0, violation: null, blocked: ["p1", "q1"] }
  */
 export const merge = (system: System, options: MergeOptions, journals: ReadonlyMap<string, ReadonlyArray<JournalRecord>>): Trace => {
   const codec = new Wire.Codec(system.protocol, system.topology)

@@ -823,11 +823,11 @@ export interface Launched {
  * Starts a node on its own scope and returns it with a way to stop it.
  *
  * @example
- * import * as TwoPhaseCommit from "../protocols/TwoPhaseCommit/index.ts"
+ * import * as PingPongSystem from "../test/fixtures/PingPongSystem.ts"
  * import * as Cluster from "./Cluster.ts"
- * const cluster = Cluster.parse("node c coordinator 127.0.0.1:7100\nnode p1 participant 127.0.0.1:7101", "x")
- * const started = launch({ system: TwoPhaseCommit.system({ participants: 1 }), cluster, self: "p9", secret: new Uint8Array(16), dataDir: "unused" })
- * await started.catch((e) => e.message) // => '"p9" is not a node of tpc (its nodes: c, p1)'
+ * const cluster = Cluster.parse("node p1 pinger 127.0.0.1:7100\nnode q1 ponger 127.0.0.1:7101", "x")
+ * const started = launch({ system: PingPongSystem.system(), cluster, self: "p9", secret: new Uint8Array(16), dataDir: "unused" })
+ * await started.catch((e) => e.message) // => '"p9" is not a node of pingpong (its nodes: p1, q1)'
  */
 export const launch = async (options: NodeOptions): Promise<Launched> => {
   const scope = Effect.runSync(Scope.make())

@@ -184,12 +184,12 @@ export class Codec {
    * that sends it, and the payload decodes with the tag's Schema.
    *
    * @example
-   * import * as TwoPhaseCommit from "../protocols/TwoPhaseCommit/index.ts"
-   * const system = TwoPhaseCommit.system({ participants: 2 })
+   * import * as PingPongSystem from "../test/fixtures/PingPongSystem.ts"
+   * const system = PingPongSystem.system()
    * const codec = new Codec(system.protocol, system.topology)
-   * codec.check("c", "p1", "commit", { era: 0 }) // => { ok: true, payload: { era: 0 } }
-   * codec.check("p2", "p1", "commit", { era: 0 }).ok // => false
-   * codec.check("c", "p1", "yes", { era: 0 }) // => { ok: false, reason: 'tag "yes" is not received by role "participant" (it is received by "coordinator")' }
+   * codec.check("p1", "q1", "ping", { n: 0 }) // => { ok: true, payload: { n: 0 } }
+   * codec.check("q1", "q1", "ping", { n: 0 }).ok // => false
+   * codec.check("p1", "q1", "pong", { n: 0, note: "" }) // => { ok: false, reason: 'tag "pong" is not received by role "ponger" (it is received by "pinger")' }
    */
   check(from: string, to: string, tag: string, json: unknown): Checked {
     const receiver = this.topology.roleOf.get(to)

@@ -289,12 +289,13 @@ const headerOf = (options: Simulator.SimulateOptions, seed: number): Header => (
  * Runs one seeded protocol-level walk and returns its trace.
  *
  * @example
- * import * as TwoPhaseCommit from "../protocols/TwoPhaseCommit/index.ts"
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
  * import { reorder } from "./FaultPlan.ts"
- * const system = TwoPhaseCommit.system({ participants: 2, rounds: 1 })
- * const walker = prepare(system, TwoPhaseCommit.model({ participants: 2, rounds: 1 }))
- * const { trace } = runOnce(walker, { name: "two-phase-commit", parameters: {}, seed: 3, runs: 1, faults: reorder, maxSteps: 1000, maxTime: 1 })
- * [trace.header.level, trace.end.status] // => ["protocol", "completed"]
+ * const [ring] = TokenRing.families
+ * const walker = prepare(ring!.make({}), TokenRing.model())
+ * // The token goes round forever: the walk ends at its step limit.
+ * const { trace } = runOnce(walker, { name: "token-ring", parameters: {}, seed: 3, runs: 1, faults: reorder, maxSteps: 20, maxTime: 1 })
+ * [trace.header.level, trace.end.status, trace.end.steps] // => ["protocol", "limit", 20]
  */
 export const runOnce = (walker: Walker, options: Simulator.SimulateOptions, seed = options.seed): { result: RunResult; trace: Trace } => {
   const header = headerOf(options, seed)
@@ -314,9 +315,9 @@ export const runOnce = (walker: Walker, options: Simulator.SimulateOptions, seed
  * stopping at the first violation unless told otherwise, and shrinks it.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
  * import { reorder } from "./FaultPlan.ts"
- * const family = Calculator.families.find((f) => f.name === "calculator/unchecked-response")!
+ * const family = TokenRing.families.find((f) => f.name === "token-ring/keep-token")!
  * const summary = walk(family.make({}), { name: family.name, parameters: {}, seed: 1, runs: 50, faults: reorder, maxSteps: 200, maxTime: 1, model: family.model!({}) })
  * summary.firstFailure?.trace.end.violation?.kind // => "invariant"
  */

@@ -348,11 +348,11 @@ const signature = (v: Violation): string => {
  * and reports the violations found (the first only, unless `all`), each with a replayable trace.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
- * const wrong = Calculator.families.find((f) => f.name === "calculator/wrong-answer")!
- * const report = explore(wrong.make({ clients: 1, servers: 1, requests: 1 }), { name: wrong.name, maxDepth: 10 })
- * report.violations[0]?.violation.kind // => "protocol"
- * report.violations[0]?.schedule // => [0, 0, 0]
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * const keep = TokenRing.families.find((f) => f.name === "token-ring/keep-token")!
+ * const report = explore(keep.make({ members: 2, rounds: 1 }), { name: keep.name, maxDepth: 10 })
+ * report.violations[0]?.violation // => { kind: "invariant", property: "oneHolder", step: 2 }
+ * report.violations[0]?.schedule // => [0, 0]
  */
 export const explore = (system: System, options: ExploreOptions): ExploreReport => {
   const started = performance.now()

@@ -262,11 +262,11 @@ const targetOf = (failing: Trace): string => {
  * difference is an error.
  *
  * @example
- * import * as Calculator from "../protocols/Calculator/index.ts"
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
  * import { reorder } from "./FaultPlan.ts"
  * import { simulate } from "./Simulator.ts"
- * const family = Calculator.families.find((f) => f.name === "calculator/unchecked-response")!
- * const system = family.make({ clients: 1, servers: 1, requests: 1 })
+ * const family = TokenRing.families.find((f) => f.name === "token-ring/keep-token")!
+ * const system = family.make({ members: 3, rounds: 2 })
  * const failing = simulate(system, { name: family.name, parameters: {}, seed: 1, runs: 50, faults: reorder, maxSteps: 1000, maxTime: 60000, shrink: false }).firstFailure!.trace
  * shrink(system, failing).trace.end.steps <= failing.end.steps // => true
  */
@@ -299,14 +299,14 @@ export const shrink = (system: System, failing: Trace, budget = 4000): Shrunk =>
  * same way; `attempts` counts the replays.
  *
  * @example
- * import * as TwoPhaseCommit from "../protocols/TwoPhaseCommit/index.ts"
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
  * import { reorder } from "./FaultPlan.ts"
  * import { walk } from "./RandomWalk.ts"
- * const family = TwoPhaseCommit.families.find((f) => f.name === "two-phase-commit/commit-on-any-yes")!
- * const parameters = { participants: 2, rounds: 1 }
+ * const family = TokenRing.families.find((f) => f.name === "token-ring/keep-token")!
+ * const parameters = { members: 3, rounds: 2 }
  * const system = family.make(parameters)
  * const failing = walk(system, { name: family.name, parameters, seed: 1, runs: 100, faults: reorder, maxSteps: 200, maxTime: 1, model: family.model!(parameters), shrink: false }).firstFailure!.trace
- * shrinkProtocol(system, failing).trace.end.steps // => 10
+ * [failing.end.steps, shrinkProtocol(system, failing).trace.end.steps] // => [3, 2]
  */
 export const shrinkProtocol = (system: System, failing: Trace, budget = 4000): { trace: Trace; attempts: number } => {
   if (failing.header.level !== "protocol") throw new Error(`shrinkProtocol: the trace is of level "${failing.header.level}", not "protocol" (shrink it with \`shrink\`)`)
