@@ -10,7 +10,6 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import { match, P } from "ts-pattern"
 import * as Program from "../../core/Program.ts"
 import type { ProtocolViolation } from "../../core/ProtocolViolation.ts"
 import type { CoordinatorPhase, ParticipantPhase, TwoPhaseCommitProtocol } from "./Protocol.ts"
@@ -51,21 +50,30 @@ export const coordinator = (protocol: TwoPhaseCommitProtocol, options: Coordinat
         const s = yield* node.local
         if (s.log.length >= options.rounds) return s.log
         const era = s.era
-        yield* match<CoordinatorPhase, Effect.Effect<unknown, ProtocolViolation>>(s.phase)
-          .with({ tag: "init" }, () => node.send("prepare", nextUnsent(participants, []), { era, data: options.dataOf(era) }))
-          .with({ tag: "sentPrepare" }, (p) => node.send("prepare", nextUnsent(participants, p.sent), { era, data: p.data }))
-          .with({ tag: "waitVotes" }, (p) =>
-            participants.every((n) => p.votes.some((v) => v.node === n))
-              ? decidesCommit(p.votes)
-                ? node.send("commit", nextUnsent(participants, []), { era })
-                : node.send("abort", nextUnsent(participants, []), { era })
-              : node.receive({ tags: ["yes", "no"], where: (m) => m.payload.era === era })
-          )
-          .with({ tag: "sentCommit" }, (p) => node.send("commit", nextUnsent(participants, p.sent), { era }))
-          .with({ tag: "sentAbort" }, (p) => node.send("abort", nextUnsent(participants, p.sent), { era }))
-          .with({ tag: "waitAckCommit" }, () => node.receive({ tags: ["ackCommit"], where: (m) => m.payload.era === era }))
-          .with({ tag: "waitAckAbort" }, () => node.receive({ tags: ["ackAbort"], where: (m) => m.payload.era === era }))
-          .exhaustive()
+        // A plain switch on the phase's tag: exhaustive (the declared return type) and cheap to type-check.
+        const step = (p: CoordinatorPhase): Effect.Effect<unknown, ProtocolViolation> => {
+          switch (p.tag) {
+            case "init":
+              return node.send("prepare", nextUnsent(participants, []), { era, data: options.dataOf(era) })
+            case "sentPrepare":
+              return node.send("prepare", nextUnsent(participants, p.sent), { era, data: p.data })
+            case "waitVotes":
+              return participants.every((n) => p.votes.some((v) => v.node === n))
+                ? decidesCommit(p.votes)
+                  ? node.send("commit", nextUnsent(participants, []), { era })
+                  : node.send("abort", nextUnsent(participants, []), { era })
+                : node.receive({ tags: ["yes", "no"], where: (m) => m.payload.era === era })
+            case "sentCommit":
+              return node.send("commit", nextUnsent(participants, p.sent), { era })
+            case "sentAbort":
+              return node.send("abort", nextUnsent(participants, p.sent), { era })
+            case "waitAckCommit":
+              return node.receive({ tags: ["ackCommit"], where: (m) => m.payload.era === era })
+            case "waitAckAbort":
+              return node.receive({ tags: ["ackAbort"], where: (m) => m.payload.era === era })
+          }
+        }
+        yield* step(s.phase)
       }
     })
   )
@@ -92,17 +100,22 @@ export const participant = (
         const s = yield* node.local
         if (s.log.length >= rounds && s.phase.tag === "init") return s.log
         const era = s.era
-        yield* match<ParticipantPhase, Effect.Effect<unknown, ProtocolViolation>>(s.phase)
-          .with({ tag: "init" }, () => node.receive({ tags: ["prepare"], where: (m) => m.payload.era === era }))
-          .with({ tag: "gotPrepare" }, (p) =>
-            vote(node.self, era, p.data) ? node.send("yes", coordinator, { era }) : node.send("no", coordinator, { era })
-          )
-          .with({ tag: P.union("votedYes", "votedNo") }, () =>
-            node.receive({ tags: ["commit", "abort"], where: (m) => m.payload.era === era })
-          )
-          .with({ tag: "committed" }, () => node.send("ackCommit", coordinator, { era }))
-          .with({ tag: "aborted" }, () => node.send("ackAbort", coordinator, { era }))
-          .exhaustive()
+        const step = (p: ParticipantPhase): Effect.Effect<unknown, ProtocolViolation> => {
+          switch (p.tag) {
+            case "init":
+              return node.receive({ tags: ["prepare"], where: (m) => m.payload.era === era })
+            case "gotPrepare":
+              return vote(node.self, era, p.data) ? node.send("yes", coordinator, { era }) : node.send("no", coordinator, { era })
+            case "votedYes":
+            case "votedNo":
+              return node.receive({ tags: ["commit", "abort"], where: (m) => m.payload.era === era })
+            case "committed":
+              return node.send("ackCommit", coordinator, { era })
+            case "aborted":
+              return node.send("ackAbort", coordinator, { era })
+          }
+        }
+        yield* step(s.phase)
       }
     })
   )
