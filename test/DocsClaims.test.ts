@@ -102,7 +102,6 @@ const notRun: ReadonlyMap<string, string> = new Map([
   ["npx protoweave prove ./src/election.ts", "an example of a user's module path, with a Lean run of minutes; test/docs/Tutorial.test.ts runs prove on a user's module"],
   ["npx protoweave prove ./src/election.ts --export-only", "an example of a user's module path; test/docs/Tutorial.test.ts runs prove --export-only on a user's module outside the repository"],
   ["npx protoweave init my-protocol", "docs/tutorial.md's commands make a project with init (from a tarball) and run its tests, in test/docs/Tutorial.test.ts"],
-  ["npx protoweave simulate calculator --level protocol --payloads schema", "at the time of writing 10 runs did not finish within two minutes on the shared machine; test/simulator/GuardMutations.test.ts runs the calculator at the protocol level with schema samples"],
   ["npx protoweave prove --all --check", "a Lean run of about fifteen minutes: test/exporter/Prove.test.ts runs it in npm test"],
   [
     "npx protoweave run two-phase-commit --cluster tpc.cluster --trace run.ndjson && npx protoweave replay run.ndjson",
@@ -438,6 +437,14 @@ describe("docs/simulation.md: two levels", () => {
     assert.isEmpty([...families.find((f) => f.name === "tpc-bench")!.make({ participants: 2 }).programs.keys()])
     const { code, stdout } = await protoweave("simulate tpc-bench --level protocol --participants 8 --runs 100")
     assert.strictEqual(code, 0, stdout)
+    line(stdout, /^violations {2}0$/)
+  })
+
+  it(`${covers("npx protoweave simulate calculator --level protocol --payloads schema --max-steps 200 --runs 200")}: "short walks", sampling payloads from the Schema, with no violation`, async () => {
+    assert.strictEqual(commentOf("npx protoweave simulate calculator --level protocol --payloads schema --max-steps 200 --runs 200"), "short walks")
+    const { code, stdout } = await protoweave("simulate calculator --level protocol --payloads schema --max-steps 200 --runs 200")
+    assert.strictEqual(code, 0, stdout)
+    line(stdout, /^payloads {4}clientSend \(req\): model \+ sampled$/)
     line(stdout, /^violations {2}0$/)
   })
 })
