@@ -248,8 +248,13 @@ export const system = <L extends string, Ps extends ReadonlyArray<AnyProtocol>>(
   const instance = instantiate(world, spec.placement)
   const statelets = (s: Statelet) => Object.fromEntries(world.protocols.map((p) => [p.label, instance.project(s, p.label)])) as Statelets<Ps>
   const nodes = instance.placement as unknown as WorldNodes<Ps>
+  const lifted = (holds: WorldProperty<Ps>["holds"]) => (s: Statelet) => holds(statelets(s), nodes)
   const properties = spec.properties.map((p) =>
-    (p.kind === "always" ? Property.always : Property.sometimes)(instance.protocol, p.name, (s) => p.holds(statelets(s as Statelet), nodes))
+    p.kind === "eventually"
+      ? Property.eventually(instance.protocol, p.name, lifted(p.holds))
+      : p.kind === "leadsTo"
+        ? Property.leadsTo(instance.protocol, p.name, lifted(p.trigger!), lifted(p.holds))
+        : (p.kind === "always" ? Property.always : Property.sometimes)(instance.protocol, p.name, lifted(p.holds))
   )
   const programs: Record<string, Program.Program> = {}
   for (const [node, wp] of Object.entries(spec.programs ?? {})) {

@@ -59,5 +59,38 @@ export const lift = <L extends string, Ps extends ReadonlyArray<AnyProtocol>, co
 ): WorldProperty<Ps> => ({
   kind: property.kind,
   name: property.name,
-  holds: (statelets, nodes) => property.holds((statelets as any)[label], (nodes as any)[label])
+  holds: (statelets, nodes) => property.holds((statelets as any)[label], (nodes as any)[label]),
+  ...(property.trigger === undefined ? {} : { trigger: (statelets, nodes) => property.trigger!((statelets as any)[label], (nodes as any)[label]) })
 })
+
+/**
+ * A liveness property of the world: on every fair run, some state satisfies it (`docs/liveness.md`).
+ *
+ * @example
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
+ * import * as World from "./World.ts"
+ * const world = World.make({ label: "pair", protocols: [PingPong.protocol, PingPong.echo] })
+ * eventually(world, "echoed", (s) => s.echo.soup.some((m) => m.tag === "pong")).kind // => "eventually"
+ */
+export const eventually = <L extends string, Ps extends ReadonlyArray<AnyProtocol>>(
+  _world: World<L, Ps, any>,
+  name: string,
+  holds: (statelets: Statelets<Ps>, nodes: WorldNodes<Ps>) => boolean
+): WorldProperty<Ps> => ({ kind: "eventually", name, holds, at: CallSite.capture(eventually) })
+
+/**
+ * A liveness property of the world: on every fair run, every state satisfying `p` is followed by
+ * (or is) one satisfying `q`.
+ *
+ * @example
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
+ * import * as World from "./World.ts"
+ * const world = World.make({ label: "pair", protocols: [PingPong.protocol, PingPong.echo] })
+ * leadsTo(world, "pingAnswered", (s) => s.echo.soup.some((m) => m.tag === "ping"), (s) => s.echo.soup.some((m) => m.tag === "pong")).kind // => "leadsTo"
+ */
+export const leadsTo = <L extends string, Ps extends ReadonlyArray<AnyProtocol>>(
+  _world: World<L, Ps, any>,
+  name: string,
+  p: (statelets: Statelets<Ps>, nodes: WorldNodes<Ps>) => boolean,
+  q: (statelets: Statelets<Ps>, nodes: WorldNodes<Ps>) => boolean
+): WorldProperty<Ps> => ({ kind: "leadsTo", name, holds: q, trigger: p, at: CallSite.capture(leadsTo) })

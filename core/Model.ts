@@ -48,4 +48,19 @@ export interface Model<T extends ProtocolShape = any> {
   readonly symmetric?: ReadonlyArray<RoleOf<T> | ReadonlyArray<string>>
   readonly maxDepth?: number
   readonly maxStates?: number
+  /** The fairness liveness properties are checked under (`docs/liveness.md`); default: weak fairness of every step. */
+  readonly fairness?: Fairness
+}
+
+/**
+ * The fair runs of a model, for liveness. `weak: "every step"` (the default): a send, a receive of a
+ * message, or a restart of a crashed node (when the model restarts nodes) that stays enabled is
+ * eventually taken; `"none"`: any infinite run counts (and a run may stop only where nothing is
+ * enabled). `strong` lists message tags whose sends and receives are strongly fair: enabled
+ * infinitely often, taken eventually. Fault steps (drop, duplicate, crash) are never required, and
+ * happen finitely often on a fair run (faults eventually stop).
+ */
+export interface Fairness {
+  readonly weak?: "every step" | "none"
+  readonly strong?: ReadonlyArray<string>
 }

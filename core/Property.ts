@@ -1,7 +1,11 @@
 /**
  * Properties of a protocol's statelet, checked by the simulator after every step (and by the model
  * checker on every reachable state): `always` properties (safety invariants) and `sometimes`
- * properties (witnesses that some state is reachable, so that no invariant holds vacuously).
+ * properties (witnesses that some state is reachable, so that no invariant holds vacuously); and
+ * liveness properties, `eventually` (every fair run reaches a state satisfying `p`) and `leadsTo`
+ * (on every fair run, every state satisfying `p` is followed by one satisfying `q`), which the model
+ * checker decides by searching for fair cycles (`checker/Liveness.ts`, `docs/liveness.md`) and the
+ * simulator checks as bounded liveness.
  * A property built from node-local predicates quantified over a role (`core/LocalPredicate.ts`)
  * means the same, and the model checker evaluates each such predicate once per distinct local
  * state instead of reading every node's state in every global state.
@@ -21,11 +25,18 @@ import type { Statelet } from "./Statelet.ts"
 /** A predicate over one protocol's statelet and its nodes. */
 export type StatePredicate<T extends ProtocolShape> = (statelet: Statelet<T>, nodes: NodesOf<T>) => boolean
 
-/** A named property: `always` must hold in every reachable state; `sometimes` in some. */
+/**
+ * A named property: `always` must hold in every reachable state; `sometimes` in some; `eventually`
+ * somewhere on every fair run; `leadsTo`: on every fair run, after every state satisfying `trigger`
+ * (that state included), in some state.
+ */
 export interface Property<T extends ProtocolShape = any> {
-  readonly kind: "always" | "sometimes"
+  readonly kind: "always" | "sometimes" | "eventually" | "leadsTo"
   readonly name: string
+  /** The state predicate: the invariant, the witness, or the goal a liveness property waits for. */
   readonly holds: StatePredicate<T>
+  /** `leadsTo` only: the states after which `holds` must come. */
+  readonly trigger?: StatePredicate<T> | undefined
   /** Where it was declared (the `always(...)`/`sometimes(...)`/`withInvariant(...)` call), when the engine says. */
   readonly at?: CallSite.CallSite | undefined
 }
@@ -62,6 +73,51 @@ export const sometimes = <T extends ProtocolShape>(
   name: string,
   holds: StatePredicate<T>
 ): Property<T> => ({ kind: "sometimes", name, holds, at: CallSite.capture(sometimes) })
+
+/** A liveness property: `eventually` or `leadsTo`. */
+export interface LivenessProperty<T extends ProtocolShape = any> extends Property<T> {
+  readonly kind: "eventually" | "leadsTo"
+}
+
+/**
+ * A liveness property: on every fair run (`docs/liveness.md`), some state satisfies `p`.
+ *
+ * @example
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
+ * const stops = eventually(PingPong.protocol, "stops", (s, nodes) => nodes.ponger.every((q) => s.locals.ponger[q]!.stopped))
+ * stops.kind // => "eventually"
+ */
+export const eventually = <T extends ProtocolShape>(
+  _protocol: Protocol<T>,
+  name: string,
+  p: StatePredicate<T>
+): LivenessProperty<T> => ({ kind: "eventually", name, holds: p, at: CallSite.capture(eventually) })
+
+/**
+ * A liveness property: on every fair run, every state satisfying `p` is followed by (or is) a state
+ * satisfying `q`.
+ *
+ * @example
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
+ * const answered = leadsTo(PingPong.protocol, "answered", (s) => s.soup.some((m) => m.active && m.tag === "ping"), (s) => s.soup.some((m) => m.tag === "pong"))
+ * [answered.kind, answered.trigger !== undefined] // => ["leadsTo", true]
+ */
+export const leadsTo = <T extends ProtocolShape>(
+  _protocol: Protocol<T>,
+  name: string,
+  p: StatePredicate<T>,
+  q: StatePredicate<T>
+): LivenessProperty<T> => ({ kind: "leadsTo", name, holds: q, trigger: p, at: CallSite.capture(leadsTo) })
+
+/**
+ * Whether a property is a liveness property.
+ *
+ * @example
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
+ * isLiveness(always(PingPong.protocol, "none", (s) => s.soup.length === 0)) // => false
+ */
+export const isLiveness = <T extends ProtocolShape>(property: Property<T>): property is LivenessProperty<T> =>
+  property.kind === "eventually" || property.kind === "leadsTo"
 
 /**
  * The protocol's coherence as `always` properties: its invariant layers themselves (added with

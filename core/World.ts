@@ -45,9 +45,11 @@ export interface World<
 
 /** A world property: a predicate over the statelets of every protocol of the world. */
 export interface WorldProperty<Ps extends ReadonlyArray<AnyProtocol> = any> {
-  readonly kind: "always" | "sometimes"
+  readonly kind: "always" | "sometimes" | "eventually" | "leadsTo"
   readonly name: string
   readonly holds: (statelets: Statelets<Ps>, nodes: WorldNodes<Ps>) => boolean
+  /** `leadsTo` only: the states after which `holds` must come. */
+  readonly trigger?: ((statelets: Statelets<Ps>, nodes: WorldNodes<Ps>) => boolean) | undefined
   /** Where it was declared (its `World.always(...)` call), when the engine says: where the Lean exporter reads its predicate. */
   readonly at?: CallSite | undefined
 }
