@@ -33,6 +33,7 @@ import { CollapsedSpace } from "./Collapse.ts"
 import { ExpansionBatch } from "./ExpansionBatch.ts"
 import { Frontier } from "./Frontier.ts"
 import { Judge } from "./Judge.ts"
+import { checkReduced, type PartialOrderReport } from "./PartialOrder.ts"
 import * as Successors from "./Successors.ts"
 import { renameValue } from "./Symmetry.ts"
 import { VisitedTable } from "./VisitedTable.ts"
@@ -60,6 +61,11 @@ export interface CheckOptions {
    * one are reported "not established". Default false.
    */
   readonly stopAtFirstViolation?: boolean
+  /**
+   * Partial-order reduction (`checker/PartialOrder.ts`): the same verdicts over fewer states, or, for
+   * a model it does not handle, the full search with the reason in the report. Default false.
+   */
+  readonly partialOrder?: boolean
 }
 
 /** The search's progress. */
@@ -132,6 +138,8 @@ export interface CheckReport {
   readonly symmetry: boolean
   /** How a search on several threads (`checker/Parallel.ts`) shared its work; absent on one thread. */
   readonly threads?: ThreadsReport
+  /** What partial-order reduction did, when it was asked for. */
+  readonly partialOrder?: PartialOrderReport
 }
 
 /** How the work of a search on several threads was shared. */
@@ -202,6 +210,7 @@ export const assertForgettable = (model: Model, expander: Successors.Expander): 
  * report.properties.find((p) => p.name === "oneHolder")?.status // => "holds within bound"
  */
 export const check = (model: Model, options: CheckOptions = {}): CheckReport => {
+  if (options.partialOrder === true) return checkReduced(model, options, check)
   const started = performance.now()
   const strategy = options.strategy ?? "bfs"
   const maxStates = options.maxStates ?? model.maxStates ?? Number.POSITIVE_INFINITY
@@ -375,7 +384,9 @@ export const buildReport = (result: SearchResult): CheckReport => {
   // What a search that did not find a violation (or a witness, or a deadlock) can say.
   const bounded = incomplete === "max-states" || incomplete === "max-depth"
   const unfound = <A, B, C>(complete: A, withinBound: B, stopped: C): A | B | C => (incomplete === undefined ? complete : bounded ? withinBound : stopped)
-  const properties: Array<PropertyResult> = model.system.properties.map((p: Property): PropertyResult => {
+  // Liveness properties are decided on the unreduced graph by `checker/Liveness.ts`, not here.
+  const safety = model.system.properties.filter((p: Property) => p.kind === "always" || p.kind === "sometimes")
+  const properties: Array<PropertyResult> = safety.map((p: Property): PropertyResult => {
     if (p.kind === "always") {
       const at = violatedAt.get(p.name)
       if (at !== undefined) return { name: p.name, kind: "always", status: "violated", trace: traceTo(at) }

@@ -229,6 +229,66 @@ export class VectorLink {
   }
 }
 
+/**
+ * The reads a property made of a view (`ViewAccess.tracked`), in order: per read, what was read
+ * (a node's slot: its index; a quantified local predicate: `-(2 * id + (some ? 0 : 1)) - 1`) and
+ * the value it had (the slot; the answer as 0 or 1). `opaque` is set when the property read the
+ * soup, which is not tracked: the reads after it are not recorded.
+ */
+export class ReadLog {
+  readonly what: Array<number> = []
+  readonly values: Array<number> = []
+  readonly predicates: Array<LocalPredicate.LocalPredicate | undefined> = []
+  opaque = false
+  private generation = 0
+  private seen: Int32Array
+
+  constructor(nodes: number) {
+    this.seen = new Int32Array(nodes)
+  }
+
+  /** Starts a new evaluation. */
+  reset(): void {
+    this.what.length = 0
+    this.values.length = 0
+    this.predicates.length = 0
+    this.opaque = false
+    this.generation++
+  }
+
+  /** Records that slot `i` was read with value `slot` (a slot read again is not recorded again). */
+  slot(i: number, slot: number): void {
+    if (this.opaque || this.seen[i] === this.generation) return
+    this.seen[i] = this.generation
+    this.what.push(i)
+    this.values.push(slot)
+    this.predicates.push(undefined)
+  }
+
+  /** Records a quantified local predicate's answer. */
+  quantified(predicate: LocalPredicate.LocalPredicate, some: boolean, answer: boolean): void {
+    if (this.opaque) return
+    this.what.push(-(2 * predicate.id + (some ? 0 : 1)) - 1)
+    this.values.push(answer ? 1 : 0)
+    this.predicates.push(predicate)
+  }
+}
+
+/**
+ * What a view of a collapsed state offers `checker/Judge.ts` (under the key `viewAccess`): the
+ * node slots of the vector viewed, the quantifiers of local predicates over them, and a second view
+ * of the same state that records what a property reads of it (`log`).
+ */
+export interface ViewAccess {
+  readonly slots: Int32Array
+  readonly quantify: (predicate: LocalPredicate.LocalPredicate, some: boolean) => boolean
+  readonly tracked: Statelet
+  readonly log: ReadLog
+}
+
+/** The key under which a `CollapsedSpace`'s views carry their `ViewAccess`. */
+export const viewAccess: unique symbol = Symbol("protoweave/ViewAccess")
+
 /** A state vector and its fingerprint, with the renaming that made it a representative. */
 export interface Start {
   readonly vector: Int32Array
@@ -318,10 +378,12 @@ export class CollapsedSpace {
   private slot = 0
   private message = 0
   private position = 0
+  /** Whether the state being expanded is only having its steps counted (see `expand`). */
+  private countOnly = false
   private canonicalVector: Int32Array | undefined
   private canonicalRenaming: ReadonlyMap<string, string> = new Map()
   /** The symmetric groups, with the vector slot of each member, in the group's order. */
-  private readonly groups: ReadonlyArray<Symmetry.Group & { readonly slots: Int32Array }>
+  private readonly groups: ReadonlyArray<Symmetry.Group & { readonly slots: Int32Array; readonly position: Int32Array }>
   private readonly order: ReadonlyMap<string, number>
   /** Per group, per local id of its role: the local state masked, as JSON (a signature's first part). */
   private readonly maskedLocals: Array<Array<string>>
@@ -330,6 +392,18 @@ export class CollapsedSpace {
   /** Per group and renaming: per role the renamed local ids + 1, and the renamed message ids + 1. */
   private readonly renamings: Array<Map<string, { readonly locals: Array<Int32Array>; messages: Int32Array }>>
   private renamed = [new Int32Array(64), new Int32Array(64)]
+  /** Per group: entry signatures by (message, flags) key → id, the strings by id, and ids by string. */
+  private readonly entrySignatureIds: Array<Array<number>>
+  private readonly entrySignatureStrings: Array<Array<string>>
+  private readonly entrySignatureIndex: Array<Map<string, number>>
+  /** Per group: member signatures by a hash of (local id, entry ids), each bucket checked exactly. */
+  private readonly signatureCache: Array<Map<number, Array<{ readonly local: number; readonly ids: Int32Array; readonly signature: string }>>>
+  /** Scratch of `canonicalize`: per member of the group at hand, its entries' signature ids, their count, its signature. */
+  private readonly groupEntries: Array<Int32Array | undefined> = []
+  private groupCounts = new Int32Array(8)
+  private readonly groupSignatures: Array<string> = []
+  /** Per message id, the vector slot of its sender (as `messageTo` of its receiver; -1: no node of the topology). */
+  private readonly messageFrom: Array<number> = []
 
   constructor(readonly model: Model, symmetry: boolean) {
     const { protocol, topology } = model.system
@@ -352,11 +426,21 @@ export class CollapsedSpace {
     this.recoverMemo = this.roles.map(() => new Int32Array(16))
     this.slotHashes = this.names.map(() => new Int32Array(64))
     this.symmetric = symmetry && (model.symmetric ?? []).length > 0
-    this.groups = !this.symmetric ? [] : Symmetry.groups(model).map((g) => ({ ...g, slots: Int32Array.from(g.ids, (n) => this.nodeIndex.get(n)!) }))
+    this.groups = !this.symmetric
+      ? []
+      : Symmetry.groups(model).map((g) => {
+          const position = new Int32Array(this.names.length + 1).fill(-1)
+          g.ids.forEach((n, j) => (position[this.nodeIndex.get(n)!] = j))
+          return { ...g, slots: Int32Array.from(g.ids, (n) => this.nodeIndex.get(n)!), position }
+        })
     this.order = this.nodeIndex
     this.maskedLocals = this.groups.map(() => [])
     this.entrySignatures = this.groups.map(() => [])
     this.renamings = this.groups.map(() => new Map())
+    this.entrySignatureIds = this.groups.map(() => [])
+    this.entrySignatureStrings = this.groups.map(() => [])
+    this.entrySignatureIndex = this.groups.map(() => new Map())
+    this.signatureCache = this.groups.map(() => new Map())
   }
 
   /** The initial state (its representative, under symmetry). */
@@ -508,9 +592,12 @@ export class CollapsedSpace {
   /**
    * Visits every successor of state `v` (whose fingerprint is `hi`, `lo`): every enabled send and
    * receive, then the fault steps of the model within its bounds. During a visit, `successor`
-   * builds the successor's vector and `action` names the step.
+   * builds the successor's vector and `action` names the step. With `countOnly` (a state at the
+   * depth bound, whose steps are only counted), successors are not replaced by their
+   * representatives: `visit` gets the successor's own fingerprint, and `successor` is not to be called.
    */
-  expand(v: Int32Array, hi: number, lo: number, visit: Visit): void {
+  expand(v: Int32Array, hi: number, lo: number, visit: Visit, countOnly = false): void {
+    this.countOnly = countOnly
     const n = this.names.length
     const k = v[n]!
     const base = n + 1
@@ -646,7 +733,7 @@ export class CollapsedSpace {
   }
 
   private emit(v: Int32Array, hi: number, lo: number, progress: boolean, visit: Visit): void {
-    if (!this.symmetric) return visit(hi | 0, lo | 0, progress)
+    if (!this.symmetric || this.countOnly) return visit(hi | 0, lo | 0, progress)
     // Under symmetry the successor's representative may be a different vector: then it is built and
     // fingerprinted in full.
     const raw = this.build(v)
@@ -671,31 +758,107 @@ export class CollapsedSpace {
     const n = this.names.length
     let current = v
     let renaming: Map<string, string> | undefined
-    this.groups.forEach((group, g) => {
+    for (let g = 0; g < this.groups.length; g++) {
+      const group = this.groups[g]!
+      const size = group.ids.length
       const k = current[n]!
-      const signatures = new Map<string, string>()
-      group.ids.forEach((node, i) => {
-        const slot = group.slots[i]!
-        const entries: Array<string> = []
-        for (let p = 0; p < k; p++) {
-          const e = current[n + 1 + p]!
-          const m = this.active ? e : e >> 1
-          const message = this.messages.values[m]!
-          const from = message.from === node
-          const to = message.to === node
-          if (from || to) entries.push(this.entrySignature(g, m, this.active || (e & 1) === 1, from, to))
-        }
-        signatures.set(node, Symmetry.nodeSignature(this.maskedLocal(g, current[slot]! >> 1), entries))
-      })
-      const sorted = Symmetry.sortBySignature(group.ids, (node) => signatures.get(node)!)
-      if (sorted === undefined) return
+      // Each member's soup entries (their signatures' ids), gathered in one pass over the soup.
+      if (this.groupCounts.length < size) this.groupCounts = new Int32Array(size)
+      this.groupCounts.fill(0)
+      for (let p = 0; p < k; p++) {
+        const e = current[n + 1 + p]!
+        const m = this.active ? e : e >> 1
+        const active = this.active || (e & 1) === 1
+        const from = group.position[this.messageFrom[m]!]!
+        const to = group.position[this.messageTo[m]!]!
+        if (from >= 0) this.noteEntry(from, this.entrySignatureId(g, m, active, true, from === to))
+        if (to >= 0 && to !== from) this.noteEntry(to, this.entrySignatureId(g, m, active, false, true))
+      }
+      const signatures = this.groupSignatures
+      let ordered = true
+      for (let j = 0; j < size; j++) {
+        signatures[j] = this.nodeSignature(g, current[group.slots[j]!]! >> 1, this.groupEntries[j], this.groupCounts[j]!)
+        if (j > 0 && signatures[j - 1]! > signatures[j]!) ordered = false
+      }
+      if (ordered) continue
+      const sorted = Symmetry.sortBySignature(group.ids, (node) => signatures[group.position[this.nodeIndex.get(node)!]!]!)
+      if (sorted === undefined) continue
       const map = new Map(sorted.map((old, i) => [old, group.ids[i]!]))
       renaming ??= new Map()
       for (const [from, to] of map) if (from !== to) renaming.set(from, to)
       current = this.rename(current, g, sorted, map)
-    })
+    }
     this.canonicalRenaming = renaming ?? noRenaming
     return current
+  }
+
+  /** Adds entry signature `id` to the `j`-th member's list of the group being canonicalized. */
+  private noteEntry(j: number, id: number): void {
+    let list = this.groupEntries[j]
+    if (list === undefined) list = this.groupEntries[j] = new Int32Array(16)
+    const c = this.groupCounts[j]!
+    if (c === list.length) {
+      const grown = new Int32Array(2 * c)
+      grown.set(list)
+      list = this.groupEntries[j] = grown
+    }
+    list[c] = id
+    this.groupCounts[j] = c + 1
+  }
+
+  /**
+   * A member's signature (`Symmetry.nodeSignature`) from its local id and its entries' signature
+   * ids, remembered per (local id, multiset of entry ids): the string is built once per distinct
+   * pair, and comparisons read the remembered string.
+   */
+  private nodeSignature(g: number, local: number, ids: Int32Array | undefined, count: number): string {
+    // The multiset as its ids in increasing order (insertion sort: a node has few entries).
+    let h = fmix(local ^ 0x2545f491)
+    if (ids !== undefined) {
+      for (let a = 1; a < count; a++) {
+        const x = ids[a]!
+        let b = a - 1
+        while (b >= 0 && ids[b]! > x) {
+          ids[b + 1] = ids[b]!
+          b--
+        }
+        ids[b + 1] = x
+      }
+      for (let a = 0; a < count; a++) h = fmix((h + Math.imul(ids[a]! + 1, 0x9e3779b1)) | 0)
+    }
+    const bucket = this.signatureCache[g]!.get(h)
+    if (bucket !== undefined) {
+      for (const known of bucket) {
+        if (known.local !== local || known.ids.length !== count) continue
+        let same = true
+        for (let a = 0; a < count && same; a++) same = known.ids[a] === ids![a]
+        if (same) return known.signature
+      }
+    }
+    const strings: Array<string> = []
+    for (let a = 0; a < count; a++) strings.push(this.entrySignatureStrings[g]![ids![a]!]!)
+    const signature = Symmetry.nodeSignature(this.maskedLocal(g, local), strings)
+    const entry = { local, ids: ids === undefined ? new Int32Array(0) : ids.slice(0, count), signature }
+    if (bucket !== undefined) bucket.push(entry)
+    else this.signatureCache[g]!.set(h, [entry])
+    return signature
+  }
+
+  /** The id of an entry's signature as seen from a member of group `g` (see `entrySignature`). */
+  private entrySignatureId(g: number, m: number, active: boolean, from: boolean, to: boolean): number {
+    const key = 8 * m + (active ? 4 : 0) + (from ? 2 : 0) + (to ? 1 : 0)
+    const known = this.entrySignatureIds[g]![key]
+    if (known !== undefined) return known
+    const signature = this.entrySignature(g, m, active, from, to)
+    const strings = this.entrySignatureStrings[g]!
+    let id = this.entrySignatureIndex[g]!.get(signature)
+    if (id === undefined) {
+      id = strings.length
+      strings.push(signature)
+      this.entrySignatureIndex[g]!.set(signature, id)
+    }
+    this.entrySignatureIds[g]![key] = id
+    return id
   }
 
   private maskedLocal(g: number, id: number): string {
@@ -787,6 +950,11 @@ export class CollapsedSpace {
    */
   successor(v: Int32Array): Int32Array {
     return !this.symmetric ? this.build(v) : this.canonicalVector!
+  }
+
+  /** Node `i`'s interned local state `id` (read by the partial-order reduction's per-local-state analyses). */
+  localOf(i: number, id: number): unknown {
+    return this.locals[this.roleOfNode[i]!]!.values[id]
   }
 
   /** The renaming that made the visited successor its representative (empty without symmetry). */
@@ -905,8 +1073,57 @@ export class CollapsedSpace {
       get crashed() {
         return space.viewCrashed()
       },
+      [LocalPredicate.localIndex]: index,
+      [viewAccess]: this.makeAccess()
+    } as Statelet
+  }
+
+  /**
+   * The access `Judge` has to the view: the tracked view reads the same vector as the view, each
+   * node's local state through a getter that records the read.
+   */
+  private makeAccess(): ViewAccess {
+    const space = this
+    const log = new ReadLog(this.names.length)
+    const slots = this.viewSlots
+    const nodes = this.model.system.topology.nodes
+    const locals: Record<string, Record<string, unknown>> = {}
+    for (const role of this.roles) locals[role] = {}
+    for (let i = 0; i < this.names.length; i++) {
+      const r = this.roleOfNode[i]!
+      const values = this.locals[r]!.values
+      Object.defineProperty(locals[this.roles[r]!]!, this.names[i]!, {
+        enumerable: true,
+        get: () => {
+          log.slot(i, slots[i]!)
+          return values[slots[i]! >> 1]
+        }
+      })
+    }
+    const quantify = (predicate: LocalPredicate.LocalPredicate, some: boolean): boolean => space.quantify(predicate, some)
+    const index: LocalPredicate.LocalIndex = {
+      quantify: (predicate, some, of) => {
+        if (of !== nodes) return undefined
+        const answer = space.quantify(predicate, some)
+        log.quantified(predicate, some, answer)
+        return answer
+      }
+    }
+    const tracked = {
+      get locals() {
+        return locals as Statelet["locals"]
+      },
+      get soup() {
+        log.opaque = true
+        return space.viewSoup() as Statelet["soup"]
+      },
+      get crashed() {
+        for (let i = 0; i < slots.length; i++) log.slot(i, slots[i]!)
+        return space.viewCrashed()
+      },
       [LocalPredicate.localIndex]: index
     } as Statelet
+    return { slots, quantify, tracked, log }
   }
 
   /** The locals of the view, brought up to date with the last vector viewed: only the slots that changed are written. */
@@ -1052,7 +1269,10 @@ export class CollapsedSpace {
     this.codec.encodeMessage(this.writer, m)
     const before = this.messages.values.length
     const id = this.messages.intern(this.writer, { tag: m.tag, from: m.from, to: m.to, payload: m.payload })
-    if (id === before) this.messageTo.push(this.nodeIndex.get(m.to)!)
+    if (id === before) {
+      this.messageTo.push(this.nodeIndex.get(m.to)!)
+      this.messageFrom.push(this.nodeIndex.get(m.from) ?? this.names.length)
+    }
     return id
   }
 

@@ -19,6 +19,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import { parentPort, workerData } from "node:worker_threads"
 import * as Checker from "../checker/Checker.ts"
 import * as Parallel from "../checker/Parallel.ts"
+import type { PartialOrderReport } from "../checker/PartialOrder.ts"
 import * as WorkerThread from "../checker/WorkerThread.ts"
 import { CodecError } from "../checker/Codec.ts"
 import * as Successors from "../checker/Successors.ts"
@@ -36,7 +37,7 @@ import * as Parameters from "./Parameters.ts"
 import { wholeNumber } from "./Simulate.ts"
 
 /** The flags of `check` itself, which no convenience parameter flag may shadow. */
-const ownFlags: ReadonlyArray<string> = ["bfs", "dfs", "symmetry", "no-symmetry", "max-states", "max-depth", "workers", "stop-at-first-violation", "trace", "param"]
+const ownFlags: ReadonlyArray<string> = ["bfs", "dfs", "symmetry", "no-symmetry", "max-states", "max-depth", "workers", "stop-at-first-violation", "por", "trace", "param"]
 
 
 const config = (families: ReadonlyArray<Family>) => ({
@@ -79,6 +80,13 @@ const config = (families: ReadonlyArray<Family>) => ({
     ),
     Flag.withDefault(false)
   ),
+  por: Flag.Boolean("por").pipe(
+    Flag.withoutNegation,
+    Flag.withDescription(
+      "partial-order reduction: from a state, take only one node's steps when that reaches the same verdicts (invariants, witnesses, deadlocks) over fewer states; a model it does not handle (history soup, faults, liveness properties, properties that read the statelet itself) is searched in full and the report says why (one thread only)"
+    ),
+    Flag.withDefault(false)
+  ),
   trace: Flag.String("trace").pipe(
     Flag.withMetavar("FILE"),
     Flag.withDescription("write the NDJSON trace of the first violated property (else of the first deadlock), for protoweave replay"),
@@ -102,6 +110,7 @@ export interface CheckInput {
   readonly maxDepth: Option.Option<string>
   readonly workers: Option.Option<string>
   readonly stopAtFirstViolation: boolean
+  readonly por: boolean
   readonly trace: Option.Option<string>
   readonly param: ReadonlyArray<string>
   readonly sizes: { readonly [name: string]: Option.Option<string> }
@@ -117,6 +126,8 @@ export interface SearchOptions {
   readonly workers?: number
   /** Stop at the first violation or deadlock (`Checker.CheckOptions.stopAtFirstViolation`). */
   readonly stopAtFirstViolation?: boolean
+  /** Partial-order reduction (`Checker.CheckOptions.partialOrder`). */
+  readonly partialOrder?: boolean
 }
 
 /**
@@ -461,6 +472,12 @@ const threadsText = (t: Checker.ThreadsReport): string =>
     ? `${t.threads}, but this thread finished before the others were ready`
     : `${t.threads}, sharing every level from depth ${t.sharedFrom}; ${count(t.stolen)} batches (${count(t.stolenStates)} states) went to threads that ran out`
 
+/** What partial-order reduction did, or why the search was not reduced. */
+const partialOrderText = (p: PartialOrderReport): string =>
+  p.applied
+    ? `partial-order reduction: on (one node's steps taken at ${count(p.reduced)} of the ${count(p.expanded)} states expanded)`
+    : `partial-order reduction: OFF, every state searched: ${p.reason ?? "not applicable"}`
+
 /**
  * The report of a check: the verdict on every property, the deadlocks, then the search's figures
  * — states, transitions, depth, time and rate, bytes per state, the fingerprint collision bound —
@@ -487,6 +504,7 @@ export const formatOutcome = (outcome: Outcome, context: OutcomeContext): string
     `memory      ${count(outcome.bytesPerState)} bytes/state`,
     `collisions  probability ${outcome.collisionProbability.toExponential(1)} that two distinct states shared a fingerprint`,
     ...(outcome.threads === undefined ? [] : [`threads     ${threadsText(outcome.threads)}`]),
+    ...(outcome.partialOrder === undefined ? [] : [`reduction   ${partialOrderText(outcome.partialOrder)}`]),
     `search      ${incompleteText(outcome, context)}`
   )
   return lines.join("\n")
@@ -577,6 +595,9 @@ export const check = (input: CheckInput): Effect.Effect<void, UsageError | Viola
     if (workers !== undefined && workers > 1 && input.dfs) {
       return yield* Effect.fail(new UsageError({ message: "--workers applies to the breadth-first search; drop --dfs or --workers" }))
     }
+    if (workers !== undefined && workers > 1 && input.por) {
+      return yield* Effect.fail(new UsageError({ message: "--por searches on one thread; drop --workers or --por" }))
+    }
     const parameters = yield* Parameters.resolve(family, yield* Parameters.given(input))
     const makeModel = family.model
     if (makeModel === undefined) {
@@ -600,7 +621,8 @@ export const check = (input: CheckInput): Effect.Effect<void, UsageError | Viola
       ...(maxStates === undefined ? {} : { maxStates }),
       ...(maxDepth === undefined ? {} : { maxDepth }),
       ...(workers === undefined ? {} : { workers }),
-      ...(input.stopAtFirstViolation ? { stopAtFirstViolation: true } : {})
+      ...(input.stopAtFirstViolation ? { stopAtFirstViolation: true } : {}),
+      ...(input.por ? { partialOrder: true } : {})
     }
     yield* Console.log(modelLine(family, chosen.module, parameters, model, search))
     const domains = payloadLines(model)

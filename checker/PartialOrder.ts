@@ -1,0 +1,585 @@
+/**
+ * Partial-order reduction (`check --por`): a search that, from a state, takes only the steps of one
+ * node (an ample set) when that is enough to reach every state where a property, a witness or a
+ * deadlock can be told apart from the full search, and every step otherwise.
+ *
+ * In Disel's semantics a step of one node commutes with a step of another unless they touch the
+ * same message (a receive consumes what a send posts) or the same node. With the `active` soup (a
+ * multiset: the order of sends is not recorded) and no fault steps, the enabled steps of node `n`
+ * in state `s` form a persistent set when no step of other nodes can give `n` a new step first:
+ * other nodes never change `n`'s local state nor consume its messages, so `n`'s sends stay enabled
+ * and its receivable messages stay there; the one way is a message posted to `n` that `n` accepts in
+ * its current local state. So `n` is a candidate only if every message that could ever be sent to
+ * it (over-approximated from the protocol: per send transition, its payload domain or every value
+ * of a finite payload schema, from every node of the sending role) and that its local state accepts
+ * is in the soup already. Then, the usual conditions:
+ *
+ * - visibility: every step of the ample set is invisible, i.e. it leaves unchanged every local
+ *   predicate a property reads for `n`'s role. Which predicates a property reads is found by
+ *   running it on a statelet that answers only local-predicate queries, through every combination of
+ *   answers; a property that reads the statelet itself (its locals, soup or crashed nodes) makes
+ *   every step visible: the search then falls back to no reduction and says so.
+ * - the cycle (ignoring) proviso: if a step of the ample set leads to a state already found (visited
+ *   or still in the queue), the state is expanded in full. Then no cycle of the reduced graph is made
+ *   of ample sets only (the last state of a cycle to be expanded finds its successor on the cycle
+ *   already found), whatever the search order; see `docs/checking.md`.
+ * - deadlocks: an ample set is empty only when nothing is enabled, and persistent sets reach every
+ *   reachable state with no step enabled, so the deadlocks (and their number) are those of the full
+ *   search.
+ *
+ * Traces are paths of the reduced graph, so real executions (`replay` reproduces them), but not
+ * necessarily the shortest ones.
+ *
+ * @since 0.2.0
+ */
+import type * as Schema from "effect/Schema"
+import * as LocalPredicate from "../core/LocalPredicate.ts"
+import type { Model } from "../core/Model.ts"
+import type { Property } from "../core/Property.ts"
+import * as Step from "../core/Step.ts"
+import {
+  assertForgettable,
+  buildReport,
+  type CheckOptions,
+  type CheckReport,
+  type Incomplete,
+  searchStop
+} from "./Checker.ts"
+import { CollapsedSpace } from "./Collapse.ts"
+import { Frontier } from "./Frontier.ts"
+import { Judge } from "./Judge.ts"
+import * as Successors from "./Successors.ts"
+import { VisitedTable } from "./VisitedTable.ts"
+
+/** What a `--por` search did: reduced (`applied`), or fell back to the full search, and why. */
+export interface PartialOrderReport {
+  readonly applied: boolean
+  /** Why the search fell back to no reduction (when `applied` is false). */
+  readonly reason?: string
+  /** States expanded, and among them those expanded through an ample set smaller than all their steps. */
+  readonly expanded: number
+  readonly reduced: number
+}
+
+/** What the properties of a model read: local predicates only (which ones), or the statelet itself. */
+export type PropertyReads =
+  | { readonly _tag: "Predicates"; readonly predicates: ReadonlyArray<LocalPredicate.LocalPredicate> }
+  | { readonly _tag: "Opaque"; readonly property: string; readonly why: string }
+
+/** Runs of one property, at most, to explore every combination of its local-predicate answers. */
+const maxRuns = 1 << 12
+
+class Touched {
+  constructor(readonly key: string) {}
+}
+
+/**
+ * The local predicates a property can read, found by running it on a statelet that answers
+ * local-predicate queries only (with every combination of answers, so that every branch it can take
+ * is taken); "Opaque" when it reads the statelet in another way (or when there are too many
+ * combinations to try).
+ *
+ * @example
+ * import * as LocalPredicate from "../core/LocalPredicate.ts"
+ * import * as Property from "../core/Property.ts"
+ * import * as PingPong from "../test/fixtures/PingPong.ts"
+ * const done = LocalPredicate.make(PingPong.protocol, "pinger", "is done", (s: any) => s.done === true)
+ * const nodes = { pinger: ["p1"], ponger: ["q1"] }
+ * propertyReads(Property.always(PingPong.protocol, "d", (s, n) => done.every(s, n)), nodes)._tag // => "Predicates"
+ * propertyReads(Property.always(PingPong.protocol, "e", (s) => s.soup.length < 3), nodes)._tag // => "Opaque"
+ */
+export const propertyReads = (property: Property, nodes: unknown): PropertyReads => {
+  const read = new Map<number, LocalPredicate.LocalPredicate>()
+  let runs = 0
+  let opaque: PropertyReads | undefined
+  const run = (prefix: ReadonlyArray<boolean>): void => {
+    if (opaque !== undefined) return
+    if (++runs > maxRuns) {
+      opaque = { _tag: "Opaque", property: property.name, why: `it asks more than ${maxRuns} combinations of local-predicate answers` }
+      return
+    }
+    const asked: Array<string> = []
+    const answers = new Map<string, boolean>()
+    const index: LocalPredicate.LocalIndex = {
+      quantify: (predicate, some) => {
+        const key = `${predicate.id}:${some}`
+        read.set(predicate.id, predicate)
+        let answer = answers.get(key)
+        if (answer === undefined) {
+          answer = asked.length < prefix.length ? prefix[asked.length]! : false
+          asked.push(key)
+          answers.set(key, answer)
+        }
+        return answer
+      }
+    }
+    const statelet = new Proxy(
+      {},
+      {
+        get: (_target, key) => {
+          if (key === LocalPredicate.localIndex) return index
+          throw new Touched(String(key))
+        },
+        has: (_target, key) => {
+          throw new Touched(String(key))
+        },
+        ownKeys: () => {
+          throw new Touched("its keys")
+        }
+      }
+    )
+    try {
+      property.holds(statelet as never, nodes as never)
+    } catch (e) {
+      opaque = {
+        _tag: "Opaque",
+        property: property.name,
+        why: e instanceof Touched ? `it reads the statelet's ${e.key} directly, not through local predicates` : `it threw when given local-predicate answers only: ${String(e)}`
+      }
+      return
+    }
+    // Every other answer to each query asked past the prefix is another branch.
+    for (let k = prefix.length; k < asked.length; k++) run([...prefix, ...Array<boolean>(k - prefix.length).fill(false), true])
+  }
+  run([])
+  return opaque ?? { _tag: "Predicates", predicates: [...read.values()] }
+}
+
+/**
+ * Why a model is searched without reduction even with `--por`, or undefined when it can be reduced:
+ * a liveness property, the `history` soup, fault steps, or a property that reads the statelet itself.
+ *
+ * @example
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * typeof unsupported(TokenRing.model()) // => "string"
+ */
+export const unsupported = (model: Model): string | undefined => {
+  const properties = model.system.properties
+  const liveness = properties.find((p) => p.kind !== "always" && p.kind !== "sometimes")
+  if (liveness !== undefined) {
+    return `property "${liveness.name}" is a liveness property (${liveness.kind}): the reduction preserves invariants, witnesses and deadlocks, not fair cycles`
+  }
+  if (model.soup !== "active") {
+    return 'the model\'s soup is "history", which records the order of every send, so sends of different nodes do not commute (the reduction needs soup: "active")'
+  }
+  const faults = model.faults
+  const steps = faults === undefined ? [] : (["drop", "duplicate", "crash", "restart"] as const).filter((f) => faults[f])
+  if (steps.length > 0) return `the model's fault model has ${steps.join(", ")} steps, which the reduction does not handle`
+  for (const p of properties) {
+    const reads = propertyReads(p, model.system.topology.nodes)
+    if (reads._tag === "Opaque") return `property "${reads.property}" makes every step visible: ${reads.why}`
+  }
+  return undefined
+}
+
+/** A message, as the over-approximation of what may be sent to a node holds it. */
+interface Envelope {
+  readonly tag: string
+  readonly from: string
+  readonly payload: unknown
+}
+
+/** A canonical key of plain data (object keys sorted), or undefined for other values. */
+const keyOf = (value: unknown): string | undefined => {
+  if (value === null || typeof value === "boolean" || typeof value === "string") return JSON.stringify(value)
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : undefined
+  if (typeof value === "bigint") return `${value}n`
+  if (Array.isArray(value)) {
+    const parts = value.map(keyOf)
+    return parts.some((p) => p === undefined) ? undefined : `[${parts.join(",")}]`
+  }
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    const parts: Array<string> = []
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key]
+      if (v === undefined) continue
+      const k = keyOf(v)
+      if (k === undefined) return undefined
+      parts.push(`${JSON.stringify(key)}:${k}`)
+    }
+    return `{${parts.join(",")}}`
+  }
+  return undefined
+}
+
+/**
+ * Per node, every message that may ever be sent to it (distinct contents), or why the checker cannot
+ * bound them: per send transition, the candidates of a transition without its own `candidates`
+ * (the model's payloads or the finite schema, as the search uses them), or else every value of a
+ * finite payload schema; from every node of the sending role, to every node of the receiving role.
+ */
+const messagesTo = (model: Model, semantics: Step.Semantics): ReadonlyArray<ReadonlyArray<Envelope> | string> => {
+  const { protocol, topology } = model.system
+  const nodes = topology.nodes as Record<string, ReadonlyArray<string>>
+  const sources = Successors.candidateSources(model, semantics)
+  const byNode = new Map<string, Map<string, Envelope> | string>(topology.all.map((n) => [n, new Map()]))
+  const add = (to: string, envelope: Envelope): void => {
+    const known = byNode.get(to)
+    if (typeof known === "string" || known === undefined) return
+    const key = keyOf([envelope.tag, envelope.from, envelope.payload])
+    if (key === undefined) byNode.set(to, `a ${envelope.tag} payload that is not plain data: ${String(envelope.payload)}`)
+    else known.set(key, envelope)
+  }
+  for (const t of protocol.sends) {
+    const receive = protocol.receiveOf.get(t.tag)
+    if (receive === undefined || receive.by !== t.to) continue
+    const senders = nodes[t.from] ?? []
+    if (t.candidates === undefined) {
+      for (const from of senders) for (const c of sources.get(t.name)!(undefined, from)) add(c.to, { tag: t.tag, from, payload: c.msg })
+      continue
+    }
+    const values = Successors.enumerate((protocol.messages[t.tag]!.payload as Schema.Top).ast)
+    for (const to of nodes[t.to] ?? []) {
+      if (values === undefined) {
+        if (typeof byNode.get(to) !== "string") byNode.set(to, `send transition ${t.name} declares candidates and the payload schema of "${t.tag}" is not finite`)
+        continue
+      }
+      for (const from of senders) for (const payload of values) add(to, { tag: t.tag, from, payload })
+    }
+  }
+  for (const m of semantics.initial.soup) if (m.active) add(m.to, { tag: m.tag, from: m.from, payload: m.payload })
+  return topology.all.map((n) => {
+    const known = byNode.get(n)!
+    return typeof known === "string" ? known : [...known.values()]
+  })
+}
+
+/**
+ * A set of fingerprints, emptied at every level of a breadth-first search: the states found one level
+ * deeper than the one being expanded, which the cycle proviso tells from those found before.
+ */
+class LevelSet {
+  private slots = new Int32Array(2 << 10)
+  private size = 0
+
+  private slot(hi: number, lo: number): number {
+    const mask = (this.slots.length >> 1) - 1
+    let i = (Math.imul(lo ^ (hi >>> 7), 0x9e3779b1) >>> 0) & mask
+    for (;;) {
+      const l = this.slots[2 * i + 1]!
+      const h = this.slots[2 * i]!
+      if ((l === lo && h === hi) || (l === 0 && h === 0)) return i
+      i = (i + 1) & mask
+    }
+  }
+
+  has(hi: number, lo: number): boolean {
+    if ((hi | lo) === 0) return this.zero
+    const i = this.slot(hi, lo)
+    return this.slots[2 * i] !== 0 || this.slots[2 * i + 1] !== 0
+  }
+
+  private zero = false
+
+  add(hi: number, lo: number): void {
+    if ((hi | lo) === 0) {
+      this.zero = true
+      return
+    }
+    const i = this.slot(hi, lo)
+    if (this.slots[2 * i] !== 0 || this.slots[2 * i + 1] !== 0) return
+    this.slots[2 * i] = hi
+    this.slots[2 * i + 1] = lo
+    if (4 * ++this.size > 3 * (this.slots.length >> 1)) {
+      const old = this.slots
+      this.slots = new Int32Array(2 * old.length)
+      this.size = 0
+      for (let j = 0; j < old.length; j += 2) if (old[j] !== 0 || old[j + 1] !== 0) this.add(old[j]!, old[j + 1]!)
+    }
+  }
+
+  clear(): void {
+    if (this.size > 0) this.slots.fill(0)
+    this.size = 0
+    this.zero = false
+  }
+}
+
+/** The code `CollapsedSpace.keepVisiting` records for a receive (its first word). */
+const RECEIVE = 1
+
+/**
+ * The ample-set choice of a model over its collapsed space: per node and interned local state, how
+ * many messages it accepts of those that may be sent to it, and the values of the local predicates
+ * the properties read for its role.
+ */
+export class AmpleSets {
+  private readonly names: ReadonlyArray<string>
+  private readonly accepted: Array<Int32Array>
+  private readonly signatures: Array<Int32Array>
+  private readonly inbound: ReadonlyArray<ReadonlyArray<Envelope> | string>
+  private readonly visible: ReadonlyArray<ReadonlyArray<LocalPredicate.LocalPredicate>>
+  private readonly semantics: Step.Semantics
+  private readonly nodes: unknown
+  private count: Int32Array
+  private receives: Int32Array
+  private invisible: Uint8Array
+
+  constructor(
+    model: Model,
+    private readonly space: CollapsedSpace,
+    predicates: ReadonlyArray<LocalPredicate.LocalPredicate>
+  ) {
+    const { topology } = model.system
+    this.names = topology.all
+    this.semantics = space.semantics
+    this.nodes = topology.nodes
+    this.inbound = messagesTo(model, space.semantics)
+    this.visible = this.names.map((n) => predicates.filter((p) => p.role === topology.roleOf.get(n)))
+    this.accepted = this.names.map(() => new Int32Array(16))
+    this.signatures = this.names.map(() => new Int32Array(16))
+    this.count = new Int32Array(this.names.length)
+    this.receives = new Int32Array(this.names.length)
+    this.invisible = new Uint8Array(this.names.length)
+  }
+
+  /** Memo cell `id` of `rows[i]` (0: not computed, else the value + 1), growing the row as needed. */
+  private cell(rows: Array<Int32Array>, i: number, id: number, compute: () => number): number {
+    let row = rows[i]!
+    if (id >= row.length) {
+      const grown = new Int32Array(Math.max(2 * row.length, id + 1))
+      grown.set(row)
+      rows[i] = row = grown
+    }
+    const known = row[id]!
+    if (known !== 0) return known - 1
+    const value = compute()
+    row[id] = value + 1
+    return value
+  }
+
+  /** How many of the messages that may be sent to node `i` its local state `id` accepts (-1: unbounded). */
+  private acceptedBy(i: number, id: number): number {
+    return this.cell(this.accepted, i, id, () => {
+      const inbound = this.inbound[i]!
+      if (typeof inbound === "string") return -1
+      const local = this.space.localOf(i, id)
+      let n = 0
+      for (const m of inbound) {
+        let accepts = true
+        try {
+          accepts = Step.canReceive(this.semantics, this.names[i]!, local, m.from, m.tag, m.payload)
+        } catch {
+          // A filter that throws on a value the search may never send: counted as accepted (conservative).
+        }
+        if (accepts) n++
+      }
+      return n
+    })
+  }
+
+  /** The values of the visible predicates of node `i`'s role in its local state `id`, as bits. */
+  private signature(i: number, id: number): number {
+    return this.cell(this.signatures, i, id, () => {
+      const local = this.space.localOf(i, id)
+      let bits = 0
+      this.visible[i]!.forEach((p, b) => {
+        if (p.holds(local as never, this.names[i]!, this.nodes as never)) bits |= 1 << b
+      })
+      return bits
+    })
+  }
+
+  /**
+   * The node whose steps form an ample set of state `v`, given its `count` successors' steps as
+   * `CollapsedSpace.keepVisiting` kept them (five words each in `steps`), or -1: expand in full.
+   * Among the candidates, the one with the fewest steps.
+   */
+  choose(v: Int32Array, steps: Int32Array, count: number): number {
+    const n = this.names.length
+    const { count: counts, receives, invisible } = this
+    counts.fill(0)
+    receives.fill(0)
+    invisible.fill(1)
+    for (let j = 0; j < count; j++) {
+      const at = 5 * j
+      const i = steps[at + 1]!
+      counts[i]!++
+      if (steps[at] === RECEIVE) receives[i]!++
+      if (invisible[i] === 1 && this.signature(i, v[i]! >> 1) !== this.signature(i, steps[at + 2]! >> 1)) invisible[i] = 0
+    }
+    let best = -1
+    for (let i = 0; i < n; i++) {
+      if (counts[i] === 0 || invisible[i] === 0) continue
+      if (best >= 0 && counts[i]! >= counts[best]!) continue
+      if (this.acceptedBy(i, v[i]! >> 1) !== receives[i]) continue
+      best = i
+    }
+    // All of the state's steps are one node's: that is no reduction, but no harm either.
+    return best
+  }
+
+  /** Whether more than 30 predicates are visible for some role (the signature holds 30 bits). */
+  get tooManyPredicates(): boolean {
+    return this.visible.some((ps) => ps.length > 30)
+  }
+}
+
+/**
+ * Explores a model with partial-order reduction, or, when the model is not one the reduction
+ * handles (`unsupported`), without it, saying why in the report's `partialOrder`.
+ *
+ * @example
+ * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+ * import { check } from "./Checker.ts"
+ * const report = checkReduced(TokenRing.model(), {}, check)
+ * report.partialOrder?.applied // => false
+ */
+export const checkReduced = (
+  model: Model,
+  options: CheckOptions,
+  full: (model: Model, options: CheckOptions) => CheckReport
+): CheckReport & { readonly partialOrder: PartialOrderReport } => {
+  const why = unsupported(model)
+  if (why !== undefined) {
+    const report = full(model, { ...options, partialOrder: false })
+    return { ...report, partialOrder: { applied: false, reason: why, expanded: 0, reduced: 0 } }
+  }
+  const started = performance.now()
+  const strategy = options.strategy ?? "bfs"
+  const maxStates = options.maxStates ?? model.maxStates ?? Number.POSITIVE_INFINITY
+  const maxDepth = options.maxDepth ?? model.maxDepth ?? Number.POSITIVE_INFINITY
+  const symmetry = (options.symmetry ?? true) && (model.symmetric ?? []).length > 0
+  assertForgettable(model, Successors.make(model))
+  const space = new CollapsedSpace(model, symmetry)
+  const nodes = model.system.topology.nodes
+  const predicates = new Map<number, LocalPredicate.LocalPredicate>()
+  for (const p of model.system.properties) {
+    const reads = propertyReads(p, nodes)
+    if (reads._tag === "Predicates") for (const q of reads.predicates) predicates.set(q.id, q)
+  }
+  const ample = new AmpleSets(model, space, [...predicates.values()])
+  if (ample.tooManyPredicates) {
+    const report = full(model, { ...options, partialOrder: false })
+    return { ...report, partialOrder: { applied: false, reason: "the properties read more than 30 local predicates of one role", expanded: 0, reduced: 0 } }
+  }
+  const judge = new Judge(model)
+  const table = new VisitedTable()
+  const frontier = new Frontier(strategy === "bfs" ? "fifo" : "lifo")
+  let transitions = 0
+  let deepest = 0
+  let deadlocks = 0
+  let firstDeadlock = -1
+  let incomplete: Incomplete | undefined
+  let peakBytes = 0
+  let lastProgress = started
+  let expanded = 0
+  let reduced = 0
+  const every = options.progressEvery ?? 1000
+  const stopAtFirstViolation = options.stopAtFirstViolation ?? false
+  // As in `Checker.check`: once the search has what it is after, breadth-first it ends the level.
+  let stopDepth = Number.POSITIVE_INFINITY
+  const stopReason = (): Incomplete | undefined => searchStop(judge, deadlocks, stopAtFirstViolation)
+  const stopAfter = (depth: number): void => {
+    if (stopDepth === Number.POSITIVE_INFINITY && stopReason() !== undefined) stopDepth = strategy === "bfs" ? depth + 1 : -1
+  }
+  const bfs = strategy === "bfs"
+  // Breadth-first, the states found since the level being expanded began (all one level deeper).
+  const nextLevel = new LevelSet()
+  let level = 0
+  const discovered = (id: number, v: Int32Array, depth: number): void => {
+    if (bfs && depth > level) nextLevel.add(table.high(id), table.low(id))
+    if (depth > deepest) deepest = depth
+    judge.judge(id, space.view(v))
+    frontier.pushWords(id, v, space.size(v))
+  }
+  const start = space.start()
+  discovered(table.add(start.hi, start.lo, -1, 0), start.vector, 0)
+  stopAfter(-1)
+
+  let his = new Int32Array(256)
+  let los = new Int32Array(256)
+  let steps = new Int32Array(5 * 256)
+  let recorded = 0
+  const visit = (hi: number, lo: number): void => {
+    if (recorded === his.length) {
+      const grow = <A extends Int32Array>(a: A): A => {
+        const g = new Int32Array(2 * a.length) as A
+        g.set(a)
+        return g
+      }
+      his = grow(his)
+      los = grow(los)
+      steps = grow(steps)
+    }
+    his[recorded] = hi
+    los[recorded] = lo
+    space.keepVisiting(steps, 5 * recorded)
+    recorded++
+  }
+  let vector = new Int32Array(64)
+
+  while (frontier.length > 0) {
+    if (options.interrupted?.() === true) {
+      incomplete = "interrupted"
+      break
+    }
+    const id = frontier.popWords()
+    const depth = table.depth(id)
+    if (bfs && depth > level) {
+      level = depth
+      nextLevel.clear()
+    }
+    if (depth >= stopDepth) {
+      incomplete = stopReason()
+      break
+    }
+    if (table.size >= maxStates) {
+      incomplete = "max-states"
+      break
+    }
+    const size = space.size(frontier.words)
+    if (vector.length < size) vector = new Int32Array(2 * size)
+    vector.set(frontier.words.subarray(0, size))
+    const v = vector
+    recorded = 0
+    space.expand(v, table.high(id), table.low(id), visit)
+    expanded++
+    if (recorded === 0) {
+      if (!(model.final?.(space.view(v) as any, nodes) ?? false)) {
+        deadlocks++
+        if (firstDeadlock < 0) firstDeadlock = id
+      }
+    } else if (depth >= maxDepth) {
+      transitions += recorded
+      incomplete ??= "max-depth"
+    } else {
+      const node = ample.choose(v, steps, recorded)
+      let taken = 0
+      let closes = false
+      if (node >= 0) {
+        for (let j = 0; j < recorded; j++) {
+          if (steps[5 * j + 1] !== node) continue
+          taken++
+          const added = table.add(his[j]!, los[j]!, id, depth + 1)
+          if (added >= 0) discovered(added, space.keptSuccessor(v, steps, 5 * j), depth + 1)
+          else if (!bfs || !nextLevel.has(his[j]!, los[j]!)) closes = true
+        }
+      }
+      // The cycle proviso: an ample set that reaches a state already found is not enough.
+      if (node < 0 || closes) {
+        for (let j = 0; j < recorded; j++) {
+          if (node >= 0 && steps[5 * j + 1] === node) continue
+          taken++
+          const added = table.add(his[j]!, los[j]!, id, depth + 1)
+          if (added >= 0) discovered(added, space.keptSuccessor(v, steps, 5 * j), depth + 1)
+        }
+      } else if (taken < recorded) reduced++
+      transitions += taken
+    }
+    stopAfter(depth)
+    if ((id & 0x3ff) === 0) {
+      const now = performance.now()
+      const bytesNow = table.bytes() + frontier.bytes()
+      if (bytesNow > peakBytes) peakBytes = bytesNow
+      if (options.onProgress !== undefined && now - lastProgress >= every) {
+        lastProgress = now
+        options.onProgress({ states: table.size, transitions, depth: deepest, queue: frontier.length, elapsedMs: now - started, memoryBytes: process.memoryUsage().rss })
+      }
+    }
+  }
+  peakBytes = Math.max(peakBytes, table.bytes() + frontier.bytes())
+  const { violatedAt, witnessedAt } = judge
+  const report = buildReport({ model, space, table, violatedAt, witnessedAt, deadlocks, firstDeadlock, transitions, maxDepth: deepest, incomplete, started, peakBytes, strategy, symmetry })
+  return { ...report, partialOrder: { applied: true, expanded, reduced } }
+}
