@@ -7,6 +7,11 @@
  * acknowledged, after lingering `--linger` ms to answer peers that are still finishing; `--linger
  * -1` keeps it serving until it is stopped.
  *
+ * The node locks its journal's folder for itself (a second node with the same `--id` and `--data`
+ * exits 2 naming the first one's pid) and refuses a damaged journal, or a missing one where it has
+ * run before; `--reset` starts it afresh, saying on stderr what it sets aside
+ * (`runtime/DataDirectory.ts`).
+ *
  * @since 0.1.0
  */
 import * as Console from "effect/Console"
@@ -16,9 +21,12 @@ import * as Option from "effect/Option"
 import { Command, Flag } from "effect/cli"
 import * as path from "node:path"
 import type { Family, System } from "../core/System.ts"
+import * as Admission from "../runtime/Admission.ts"
 import * as Cluster from "../runtime/Cluster.ts"
+import * as DataDirectory from "../runtime/DataDirectory.ts"
 import * as Node from "../runtime/Node.ts"
 import * as Secret from "../runtime/Secret.ts"
+import * as Tls from "../runtime/Tls.ts"
 import { oneLine, UsageError, ViolationFound } from "./Errors.ts"
 import * as Files from "./Files.ts"
 import * as Manifests from "./Manifests.ts"
@@ -93,7 +101,21 @@ const config = {
     Flag.optional
   ),
   linger: Flag.String("linger").pipe(Flag.withMetavar("MS"), Flag.withDefault("2000"), Flag.withDescription("keep serving this long after finishing; -1: until stopped (default 2000)")),
-  compact: Flag.Boolean("compact").pipe(Flag.withDefault(false), Flag.withDescription("rewrite the journal as a snapshot at start (it then no longer yields a trace)"))
+  reset: Flag.Boolean("reset").pipe(
+    Flag.withDefault(false),
+    Flag.withDescription("start afresh as a new node: set the journal aside (saying what it held) and forget that the node ran in --data")
+  ),
+  compact: Flag.Boolean("compact").pipe(Flag.withDefault(false), Flag.withDescription("rewrite the journal as a snapshot at start (it then no longer yields a trace)")),
+  maxUnauthenticated: Flag.String("max-unauthenticated").pipe(
+    Flag.withMetavar("N"),
+    Flag.withDefault(String(Admission.defaultMaxUnauthenticated)),
+    Flag.withDescription(`connections still in their handshake held at once; one more drops the oldest (default ${Admission.defaultMaxUnauthenticated})`)
+  ),
+  maxHandshakeFailures: Flag.String("max-handshake-failures").pipe(
+    Flag.withMetavar("N"),
+    Flag.withDefault("0"),
+    Flag.withDescription("exit (code 2) once this many handshakes in a row with one peer were refused (wrong secret, certificate); 0: retry forever (default 0)")
+  )
 }
 
 /** Runs one node until it has finished and lingered; exit 1 if its program failed. */
@@ -104,7 +126,10 @@ export const node = (input: {
   readonly data: string
   readonly secretFile: Option.Option<string>
   readonly linger: string
+  readonly reset: boolean
   readonly compact: boolean
+  readonly maxUnauthenticated: string
+  readonly maxHandshakeFailures: string
 }): Effect.Effect<void, UsageError | ViolationFound, FileSystem.FileSystem> =>
   Effect.gen(function* () {
     const loaded = yield* loadCluster(input.cluster, Option.getOrUndefined(input.protocol))
@@ -112,7 +137,23 @@ export const node = (input: {
       return yield* new UsageError({ message: `--id ${input.id}: ${input.cluster} has no node "${input.id}" (its nodes: ${loaded.system.topology.all.join(", ")})` })
     }
     const linger = input.linger.trim() === "-1" ? -1 : yield* wholeNumber("linger", input.linger, 0)
-    const secret = yield* Effect.try({ try: () => Secret.load(Option.getOrUndefined(input.secretFile)), catch: (e) => new UsageError({ message: messageOf(e) }) })
+    // Stopped by a signal (as `protoweave run` stops its nodes), the node releases its data
+    // directory's lock, then dies of the signal as it would have.
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+      process.once(signal, () => {
+        DataDirectory.releaseHeld()
+        process.kill(process.pid, signal)
+      })
+    }
+    const maxUnauthenticated = yield* wholeNumber("max-unauthenticated", input.maxUnauthenticated, 1)
+    const maxHandshakeFailures = yield* wholeNumber("max-handshake-failures", input.maxHandshakeFailures, 0)
+    // A cluster file with tls lines authenticates by certificates; one without, by the shared secret.
+    if (loaded.cluster.tls !== undefined && Option.isSome(input.secretFile)) {
+      return yield* new UsageError({ message: `${input.cluster} authenticates its nodes by TLS certificates (its tls lines): drop --secret-file` })
+    }
+    const authentication = loaded.cluster.tls === undefined
+      ? { secret: yield* Effect.try({ try: () => Secret.load(Option.getOrUndefined(input.secretFile)), catch: (e) => new UsageError({ message: messageOf(e) }) }) }
+      : { tls: yield* Effect.try({ try: () => Tls.load(loaded.cluster, input.id), catch: (e) => new UsageError({ message: messageOf(e) }) }) }
     const outcome = yield* Effect.scoped(
       Effect.gen(function* () {
         const running = yield* Effect.mapError(
@@ -120,10 +161,20 @@ export const node = (input: {
             system: loaded.system,
             cluster: loaded.cluster,
             self: input.id,
-            secret,
+            ...authentication,
+            maxHandshakeFailures,
             dataDir: input.data,
+            reset: input.reset,
             compact: input.compact,
-            log: (entry) => void process.stdout.write(`${JSON.stringify({ time: Date.now(), ...entry })}\n`)
+            maxUnauthenticated,
+            log: (entry) => {
+              process.stdout.write(`${JSON.stringify({ time: Date.now(), ...entry })}\n`)
+              // Failing handshakes are said on stderr too, at the 1st, 2nd, 4th, 8th… in a row.
+              const failures = entry.event === "handshake-failed" ? Number(entry.failures) : 0
+              if (failures > 0 && (failures & (failures - 1)) === 0) {
+                process.stderr.write(`handshake with ${String(entry.peer)} failed (${failures} in a row): ${String(entry.reason)}\n`)
+              }
+            }
           }),
           (e) => new UsageError({ message: e.message })
         )

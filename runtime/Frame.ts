@@ -2,7 +2,9 @@
  * Length-prefixed frames, the unit of everything the runtime writes to a TCP stream: a 4-byte
  * big-endian length followed by that many bytes. TCP delivers a byte stream in arbitrary pieces,
  * so the reader reassembles frames across chunks; a length above the limit is refused before any
- * of its bytes are buffered, so a peer cannot make a node allocate what it announces.
+ * of its bytes are buffered, and a frame's buffer grows with the bytes that arrive, so a peer cannot
+ * make a node allocate (beyond 64 KiB) what it merely announces. Until the handshake has
+ * authenticated the peer, the limit is `preAuthMaxFrame`.
  *
  * @since 0.1.0
  */
@@ -48,8 +50,22 @@ export const encodeAll = (bodies: ReadonlyArray<Uint8Array>): Uint8Array => {
 }
 
 /**
+ * Frames larger than this (in bytes) are refused before the handshake has authenticated the peer.
+ * The handshake's frames are a few hundred bytes of JSON (a hello with its ids, nonce and instance;
+ * nonces and proofs as hex), so the limit leaves ample headroom for a handshake that grows, while an
+ * outsider can make a node hold at most this much per connection.
+ */
+export const preAuthMaxFrame = 4096
+
+/**
  * Reassembles frames from the chunks of a stream. `push` returns every frame completed by the
  * chunk, in order, and throws `FrameError` when a length prefix exceeds the limit.
+ *
+ * Its cost is linear in the bytes received: a frame that arrives whole within one chunk is handed
+ * out as a view of that chunk, without a copy; a frame split across chunks is copied into a buffer
+ * of its own, which starts at the bytes at hand (at least 64 KiB, at most the announced length) and
+ * doubles as needed, so that the bytes already received are never copied again per chunk, and a
+ * peer cannot make the node allocate much more than it has actually sent.
  *
  * @example
  * const reader = new Reader()
@@ -58,36 +74,92 @@ export const encodeAll = (bodies: ReadonlyArray<Uint8Array>): Uint8Array => {
  * Array.from(reader.push(bytes.subarray(5))[0]!) // => [1, 2, 3]
  */
 export class Reader {
-  private buffer: Uint8Array = new Uint8Array(0)
-  constructor(readonly maxFrame: number = defaultMaxFrame) {}
+  /** The length prefix read so far (fewer than 4 bytes), while `header` is below 4. */
+  private readonly prefix = new Uint8Array(4)
+  private header = 0
+  /** The frame being reassembled: its announced length, its buffer and the bytes it holds. */
+  private length = -1
+  private frame: Uint8Array = new Uint8Array(0)
+  private filled = 0
+  private limit: number
+  /** Bytes copied into the reader's own buffers so far: fewer than three times the bytes received. */
+  copied = 0
+
+  constructor(maxFrame: number = defaultMaxFrame) {
+    this.limit = maxFrame
+  }
+
+  /** The largest frame accepted, in bytes after the prefix. */
+  get maxFrame(): number {
+    return this.limit
+  }
+
+  /**
+   * From now on, accepts frames up to `maxFrame` bytes: how a connection lifts the pre-handshake
+   * limit once its peer is authenticated. A frame already announced keeps its length.
+   *
+   * @example
+   * const reader = new Reader(preAuthMaxFrame)
+   * reader.allow(1 << 20)
+   * reader.push(encode(new Uint8Array(5000))).length // => 1
+   */
+  allow(maxFrame: number): void {
+    this.limit = maxFrame
+  }
 
   /** Bytes received but not yet part of a complete frame. */
   get buffered(): number {
-    return this.buffer.length
+    return this.length >= 0 ? 4 + this.filled : this.header
   }
 
-  // Frames are views into the received chunks, not copies: a chunk is never written to once the
-  // socket has handed it over, and a frame is decoded before the next chunk arrives.
+  // Frames are views into the received chunks or buffers of their own, never written to once
+  // handed out: a chunk is never written to once the socket has handed it over.
   push(chunk: Uint8Array): Array<Uint8Array> {
-    let data: Uint8Array
-    if (this.buffer.length === 0) data = chunk
-    else {
-      data = new Uint8Array(this.buffer.length + chunk.length)
-      data.set(this.buffer, 0)
-      data.set(chunk, this.buffer.length)
-    }
     const frames: Array<Uint8Array> = []
     let offset = 0
-    while (data.length - offset >= 4) {
-      const length = ((data[offset]! << 24) >>> 0) + (data[offset + 1]! << 16) + (data[offset + 2]! << 8) + data[offset + 3]!
-      if (length > this.maxFrame) {
-        throw new FrameError(`a frame of ${length} bytes announced, above the limit of ${this.maxFrame}`)
+    while (offset < chunk.length) {
+      if (this.length >= 0) {
+        // A frame in progress: copy what this chunk holds of it, growing its buffer by doubling.
+        const take = Math.min(chunk.length - offset, this.length - this.filled)
+        if (this.filled + take > this.frame.length) {
+          const grown = new Uint8Array(Math.min(this.length, Math.max(2 * this.frame.length, this.filled + take)))
+          grown.set(this.frame.subarray(0, this.filled), 0)
+          this.copied += this.filled
+          this.frame = grown
+        }
+        this.frame.set(chunk.subarray(offset, offset + take), this.filled)
+        this.copied += take
+        this.filled += take
+        offset += take
+        if (this.filled < this.length) break
+        frames.push(this.frame.length === this.length ? this.frame : this.frame.subarray(0, this.length))
+        this.length = -1
+        this.frame = new Uint8Array(0)
+        this.filled = 0
+        continue
       }
-      if (data.length - offset - 4 < length) break
-      frames.push(data.subarray(offset + 4, offset + 4 + length))
-      offset += 4 + length
+      let length: number
+      if (this.header === 0 && chunk.length - offset >= 4) {
+        length = ((chunk[offset]! << 24) >>> 0) + (chunk[offset + 1]! << 16) + (chunk[offset + 2]! << 8) + chunk[offset + 3]!
+        offset += 4
+      } else {
+        while (this.header < 4 && offset < chunk.length) this.prefix[this.header++] = chunk[offset++]!
+        if (this.header < 4) break
+        this.header = 0
+        const p = this.prefix
+        length = ((p[0]! << 24) >>> 0) + (p[1]! << 16) + (p[2]! << 8) + p[3]!
+      }
+      if (length > this.limit) {
+        throw new FrameError(`a frame of ${length} bytes announced, above the limit of ${this.limit}`)
+      }
+      if (chunk.length - offset >= length) {
+        frames.push(chunk.subarray(offset, offset + length))
+        offset += length
+        continue
+      }
+      this.length = length
+      this.frame = new Uint8Array(Math.min(length, Math.max(chunk.length - offset, 1 << 16)))
     }
-    this.buffer = offset === data.length ? new Uint8Array(0) : data.subarray(offset)
     return frames
   }
 }

@@ -54,15 +54,19 @@ import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import { randomBytes } from "node:crypto"
 import * as net from "node:net"
+import type * as tls from "node:tls"
 import * as Program from "../core/Program.ts"
 import type { ProtocolViolation } from "../core/ProtocolViolation.ts"
 import * as Step from "../core/Step.ts"
 import type { System } from "../core/System.ts"
 import type { Cluster, ClusterNode } from "./Cluster.ts"
+import * as Admission from "./Admission.ts"
 import * as ClusterFile from "./Cluster.ts"
+import * as DataDirectory from "./DataDirectory.ts"
 import * as Frame from "./Frame.ts"
 import * as Handshake from "./Handshake.ts"
-import { type Flush, Journal, fileOf, type JournalRecord, inrecvText, sendText } from "./Journal.ts"
+import { type Flush, Journal, fileOf, type JournalRecord, inrecvText, sendText, type Write } from "./Journal.ts"
+import * as Tls from "./Tls.ts"
 import * as Transport from "./Transport.ts"
 import * as Wire from "./Wire.ts"
 
@@ -77,7 +81,16 @@ export interface NodeOptions {
   readonly system: System
   readonly cluster: Cluster
   readonly self: string
-  readonly secret: Uint8Array
+  /** The cluster's shared secret, when its nodes authenticate by one (exactly one of `secret` and `tls`). */
+  readonly secret?: Uint8Array
+  /** This node's certificate, key and the cluster's CA, when its nodes authenticate by mutual TLS. */
+  readonly tls?: Tls.Credentials
+  /**
+   * Stop the node (its `finished` fails) after this many handshakes in a row with one peer failed
+   * because one side refused the other (wrong secret, certificate not signed by the CA, or for
+   * another node); 0, the default, retries forever. Unreachable peers do not count.
+   */
+  readonly maxHandshakeFailures?: number
   /** The folder of the node's journal (`<self>.journal`). */
   readonly dataDir: string
   /** Sync the journal before a message leaves (default true). Off only for measurements that say so. */
@@ -87,9 +100,19 @@ export interface NodeOptions {
    * a flush back, to see what waits for it, or fails it.
    */
   readonly flush?: Flush
+  /**
+   * How the journal writes its file (default: `fs.writeSync`): with `flush`, where tests inject a
+   * failed write or a power cut (`Journal.ts`).
+   */
+  readonly write?: Write
   /** Rewrite the journal as a snapshot at start (it then no longer holds the history a trace needs). */
   readonly compact?: boolean
   readonly maxFrame?: number
+  /**
+   * How many connections that have not completed the handshake are held at once (default 64); one
+   * more drops the oldest (`Admission.ts`). Their frames are limited to `Frame.preAuthMaxFrame`.
+   */
+  readonly maxUnauthenticated?: number
   readonly handshakeTimeoutMs?: number
   /**
    * How long a receiver waits before acknowledging what it holds (default 5 ms): one cumulative
@@ -111,6 +134,13 @@ export interface NodeOptions {
   /** Reconnection delays: doubling from `initialMs` up to `maxMs`, with jitter. */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number }
   readonly log?: (entry: LogEntry) => void
+  /**
+   * Start afresh: set the journal aside and forget that the node ran here (`DataDirectory.ts`),
+   * saying what is discarded; without it, a node that has run here and lost its journal refuses to start.
+   */
+  readonly reset?: boolean
+  /** Told what an operator must know at start: a stale lock taken over, what a reset discards (default: stderr). */
+  readonly notify?: (line: string) => void
 }
 
 /** Counters of what a node did, for progress output and tests. */
@@ -217,7 +247,16 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
     const encodeLocal = Wire.jsonEncoder(protocol.roles[role]!.state)
     const decodeLocal = Schema.decodeUnknownSync(Schema.toCodecJson(protocol.roles[role]!.state as Schema.Codec<unknown, unknown>))
     const maxFrame = options.maxFrame ?? Frame.defaultMaxFrame
+    const maxUnauthenticated = options.maxUnauthenticated ?? Admission.defaultMaxUnauthenticated
+    if (!Number.isInteger(maxUnauthenticated) || maxUnauthenticated < 1) {
+      return yield* new NodeError({ message: `the cap on unauthenticated connections must be a whole number of at least 1, not ${maxUnauthenticated}` })
+    }
     const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5000
+    if ((options.secret === undefined) === (options.tls === undefined)) {
+      return yield* new NodeError({ message: `${self} needs exactly one way to authenticate its peers: a shared secret or TLS credentials` })
+    }
+    if (options.tls !== undefined && options.tls.id !== self) return yield* new NodeError({ message: `the TLS certificate given to ${self} is for ${options.tls.id}` })
+    const maxHandshakeFailures = options.maxHandshakeFailures ?? 0
     const ackDelayMs = options.ackDelayMs ?? 5
     const releaseEvery = options.releaseEvery ?? 16
     /** The most sends a program makes in one turn while messages wait in its inbox. */
@@ -230,9 +269,15 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
       stats.flushedRecords += records
     }
 
+    // The data directory is locked before the journal is opened: a second node on it changes nothing.
+    const claim = yield* Effect.try({
+      try: () => DataDirectory.claimDirectory(options.dataDir, self, { reset: options.reset ?? false, notify: options.notify ?? ((line) => void process.stderr.write(`${line}\n`)) }),
+      catch: (e) => new NodeError({ message: (e as Error).message })
+    })
+    yield* Effect.addFinalizer(() => Effect.sync(() => claim.release()))
     // Recovery: replay the journal into the node's state.
     const opened = yield* Effect.try({
-      try: () => Journal.open(fileOf(options.dataDir, self), { durable: options.durable ?? true, onFlushed, ...(options.flush === undefined ? {} : { flush: options.flush }) }),
+      try: () => Journal.open(fileOf(options.dataDir, self), { accept: claim.accept, durable: options.durable ?? true, onFlushed, ...(options.flush === undefined ? {} : { flush: options.flush }), ...(options.write === undefined ? {} : { write: options.write }) }),
       catch: (e) => new NodeError({ message: `cannot open the journal of ${self} in ${options.dataDir}: ${(e as Error).message}` })
     })
     const journal = opened.journal
@@ -251,7 +296,19 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
     const nextSeq = new Map<string, number>()
     const outbox = new Map<string, Array<Outgoing>>(peers.map((p) => [p.id, []]))
     let inbox: Array<Incoming> = []
+    /** The last message held from each peer (journaled, perhaps not yet durable): a lower number is a duplicate. */
     const delivered = new Map<string, { instance: string; upTo: number }>()
+    /**
+     * Where the record of the last message held from each peer ends in the journal (a position for
+     * `sync`): once a sync up to there completes, every message held from that peer is durable.
+     */
+    const heldAt = new Map<string, number>()
+    /**
+     * The last message from each peer whose record a completed sync covers: all this node ever
+     * acknowledges, by ack or by the handshake's `ready`, so that a power cut cannot take back a
+     * message its sender has dropped.
+     */
+    const durablyHeld = new Map<string, { instance: string; upTo: number }>()
     const replay = (record: JournalRecord) => {
       switch (record.r) {
         case "init":
@@ -312,6 +369,9 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
       },
       catch: (e) => new NodeError({ message: `cannot recover ${self} from ${journal.file}: ${(e as Error).message}` })
     })
+    // What the journal held at opening is durable once the sync before listening completes (it
+    // flushes the whole file), and no peer is answered before that.
+    for (const [from, d] of delivered) durablyHeld.set(from, { ...d })
     const fresh = instance === undefined
     instance ??= randomBytes(8).toString("hex")
     incarnation++
@@ -340,6 +400,8 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
     yield* Effect.callback<void, NodeError>((resume) =>
       journal.sync((error) => resume(error === undefined ? Effect.void : Effect.fail(new NodeError({ message: stopFor(error) }))))
     )
+    const startedAs = instance
+    yield* Effect.try({ try: () => claim.started(startedAs), catch: (e) => new NodeError({ message: `cannot mark ${options.dataDir} as used by ${self}: ${(e as Error).message}` }) })
 
     // What the node holds open, and what stops it: its scope closing, or its journal failing.
     let stopped = false
@@ -353,7 +415,7 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
       timers.add(timer)
       return timer
     }
-    const server = net.createServer({ noDelay: true }, (socket) => serve(socket))
+    const server = net.createServer({ noDelay: true }, (socket) => (tlsAccept === undefined ? serve(socket) : tlsAccept(socket)))
     const halt = () => {
       if (stopped) return
       stopped = true
@@ -549,6 +611,16 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
       const d = delivered.get(peer)
       return d !== undefined && d.instance === peerInstance ? d.upTo : 0
     }
+    const syncedUpTo = (peer: string, peerInstance: string) => {
+      const d = durablyHeld.get(peer)
+      return d !== undefined && d.instance === peerInstance ? d.upTo : 0
+    }
+    /** Records that a completed sync covers the messages from `peer` up to `upTo`. */
+    const markSynced = (peer: string, peerInstance: string, upTo: number) => {
+      const d = durablyHeld.get(peer)
+      if (d !== undefined && d.instance === peerInstance) d.upTo = Math.max(d.upTo, upTo)
+      else if (upTo > 0 && delivered.get(peer)?.instance === peerInstance) durablyHeld.set(peer, { instance: peerInstance, upTo })
+    }
     const reject = (peer: string, reason: string) => {
       stats.rejected++
       log({ event: "rejected", node: self, peer, reason })
@@ -570,7 +642,9 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
         reject(peer, `message ${msg.seq} from ${peer} skips ahead of ${held + 1}`)
         return false
       }
-      delivered.set(peer, { instance: peerInstance, upTo: msg.seq })
+      const d = delivered.get(peer)
+      if (d !== undefined && d.instance === peerInstance) d.upTo = msg.seq
+      else delivered.set(peer, { instance: peerInstance, upTo: msg.seq })
       arrivals++
       const m: Incoming = { from: peer, instance: peerInstance, seq: msg.seq, tag: msg.tag, payload: checked.payload, arrival: arrivals }
       arriving = { r: "in", time: Date.now(), from: peer, instance: peerInstance, seq: msg.seq, tag: msg.tag, payload: msg.payload }
@@ -582,18 +656,26 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
         if (arriving !== undefined) journal.append(arriving)
         arriving = undefined
       }
+      // The message's record (an `in`, or the `inrecv` of a program that took it) is appended.
+      heldAt.set(peer, journal.size)
       return true
     }
     const asLinkError = (e: unknown) => (e instanceof Transport.LinkError ? e : new Transport.LinkError({ reason: String(e), rejected: false }))
 
+    // Connections still in their handshake: at most `maxUnauthenticated`, the oldest dropped first.
+    const admission = new Admission.Admission<Transport.Connection>(maxUnauthenticated, (c) =>
+      c.close(new Transport.LinkError({ reason: `dropped before its handshake completed: more than ${maxUnauthenticated} unauthenticated connections (the oldest is dropped first)`, rejected: false }))
+    )
     /** A connection from a peer: it carries the peer's messages in, and this node's acknowledgements out. */
-    const serve = (socket: net.Socket) => {
+    const serve = (socket: net.Socket, certified?: string) => {
       if (stopped) return void socket.destroy()
       const conn = new Transport.Connection(socket, maxFrame)
       connections.add(conn)
+      admission.admit(conn)
       let ackTimer: ReturnType<typeof setTimeout> | undefined
       conn.onClose((e) => {
         connections.delete(conn)
+        admission.release(conn)
         if (ackTimer !== undefined) clearTimeout(ackTimer)
         if (stopped) return
         if (e.rejected) reject("(connection)", e.reason)
@@ -601,28 +683,33 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
       })
       Transport.accept(conn, {
         self,
-        secret: options.secret,
+        authentication: certified === undefined ? { kind: "secret", secret: options.secret! } : { kind: "tls", peer: certified },
         isPeer: (id) => addresses.has(id) && id !== self,
-        heldUpTo,
+        // A reconnecting peer takes the answer as an acknowledgement: only what is durable.
+        heldUpTo: syncedUpTo,
         timeoutMs: handshakeTimeoutMs
       }).then(({ session, instance: peerInstance }) => {
         if (conn.closed) return
+        admission.release(conn)
+        conn.authenticated()
         stats.connections++
         log({ event: "accepted", node: self, peer: session.peer })
         // The acknowledger waits `ackDelayMs` after the first message held since the last
         // acknowledgement, then acknowledges everything held so far once a sync covers it, in one
         // frame. It waits only for the journal records of those messages (up to `heldAt`), which
         // the sync before the program's next send usually already covers, so that an
-        // acknowledgement seldom starts a sync of its own.
-        let heldAt = 0
+        // acknowledgement seldom starts a sync of its own. A duplicate is acknowledged the same
+        // way: its first copy may be held but not yet durable.
         const acknowledge = () => {
           ackTimer = undefined
           const upTo = heldUpTo(session.peer, peerInstance)
           journal.sync((error) => {
-            if (error !== undefined || conn.closed) return
+            if (error !== undefined) return
+            markSynced(session.peer, peerInstance, upTo)
+            if (conn.closed) return
             conn.write(session.sealer.seal(Wire.toBytes({ k: "ack", upTo } satisfies Wire.Ack)))
             stats.acknowledgements++
-          }, heldAt)
+          }, heldAt.get(session.peer) ?? 0)
         }
         conn.onFrames((frames) => {
           let held = false
@@ -643,13 +730,43 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
               else if (arrive(session.peer, peerInstance, data)) held = true
             }
           }
-          if (held) {
-            heldAt = journal.size
-            ackTimer ??= setTimeout(acknowledge, ackDelayMs)
-          }
+          if (held) ackTimer ??= setTimeout(acknowledge, ackDelayMs)
         })
       }, (e) => conn.close(asLinkError(e)))
     }
+    /**
+     * Under TLS, an accepted socket first goes through the TLS handshake, which must show a
+     * certificate the cluster's CA signed; sockets still in it are capped as those in the hello
+     * are, the oldest dropped first.
+     */
+    const tlsAccept = (() => {
+      if (options.tls === undefined) return undefined
+      const handshaking = new Admission.Admission<net.Socket>(maxUnauthenticated, (socket) => socket.destroy())
+      // The TLS socket is made inside node:tls from the TCP one: the two share the TCP 4-tuple.
+      const byAddress = new Map<string, net.Socket>()
+      const addressOf = (socket: net.Socket) => `${socket.remoteAddress}|${socket.remotePort}`
+      const accept = Tls.acceptor(
+        options.tls,
+        handshakeTimeoutMs,
+        (socket, peer) => {
+          const raw = byAddress.get(addressOf(socket))
+          if (raw !== undefined) handshaking.release(raw)
+          serve(socket, peer)
+        },
+        (reason) => void (stopped || reject("(connection)", reason))
+      )
+      return (socket: net.Socket) => {
+        if (stopped) return void socket.destroy()
+        const key = addressOf(socket)
+        byAddress.set(key, socket)
+        handshaking.admit(socket)
+        socket.once("close", () => {
+          handshaking.release(socket)
+          if (byAddress.get(key) === socket) byAddress.delete(key)
+        })
+        accept(socket)
+      }
+    })()
 
     yield* Effect.callback<void, NodeError>((resume) => {
       server.once("error", (e) => resume(Effect.fail(new NodeError({ message: `${self} cannot listen on ${me.host}:${me.port}: ${String(e)}` }))))
@@ -683,10 +800,13 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
       let retrying = false
       let draining = false
       let delay = backoff.initialMs
+      /** Handshakes in a row that one side refused. */
+      let failures = 0
       const wake = () => {
         if (stopped || conn !== undefined || retrying || outbox.get(peer.id)!.length === 0) return
         const began = Date.now()
-        const socket = net.connect({ host: peer.host, port: peer.port, noDelay: true })
+        const socket = options.tls === undefined ? net.connect({ host: peer.host, port: peer.port, noDelay: true }) : Tls.connect(options.tls, peer.id, peer.host, peer.port)
+        let handshaken = false
         const c = new Transport.Connection(socket, maxFrame)
         conn = c
         connections.add(c)
@@ -699,6 +819,16 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
           draining = false
           if (stopped) return
           log({ event: "link-down", node: self, peer: peer.id, reason: e.message })
+          if (!handshaken && e.rejected) {
+            failures++
+            log({ event: "handshake-failed", node: self, peer: peer.id, reason: e.reason, failures })
+            if (maxHandshakeFailures > 0 && failures >= maxHandshakeFailures) {
+              halt()
+              programFiber?.interruptUnsafe()
+              const message = `${failures} handshakes in a row with ${peer.id} failed; the last: ${e.reason}`
+              return void Deferred.doneUnsafe(finished, Exit.fail(new NodeError({ message })))
+            }
+          }
           // A connection that lasted resets the backoff; repeated failures double it.
           delay = Date.now() - began > 1000 ? backoff.initialMs : Math.min(backoff.maxMs, delay * 2)
           retrying = true
@@ -707,10 +837,15 @@ export const start = (options: NodeOptions): Effect.Effect<RunningNode, NodeErro
             wake()
           })
         })
-        socket.once("connect", () => {
+        socket.once(options.tls === undefined ? "connect" : "secureConnect", () => {
           clearTimeout(opening)
-          Transport.dial(c, { self, peer: peer.id, secret: options.secret, instance: instance!, timeoutMs: handshakeTimeoutMs }).then(({ session: s, upTo }) => {
+          const authentication: Transport.Authentication =
+            options.tls === undefined ? { kind: "secret", secret: options.secret! } : { kind: "tls", peer: Tls.commonName((socket as tls.TLSSocket).getPeerCertificate().subject) ?? "(no CN)" }
+          Transport.dial(c, { self, peer: peer.id, authentication, instance: instance!, timeoutMs: handshakeTimeoutMs }).then(({ session: s, upTo }) => {
             if (c.closed) return
+            handshaken = true
+            failures = 0
+            c.authenticated()
             applyAck(peer.id, upTo)
             log({ event: "connected", node: self, peer: peer.id })
             session = s

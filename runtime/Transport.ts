@@ -1,7 +1,8 @@
 /**
- * Framed, authenticated connections over plain `node:net` sockets: frames read out of the
- * socket's chunks as they arrive and handed to a callback, frames written in one `write` per
- * batch, and the two sides of the handshake of `Handshake.ts`, after which every frame is sealed.
+ * Framed, authenticated connections over `node:net` sockets (or TLS sockets, `Tls.ts`): frames
+ * read out of the socket's chunks as they arrive and handed to a callback, frames written in one
+ * `write` per batch, and the two sides of the handshake: the shared secret's of `Handshake.ts`,
+ * after which every frame is sealed, or, inside TLS, a hello checked against the certificate.
  *
  * The runtime's hot path — a frame in, its messages checked and journaled, a batch of frames
  * out — runs in socket callbacks, without a fiber or a queue per frame: Effect stays at the
@@ -15,6 +16,7 @@ import type * as net from "node:net"
 import * as Schema from "effect/Schema"
 import * as Frame from "./Frame.ts"
 import * as Handshake from "./Handshake.ts"
+import * as Tls from "./Tls.ts"
 import * as Wire from "./Wire.ts"
 
 /**
@@ -43,8 +45,10 @@ const socketReason = (e: Error): string => {
 /**
  * A socket read and written as frames. Until `onFrames` is called, frames are queued for `next`
  * (the handshake reads them one at a time); afterwards every chunk's frames go to the callback at
- * once. The first failure — a socket error, the peer closing, an oversized frame, or `close` —
- * ends the connection, destroys the socket and is reported once to `onClose`.
+ * once. Until `authenticated` is called, frames above `Frame.preAuthMaxFrame` bytes (or
+ * `preAuthMaxFrame`, if given) are refused; afterwards those above `maxFrame`. The first failure —
+ * a socket error, the peer closing, an oversized frame, or `close` — ends the connection, destroys
+ * the socket and is reported once to `onClose`.
  *
  * @example
  * import * as net from "node:net"
@@ -62,17 +66,28 @@ export class Connection {
 
   constructor(
     readonly socket: net.Socket,
-    maxFrame: number
+    private readonly maxFrame: number,
+    preAuthMaxFrame: number = Frame.preAuthMaxFrame
   ) {
-    this.reader = new Frame.Reader(maxFrame)
+    this.reader = new Frame.Reader(Math.min(maxFrame, preAuthMaxFrame))
     socket.on("data", (chunk: Buffer) => this.receive(chunk))
-    socket.on("error", (e) => this.close(new LinkError({ reason: socketReason(e), rejected: false })))
+    socket.on("error", (e) => this.close(Tls.isRefusal(e) ? new LinkError({ reason: Tls.describe(e), rejected: true }) : new LinkError({ reason: socketReason(e), rejected: false })))
     socket.on("close", () => this.close(new LinkError({ reason: "the connection closed", rejected: false })))
   }
 
   /** Whether the connection has ended. */
   get closed(): boolean {
     return this.ending !== undefined
+  }
+
+  /** The peer is authenticated: from now on, frames up to `maxFrame` bytes are accepted. */
+  authenticated(): void {
+    this.reader.allow(this.maxFrame)
+  }
+
+  /** The largest frame accepted now (`Frame.preAuthMaxFrame` until `authenticated`). */
+  get frameLimit(): number {
+    return this.reader.maxFrame
   }
 
   private receive(chunk: Buffer): void {
@@ -165,16 +180,21 @@ export class Connection {
   }
 }
 
-/** An authenticated connection: frames are sealed and opened with the session's keys. */
+/** An authenticated connection: frames are sealed and opened with the session's keys (or, inside TLS, passed as they are). */
 export interface Session {
   readonly peer: string
-  readonly sealer: Handshake.Sealer
-  readonly opener: Handshake.Opener
+  readonly sealer: { readonly seal: (body: Uint8Array) => Uint8Array }
+  readonly opener: { readonly open: (frame: Uint8Array) => Uint8Array | undefined }
 }
 
-const decodeFrame = <S extends Schema.Codec<any, any>>(schema: S, what: string, frame: Uint8Array): S["Type"] => {
+const decodeFrame = <S extends Schema.Codec<any, any>>(schema: S, what: string, frame: Uint8Array, peer?: string): S["Type"] => {
   const json = Wire.fromBytes(frame)
   if (!json.ok) throw new LinkError({ reason: `bad ${what}: ${json.reason}`, rejected: true })
+  // A refusal instead of the expected answer: the peer says why, and the link says so.
+  if (peer !== undefined && typeof json.value === "object" && json.value !== null && (json.value as { k?: unknown }).k === "refused") {
+    const reason = String((json.value as { reason?: unknown }).reason).replace(/[^\x20-\x7e]/g, "?").slice(0, 300)
+    throw new LinkError({ reason: `${peer} refused the handshake: ${reason}`, rejected: true })
+  }
   try {
     return Schema.decodeUnknownSync(schema)(json.value)
   } catch (e) {
@@ -182,33 +202,50 @@ const decodeFrame = <S extends Schema.Codec<any, any>>(schema: S, what: string, 
   }
 }
 
+/**
+ * How a connection is authenticated: by the shared secret (the handshake of `Handshake.ts`), or
+ * by TLS certificates (`Tls.ts`), which have authenticated the socket before the first frame:
+ * `peer` is the id the peer's certificate names.
+ */
+export type Authentication = { readonly kind: "secret"; readonly secret: Uint8Array } | { readonly kind: "tls"; readonly peer: string }
+
 /** What the client side of a handshake needs. */
 export interface ClientOptions {
   readonly self: string
   readonly peer: string
-  readonly secret: Uint8Array
+  readonly authentication: Authentication
   readonly instance: string
   readonly timeoutMs: number
 }
 
 /**
- * The connecting side of the handshake. Resolves with the session and the last message number
- * the peer already holds from this node's instance; rejects with a `LinkError`.
+ * The connecting side of the handshake. Under a shared secret: hello with a fresh nonce, the
+ * server's nonce back, this node's proof, then the server's proof (checked) and its sealed
+ * `ready`. Under TLS: hello, then `ready`. Resolves with the session and the last message number
+ * the peer already holds from this node's instance; rejects with a `LinkError` (`rejected` when
+ * the peer refused or failed to authenticate).
  */
 export const dial = async (conn: Connection, options: ClientOptions): Promise<{ session: Session; upTo: number }> => {
   const clientNonce = Handshake.nonce()
-  const hello: Wire.Hello = { k: "hello", v: 1, from: options.self, to: options.peer, nonce: clientNonce, instance: options.instance }
+  const hello: Wire.Hello = { k: "hello", v: Wire.handshakeVersion, from: options.self, to: options.peer, nonce: clientNonce, instance: options.instance }
   conn.write(Wire.toBytes(hello))
-  const challenge = decodeFrame(Wire.Challenge, "challenge", await conn.next(options.timeoutMs, "challenge"))
-  const parties: Handshake.Session = { client: options.self, server: options.peer, clientNonce, serverNonce: challenge.nonce }
-  if (!Handshake.verify(options.secret, "server", parties, challenge.proof)) {
+  const auth = options.authentication
+  if (auth.kind === "tls") {
+    if (auth.peer !== options.peer) throw new LinkError({ reason: `the node at ${options.peer}'s address holds the certificate of ${auth.peer}`, rejected: true })
+    const ready = decodeFrame(Wire.Ready, "ready", await conn.next(options.timeoutMs, "ready"), options.peer)
+    return { session: { peer: options.peer, sealer: Tls.unsealed, opener: Tls.unsealed }, upTo: ready.upTo }
+  }
+  const challenge = decodeFrame(Wire.Challenge, "challenge", await conn.next(options.timeoutMs, "challenge"), options.peer)
+  const parties: Handshake.Session = { client: options.self, server: options.peer, clientNonce, serverNonce: challenge.nonce, instance: options.instance }
+  conn.write(Wire.toBytes({ k: "auth", proof: Handshake.proof(auth.secret, "client", parties) } satisfies Wire.Auth))
+  const confirm = decodeFrame(Wire.Confirm, "confirm", await conn.next(options.timeoutMs, "confirm"), options.peer)
+  if (!Handshake.verify(auth.secret, "server", parties, confirm.proof)) {
     throw new LinkError({ reason: `${options.peer} did not prove that it holds the cluster's secret`, rejected: true })
   }
-  conn.write(Wire.toBytes({ k: "auth", proof: Handshake.proof(options.secret, "client", parties) } satisfies Wire.Auth))
-  const keys = Handshake.keys(options.secret, parties)
+  const keys = Handshake.keys(auth.secret, parties)
   const session: Session = { peer: options.peer, sealer: new Handshake.Sealer(keys.clientToServer), opener: new Handshake.Opener(keys.serverToClient) }
   const body = session.opener.open(await conn.next(options.timeoutMs, "ready"))
-  if (body === undefined) throw new LinkError({ reason: `${options.peer} refused the handshake`, rejected: true })
+  if (body === undefined) throw new LinkError({ reason: `${options.peer} sent a ready that fails its MAC check`, rejected: true })
   const ready = decodeFrame(Wire.Ready, "ready", body)
   return { session, upTo: ready.upTo }
 }
@@ -216,7 +253,7 @@ export const dial = async (conn: Connection, options: ClientOptions): Promise<{ 
 /** What the listening side of a handshake needs. */
 export interface ServerOptions {
   readonly self: string
-  readonly secret: Uint8Array
+  readonly authentication: Authentication
   /** Whether `id` may connect: a configured peer. */
   readonly isPeer: (id: string) => boolean
   /** The last message number held from a peer's journal instance. */
@@ -226,23 +263,36 @@ export interface ServerOptions {
 
 /**
  * The listening side of the handshake: resolves with the authenticated peer and its journal
- * instance; rejects with a `LinkError`.
+ * instance; rejects with a `LinkError`, after telling the client why (`refused`). Nothing the
+ * hello says is used — `heldUpTo` is not even asked — before the client has authenticated: under a
+ * shared secret this node sends its nonce and nothing verifiable until the client's proof over
+ * both nonces has been checked, and under TLS the hello must come from the node the certificate
+ * names.
  */
 export const accept = async (conn: Connection, options: ServerOptions): Promise<{ session: Session; instance: string }> => {
+  const refuse = (reason: string): never => {
+    conn.write(Wire.toBytes({ k: "refused", reason } satisfies Wire.Refused))
+    throw new LinkError({ reason, rejected: true })
+  }
   const hello = decodeFrame(Wire.Hello, "hello", await conn.next(options.timeoutMs, "hello"))
-  if (hello.to !== options.self) throw new LinkError({ reason: `a hello for ${JSON.stringify(hello.to).slice(0, 60)}, but this node is ${options.self}`, rejected: true })
-  if (hello.from === options.self || !options.isPeer(hello.from)) {
-    throw new LinkError({ reason: `${JSON.stringify(hello.from).slice(0, 60)} is not a configured peer`, rejected: true })
+  if (hello.to !== options.self) refuse(`a hello for ${JSON.stringify(hello.to).slice(0, 60)}, but this node is ${options.self}`)
+  if (hello.from === options.self || !options.isPeer(hello.from)) refuse(`${JSON.stringify(hello.from).slice(0, 60)} is not a configured peer`)
+  const auth = options.authentication
+  if (auth.kind === "tls") {
+    if (auth.peer !== hello.from) refuse(`the certificate of ${auth.peer} cannot speak as ${hello.from}`)
+    conn.write(Wire.toBytes({ k: "ready", upTo: options.heldUpTo(hello.from, hello.instance) } satisfies Wire.Ready))
+    return { session: { peer: hello.from, sealer: Tls.unsealed, opener: Tls.unsealed }, instance: hello.instance }
   }
   const serverNonce = Handshake.nonce()
-  const parties: Handshake.Session = { client: hello.from, server: options.self, clientNonce: hello.nonce, serverNonce }
-  conn.write(Wire.toBytes({ k: "challenge", nonce: serverNonce, proof: Handshake.proof(options.secret, "server", parties) } satisfies Wire.Challenge))
-  const auth = decodeFrame(Wire.Auth, "auth", await conn.next(options.timeoutMs, "auth"))
-  if (!Handshake.verify(options.secret, "client", parties, auth.proof)) {
-    throw new LinkError({ reason: `${hello.from} did not prove that it holds the cluster's secret`, rejected: true })
-  }
-  const keys = Handshake.keys(options.secret, parties)
+  const parties: Handshake.Session = { client: hello.from, server: options.self, clientNonce: hello.nonce, serverNonce, instance: hello.instance }
+  conn.write(Wire.toBytes({ k: "challenge", nonce: serverNonce } satisfies Wire.Challenge))
+  const proof = decodeFrame(Wire.Auth, "auth", await conn.next(options.timeoutMs, "auth"))
+  if (!Handshake.verify(auth.secret, "client", parties, proof.proof)) refuse(`${hello.from} did not prove that it holds the cluster's secret (do the nodes have the same secret?)`)
+  const keys = Handshake.keys(auth.secret, parties)
   const session: Session = { peer: hello.from, sealer: new Handshake.Sealer(keys.serverToClient), opener: new Handshake.Opener(keys.clientToServer) }
-  conn.write(session.sealer.seal(Wire.toBytes({ k: "ready", upTo: options.heldUpTo(hello.from, hello.instance) } satisfies Wire.Ready)))
+  conn.write(
+    Wire.toBytes({ k: "confirm", proof: Handshake.proof(auth.secret, "server", parties) } satisfies Wire.Confirm),
+    session.sealer.seal(Wire.toBytes({ k: "ready", upTo: options.heldUpTo(hello.from, hello.instance) } satisfies Wire.Ready))
+  )
   return { session, instance: hello.instance }
 }
