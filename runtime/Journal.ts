@@ -30,6 +30,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { crc32 } from "node:zlib"
+import * as JournalRecovery from "./JournalRecovery.ts"
 
 /** A message from another node, numbered by its sender's incarnation (`instance`) and `seq`. */
 interface Arrival {
@@ -147,14 +148,17 @@ export const inrecvText = (
   `{"r":"inrecv","time":${time},"from":${JSON.stringify(from)},"instance":${JSON.stringify(instance)},"seq":${seq},"tag":${JSON.stringify(tag)},"payload":${payloadText},"local":${localText},"transition":${JSON.stringify(transition)}}`
 
 /**
- * The records in a journal's bytes, and the length of the intact prefix (a torn or corrupt last
- * group is not part of it, and none of its records is returned).
+ * The records in a journal's bytes, and the length of the intact prefix (a torn last group is not
+ * part of it, and none of its records is returned). Damage other than a torn tail
+ * (`JournalRecovery.ts`) throws a `RefusedJournal` naming `file`, the offset and what is there.
  *
  * @example
  * const bytes = encodeRecords([{ r: "wake", time: 5, ms: 1 }])
  * decodeRecords(bytes.subarray(0, bytes.length - 1)) // => { records: [], intact: 0 }
+ * const refusal = (f: () => void) => { try { f() } catch (e) { return (e as Error).message } }
+ * refusal(() => decodeRecords(Buffer.from("not a journal"), "x.journal"))?.startsWith("x.journal, byte 0: ") // => true
  */
-export const decodeRecords = (bytes: Uint8Array): { readonly records: Array<JournalRecord>; readonly intact: number } => {
+export const decodeRecords = (bytes: Uint8Array, file = "the journal"): { readonly records: Array<JournalRecord>; readonly intact: number } => {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const records: Array<JournalRecord> = []
   let offset = 0
@@ -168,12 +172,13 @@ export const decodeRecords = (bytes: Uint8Array): { readonly records: Array<Jour
     let group: Array<JournalRecord>
     try {
       group = body.toString("utf8").split("\n").map((line) => JSON.parse(line) as JournalRecord)
-    } catch {
-      break
+    } catch (e) {
+      throw JournalRecovery.unreadableGroup(file, offset, e)
     }
     for (const record of group) records.push(record)
     offset += header + length
   }
+  JournalRecovery.checkTail(buffer, offset, file)
   return { records, intact: offset }
 }
 
@@ -185,21 +190,42 @@ export const decodeRecords = (bytes: Uint8Array): { readonly records: Array<Jour
  */
 export const fileOf = (dataDir: string, node: string): string => path.join(dataDir, `${node}.journal`)
 
-/** Reads a journal file's records without opening it for writing (for traces). */
-export const read = (file: string): ReadonlyArray<JournalRecord> => decodeRecords(fs.readFileSync(file)).records
+/** Reads a journal file's records without opening it for writing (for traces); a damaged one throws a `RefusedJournal`. */
+export const read = (file: string): ReadonlyArray<JournalRecord> => decodeRecords(fs.readFileSync(file), file).records
 
 /** How a journal flushes its file to disk: calls `done` once it has, or with the error. */
 export type Flush = (fd: number, done: (error: Error | null) => void) => void
+
+/**
+ * How a journal writes bytes into its file: `fs.writeSync`'s contract (`length` bytes of `buffer`
+ * from `offset`, at `position` of the file; throws on failure). The buffer is reused after the
+ * call returns, so whoever keeps its bytes must copy them.
+ */
+export type Write = (fd: number, buffer: Uint8Array, offset: number, length: number, position: number) => number
+
+const writeSync: Write = (fd, buffer, offset, length, position) => fs.writeSync(fd, buffer, offset, length, position)
 
 /** How a journal is opened. */
 export interface JournalOptions {
   /** Whether `sync` flushes to disk (default true); off only for measurements that say so. */
   readonly durable?: boolean
   /**
+   * Called with the records found before the file is changed in any way (its torn tail cut off,
+   * a record appended): throwing refuses the journal and leaves the file as it is.
+   */
+  readonly accept?: (records: ReadonlyArray<JournalRecord>) => void
+  /**
    * How the file is flushed (default: `fdatasync` on the calling thread). Tests put one here that
    * holds a flush back or fails it.
    */
   readonly flush?: Flush
+  /**
+   * How records (and the zeros the file is kept ahead with) are written into the file (default:
+   * `fs.writeSync`). With `flush`, the seam for fault injection: tests put one here that fails a
+   * write, or that keeps the file's durable image (what the last completed flush covered) to put
+   * back on a simulated power cut.
+   */
+  readonly write?: Write
   /**
    * Told after every flush that made records durable: how long it took and how many records it
    * covered (for a node's statistics: what durability costs on this disk).
@@ -235,22 +261,25 @@ export class Journal {
     /** Whether `sync` flushes to disk; off only for measurements that say so. */
     readonly durable: boolean,
     private readonly flushFile: Flush | undefined,
-    private readonly onFlushed: ((ms: number, records: number) => void) | undefined
+    private readonly onFlushed: ((ms: number, records: number) => void) | undefined,
+    private readonly writeFile: Write = writeSync
   ) {
     this.allocated = end
   }
 
   /**
    * Opens (creating) the journal at `file`, cutting off a torn tail (and the zeros after its
-   * records), and returns it with the records it holds.
+   * records), and returns it with the records it holds; other damage throws a `RefusedJournal`
+   * (`JournalRecovery.ts`), leaving the file as it is.
    */
   static open(file: string, options: JournalOptions = {}): { readonly journal: Journal; readonly records: ReadonlyArray<JournalRecord> } {
     fs.mkdirSync(path.dirname(file), { recursive: true })
     const existing = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0)
-    const { records, intact } = decodeRecords(existing)
+    const { records, intact } = decodeRecords(existing, file)
+    options.accept?.(records)
     if (intact < existing.length) fs.truncateSync(file, intact)
     const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT)
-    return { journal: new Journal(file, fd, intact, options.durable ?? true, options.flush, options.onFlushed), records }
+    return { journal: new Journal(file, fd, intact, options.durable ?? true, options.flush, options.onFlushed, options.write), records }
   }
 
   /**
@@ -365,10 +394,10 @@ export class Journal {
       try {
         const bytes = this.encodePending()
         while (this.end + bytes.length > this.allocated) {
-          fs.writeSync(this.fd, zeros, 0, preallocation, this.allocated)
+          this.writeFile(this.fd, zeros, 0, preallocation, this.allocated)
           this.allocated += preallocation
         }
-        fs.writeSync(this.fd, bytes, 0, bytes.length, this.end)
+        this.writeFile(this.fd, bytes, 0, bytes.length, this.end)
         this.end += bytes.length
         this.written = this.appended
       } catch (e) {
