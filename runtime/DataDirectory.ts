@@ -276,7 +276,7 @@ const reset = (dataDir: string, node: string, notify: (line: string) => void): v
   notify(
     discarded.length === 0
       ? `${node}: reset: nothing to discard in ${dataDir}; ${node} starts as a new node`
-      : `${node}: reset discards ${discarded.join(" and ")}; ${node} starts as a new node (a new instance): what it did before is lost, and its peers see a new incarnation`
+      : `${node}: reset discards ${discarded.join(" and ")}; ${node} starts as a new node (a new instance): what it did before is lost`
   )
 }
 
