@@ -152,7 +152,7 @@ export class ExpansionBatch {
     this.transitions[b] = 0
     this.progressed[b] = 0
     this.recording = record
-    this.space.expand(this.vectors[b]!, hi, lo, this.visit)
+    this.space.expand(this.vectors[b]!, hi, lo, this.visit, !record)
     this.length = b + 1
     this.firsts[b + 1] = this.recorded
   }

@@ -5,11 +5,43 @@
  * violations, but only the first trace of each is kept), so a search pays for a property only until
  * it is decided.
  *
+ * On the checker's views of collapsed states (`checker/Collapse.ts`), a property's answers are
+ * remembered by what it read. A property is a function of the state (the contract protocol code
+ * keeps: no clocks, randomness or I/O), so the parts it reads, in order, and their values decide
+ * its answer: two states that agree on the first part read agree on which part is read second, and
+ * so on. Each property keeps a tree of its evaluations: a node names the part read next (a node's
+ * local state, or a quantified local predicate's answer), its children are keyed by that part's
+ * value, and a leaf holds the answer. Judging a state walks the tree with the state's values, and
+ * runs the property (recording its reads, to grow the tree) only when the walk leaves it. The soup
+ * is not tracked: where a property reads it, the node says so and the property is run there.
+ * Properties over the local states of a few nodes are thus evaluated once per combination of the
+ * local states they read, whatever the soup.
+ *
  * @since 0.1.0
  */
 import type { Model } from "../core/Model.ts"
 import type { Property } from "../core/Property.ts"
 import type { Statelet } from "../core/Statelet.ts"
+import { viewAccess, type ViewAccess } from "./Collapse.ts"
+import { ModelError } from "./Successors.ts"
+
+/** What a node of a property's tree does: reads a part (`what` ≥ 0: a slot; < 0: a quantifier), or ends. */
+const UNKNOWN = 0x7fffffff
+const LEAF = 0x7ffffffe
+const OPAQUE = 0x7ffffffd
+
+/** A node of a property's tree of evaluations. */
+interface Node {
+  what: number
+  predicate: ViewAccess["log"]["predicates"][number]
+  answer: boolean
+  children: Map<number, Node> | undefined
+}
+
+const fresh = (): Node => ({ what: UNKNOWN, predicate: undefined, answer: false, children: undefined })
+
+/** The most tree nodes a judge keeps (over all its properties); past it, misses are evaluated without growing the trees. */
+const MAX_NODES = 1 << 19
 
 /** The properties of a model and the states that decided them. */
 export class Judge {
@@ -23,6 +55,10 @@ export class Judge {
   /** The properties still without a verdict. */
   private unviolated: ReadonlyArray<Property>
   private unwitnessed: ReadonlyArray<Property>
+  /** Per property, its tree of evaluations, for the views of one space (`access`). */
+  private trees = new Map<Property, Node>()
+  private access: ViewAccess | undefined
+  private nodeCount = 0
 
   constructor(model: Model) {
     this.always = model.system.properties.filter((p) => p.kind === "always")
@@ -49,7 +85,7 @@ export class Judge {
     let ok = true
     if (this.unviolated.length > 0) {
       for (const p of this.unviolated) {
-        if (!p.holds(s as never, this.nodes)) {
+        if (!this.evaluate(p, s)) {
           this.violatedAt.set(p.name, id)
           ok = false
         }
@@ -59,7 +95,7 @@ export class Judge {
     if (this.unwitnessed.length > 0) {
       let found = false
       for (const p of this.unwitnessed) {
-        if (p.holds(s as never, this.nodes)) {
+        if (this.evaluate(p, s)) {
           this.witnessedAt.set(p.name, id)
           found = true
         }
@@ -67,6 +103,80 @@ export class Judge {
       if (found) this.unwitnessed = this.unwitnessed.filter((p) => !this.witnessedAt.has(p.name))
     }
     return ok
+  }
+
+  /**
+   * Whether property `p` holds in `s`: from its tree of evaluations on a view of a collapsed state,
+   * else by running it.
+   *
+   * @example
+   * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
+   * import { CollapsedSpace } from "./Collapse.ts"
+   * const model = TokenRing.model()
+   * const space = new CollapsedSpace(model, false)
+   * const judge = new Judge(model)
+   * judge.evaluate(model.system.properties[0]!, space.view(space.start().vector)) // => true
+   */
+  evaluate(p: Property, s: Statelet): boolean {
+    const access = (s as { readonly [viewAccess]?: ViewAccess })[viewAccess]
+    if (access === undefined) return p.holds(s as never, this.nodes)
+    if (access !== this.access) {
+      // Another space's views: its slots hold other ids.
+      this.access = access
+      this.trees = new Map()
+      this.nodeCount = 0
+    }
+    let root = this.trees.get(p)
+    if (root === undefined) this.trees.set(p, (root = fresh()))
+    let node = root
+    for (;;) {
+      const what = node.what
+      if (what === LEAF) return node.answer
+      if (what === OPAQUE) return p.holds(s as never, this.nodes)
+      if (what === UNKNOWN) break
+      const value = what >= 0 ? access.slots[what]! : access.quantify(node.predicate!, ((-what - 1) & 1) === 0) ? 1 : 0
+      const child = node.children!.get(value)
+      if (child === undefined) break
+      node = child
+    }
+    if (this.nodeCount >= MAX_NODES) return p.holds(s as never, this.nodes)
+    const log = access.log
+    log.reset()
+    const answer = p.holds(access.tracked as never, this.nodes)
+    this.grow(p, root, log, answer)
+    return answer
+  }
+
+  /** Adds an evaluation's reads and answer to the property's tree. */
+  private grow(p: Property, root: Node, log: ViewAccess["log"], answer: boolean): void {
+    const differs = (): never => {
+      throw new ModelError(
+        `property "${p.name}" read different parts of two states that agree on every part it read before (or answered them differently): properties must be functions of the state (no clocks, randomness, I/O or state kept between calls)`
+      )
+    }
+    let node = root
+    for (let j = 0; j < log.what.length; j++) {
+      const what = log.what[j]!
+      if (node.what === UNKNOWN) {
+        node.what = what
+        node.predicate = log.predicates[j]
+        node.children = new Map()
+      } else if (node.what !== what) differs()
+      let child = node.children!.get(log.values[j]!)
+      if (child === undefined) {
+        node.children!.set(log.values[j]!, (child = fresh()))
+        this.nodeCount++
+      }
+      node = child
+    }
+    if (log.opaque) {
+      if (node.what !== UNKNOWN && node.what !== OPAQUE) differs()
+      node.what = OPAQUE
+    } else {
+      if (node.what === LEAF ? node.answer !== answer : node.what !== UNKNOWN) differs()
+      node.what = LEAF
+      node.answer = answer
+    }
   }
 
   /** Records a verdict found elsewhere (by another thread), keeping the first of each. */
