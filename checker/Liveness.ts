@@ -304,7 +304,9 @@ const decide = (model: Model, graph: Graph, property: Property, index: number): 
   const inside = (s: number): boolean => reached[2 * s + 1] === 1 && expanded[s]! && !goal[s]!
   const fair = fairComponent(graph, members, inside, model.fairness?.weak !== "none", (s) => order[2 * s + 1]!)
   if (fair === undefined) {
-    const status = graph.incomplete === undefined ? "holds" : graph.incomplete === "interrupted" ? "not established" : "not established within the bound"
+    // An `eventually` whose goal holds initially holds on every run, whatever was explored.
+    const certain = graph.incomplete === undefined || (start === 0 && kind === "eventually")
+    const status = certain ? "holds" : graph.incomplete === "interrupted" ? "not established" : "not established within the bound"
     return { name: property.name, kind, status, lasso: undefined }
   }
   const stemEdges: Array<number> = []
@@ -440,21 +442,29 @@ const components = (graph: Graph, set: ReadonlyArray<number>, inside: (s: number
  */
 const fairCycle = (graph: Graph, entry: number, component: ReadonlyArray<number>, inC: ReadonlySet<number>, weak: boolean): ReadonlyArray<number> => {
   const { first, targets, labels, strong } = graph
-  const enabledAt = (s: number): Set<number> => {
+  const enabledSets = new Map<number, Set<number>>()
+  for (const s of component) {
     const out = new Set<number>()
     for (let e = first[s]!; e < first[s + 1]!; e++) if (labels[e]! >= 0) out.add(labels[e]!)
-    return out
+    enabledSets.set(s, out)
   }
+  const enabledAt = (s: number): Set<number> => enabledSets.get(s)!
   const internal = (e: number): boolean => labels[e] !== FAULT && inC.has(targets[e]!)
   // Requirements: per constraint, an edge that takes it or (weak only) a state where it is disabled.
   const required = new Set<number>()
   for (const s of component) for (const c of enabledAt(s)) if (strong[c]! || weak) required.add(c)
   const walk: Array<number> = []
-  const met = new Set<number>()
+  const taken = new Set<number>()
+  // A weak constraint is met by a visited state where it is disabled: it is enabled in fewer of the
+  // distinct states visited than there are.
+  const visited = new Set<number>()
+  const enabledVisits = new Map<number, number>()
   const visit = (s: number): void => {
-    const enabled = enabledAt(s)
-    for (const c of required) if (!strong[c]! && !enabled.has(c)) met.add(c)
+    if (visited.has(s)) return
+    visited.add(s)
+    for (const c of enabledAt(s)) enabledVisits.set(c, (enabledVisits.get(c) ?? 0) + 1)
   }
+  const met = (c: number): boolean => taken.has(c) || (!strong[c]! && (enabledVisits.get(c) ?? 0) < visited.size)
   /** Shortest path inside the component from `from` to the first edge satisfying `goal`, that edge included. */
   const pathTo = (from: number, goal: (e: number) => boolean): Array<number> | undefined => {
     const via = new Map<number, number>([[from, -1]])
@@ -486,13 +496,13 @@ const fairCycle = (graph: Graph, entry: number, component: ReadonlyArray<number>
   const follow = (path: ReadonlyArray<number>): void => {
     for (const e of path) {
       walk.push(e)
-      if (labels[e]! >= 0) met.add(labels[e]!)
+      if (labels[e]! >= 0) taken.add(labels[e]!)
       at = targets[e]!
       visit(at)
     }
   }
   for (const c of required) {
-    if (met.has(c)) continue
+    if (met(c)) continue
     const path = pathTo(at, (e) => labels[e] === c || (!strong[c]! && !enabledAt(targets[e]!).has(c)))
     if (path === undefined) throw new Error(`internal: no edge meets fairness constraint ${c} inside a fair component`)
     follow(path)
