@@ -22,6 +22,7 @@ import * as Check from "./Check.ts"
 import * as Induct from "./Induct.ts"
 import * as Init from "./Init.ts"
 import { ExitCode, oneLine, UsageError, ViolationFound } from "./Errors.ts"
+import * as Keys from "./Keys.ts"
 import * as List from "./List.ts"
 import * as Manifests from "./Manifests.ts"
 import * as Prove from "./Prove.ts"
@@ -46,6 +47,7 @@ export const command = (families: ReadonlyArray<Family>) =>
       Replay.command,
       Run.command,
       NodeCommand.command,
+      Keys.command,
       Prove.command
     ])
   )

@@ -5,9 +5,11 @@
  * in the simulator, which checks every invariant after every step. `--trace FILE` keeps the
  * merged trace for `protoweave replay`.
  *
- * The shared secret goes to the nodes through their environment, never their command lines: from
- * `--secret-file` (whose path they are given), from `PROTOWEAVE_SECRET`, or else a fresh random
- * one for this run.
+ * A cluster file with `tls` lines has its nodes authenticate by their certificates (`protoweave
+ * keys`); otherwise the shared secret goes to the nodes through their environment, never their
+ * command lines: from `--secret-file` (whose path they are given), from `PROTOWEAVE_SECRET`, or
+ * else a fresh random one for this run. A node whose handshakes with a peer are refused
+ * `--max-handshake-failures` times in a row exits, and the run fails with its reason.
  *
  * @since 0.1.0
  */
@@ -47,6 +49,15 @@ const config = {
     Flag.withDescription(`a file holding the shared secret (else ${Secret.environmentVariable}, else a random one for this run)`),
     Flag.optional
   ),
+  maxHandshakeFailures: Flag.String("max-handshake-failures").pipe(
+    Flag.withMetavar("N"),
+    Flag.withDefault("5"),
+    Flag.withDescription("a node exits, and the run fails, once this many handshakes in a row with one peer were refused (default 5; 0: never)")
+  ),
+  reset: Flag.Boolean("reset").pipe(
+    Flag.withDefault(false),
+    Flag.withDescription("start every node afresh, setting aside the journals already in --data (each node says what it discards)")
+  ),
   trace: Flag.String("trace").pipe(Flag.withMetavar("FILE"), Flag.withDescription("write the merged NDJSON trace of the run"), Flag.optional),
   timeout: Flag.String("timeout").pipe(Flag.withMetavar("S"), Flag.withDefault("300"), Flag.withDescription("give up after this many seconds (default 300)"))
 }
@@ -70,7 +81,9 @@ const runNodes = (
   dataDir: string,
   secretFile: string | undefined,
   env: NodeJS.ProcessEnv,
-  timeoutMs: number
+  timeoutMs: number,
+  maxHandshakeFailures: number,
+  reset: boolean
 ): Effect.Effect<Progress, UsageError> =>
   Effect.callback<Progress, UsageError>((resume) => {
     const started = Date.now()
@@ -107,6 +120,8 @@ const runNodes = (
     for (const id of ids) {
       const args = [bin, "node", "--id", id, "--cluster", loaded.file, "--protocol", loaded.chosen.argument, "--data", dataDir, "--linger", "-1"]
       if (secretFile !== undefined) args.push("--secret-file", secretFile)
+      if (reset) args.push("--reset")
+      args.push("--max-handshake-failures", String(maxHandshakeFailures))
       const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] })
       children.set(id, child)
       let buffered = ""
@@ -137,12 +152,18 @@ const runNodes = (
           }
         }
       })
+      let lastError: string | undefined
       child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
-        for (const line of chunk.split("\n")) if (line.trim().length > 0) process.stderr.write(`${id}: ${line}\n`)
+        for (const line of chunk.split("\n")) {
+          if (line.trim().length > 0) process.stderr.write(`${id}: ${line}\n`)
+          if (line.startsWith("protoweave: error: ")) lastError = line.slice("protoweave: error: ".length)
+        }
       })
-      child.once("exit", (code, signal) => {
+      // "close" comes after the process's stderr has been read to its end, its error line included.
+      child.once("close", (code, signal) => {
         if (!progress.finished.has(id)) {
-          finish(Effect.fail(new UsageError({ message: `node ${id} exited (${signal ?? `code ${code}`}) before finishing; journals in ${dataDir}` })))
+          const why = lastError === undefined ? "" : `: ${lastError}`
+          finish(Effect.fail(new UsageError({ message: `node ${id} exited (${signal ?? `code ${code}`}) before finishing${why}; journals in ${dataDir}` })))
         }
       })
     }
@@ -155,16 +176,23 @@ export const run = (input: {
   readonly cluster: string
   readonly data: Option.Option<string>
   readonly secretFile: Option.Option<string>
+  readonly maxHandshakeFailures: string
+  readonly reset: boolean
   readonly trace: Option.Option<string>
   readonly timeout: string
 }): Effect.Effect<void, UsageError | ViolationFound, FileSystem.FileSystem> =>
   Effect.gen(function* () {
     const loaded = yield* loadCluster(input.cluster, input.protocol)
     const timeout = yield* wholeNumber("timeout", input.timeout, 1)
+    const maxHandshakeFailures = yield* wholeNumber("max-handshake-failures", input.maxHandshakeFailures, 0)
     const secretFile = Option.getOrUndefined(input.secretFile)
     const env = { ...process.env }
-    if (secretFile !== undefined) {
-      yield* Effect.try({ try: () => Secret.load(secretFile), catch: (e) => new UsageError({ message: oneLine((e as Error).message) }) })
+    if (loaded.cluster.tls !== undefined) {
+      // The nodes authenticate by their certificates (the cluster's tls lines): no secret.
+      if (secretFile !== undefined) return yield* new UsageError({ message: `${loaded.file} authenticates its nodes by TLS certificates (its tls lines): drop --secret-file` })
+    } else if (secretFile !== undefined) {
+      // Each node warns about a secret file others can read; the check here only refuses a bad one.
+      yield* Effect.try({ try: () => Secret.load(secretFile, {}, () => undefined), catch: (e) => new UsageError({ message: oneLine((e as Error).message) }) })
     } else if ((env[Secret.environmentVariable] ?? "").length === 0) {
       env[Secret.environmentVariable] = randomBytes(32).toString("hex")
     }
@@ -172,7 +200,7 @@ export const run = (input: {
     const ids = loaded.system.topology.all
     yield* Console.log(`${loaded.family.name}  ${Object.entries(loaded.parameters).map(([k, v]) => `${k}=${v}`).join(" ")}  ${ids.length} nodes  journals in ${dataDir}`)
     const started = Date.now()
-    const progress = yield* runNodes(loaded, dataDir, secretFile, env, timeout * 1000)
+    const progress = yield* runNodes(loaded, dataDir, secretFile, env, timeout * 1000, maxHandshakeFailures, input.reset)
     process.stderr.write(`${formatProgress(progress, ids.length, Date.now() - started)}\n`)
     const failed = [...progress.finished.entries()].filter(([, f]) => f.outcome !== "done")
     const trace = yield* Effect.try({

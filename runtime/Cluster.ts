@@ -11,9 +11,17 @@
  *     node p1 participant 10.0.0.2:7100
  *     node p2 participant 10.0.0.3:7100
  *
- * The shared secret that authenticates the nodes is not part of a cluster file, which is meant to
- * be copied between hosts and shown in logs; it comes from a secret file or the environment
- * (`Secret.ts`).
+ * Nodes authenticate each other with per-node certificates (mutual TLS, `Tls.ts`) when the file
+ * has `tls` lines — the cluster CA's certificate, and each node's certificate and key, paths
+ * relative to the file's folder (`protoweave keys FILE` makes them and adds these lines):
+ *
+ *     tls ca keys/ca.crt
+ *     tls node c  keys/c.crt  keys/c.key
+ *     tls node p1 keys/p1.crt keys/p1.key
+ *
+ * Without them, by a shared secret, which is not part of a cluster file (the file is meant to be
+ * copied between hosts and shown in logs); it comes from a secret file or the environment
+ * (`Secret.ts`). Key files are read only by the node they belong to.
  *
  * @since 0.1.0
  */
@@ -28,6 +36,12 @@ export interface ClusterNode {
   readonly line: number
 }
 
+/** The `tls` lines of a cluster file: the CA's certificate, and each node's certificate and key. */
+export interface TlsConfig {
+  readonly ca: { readonly file: string; readonly line: number }
+  readonly nodes: ReadonlyMap<string, { readonly cert: string; readonly key: string; readonly line: number }>
+}
+
 /** A parsed cluster file. */
 export interface Cluster {
   /** The file the cluster was read from, for messages. */
@@ -36,6 +50,8 @@ export interface Cluster {
   readonly protocol: string | undefined
   readonly parameters: { readonly [name: string]: number }
   readonly nodes: ReadonlyArray<ClusterNode>
+  /** Per-node certificates, when the file has `tls` lines (else the nodes share a secret). */
+  readonly tls?: TlsConfig
 }
 
 /** A cluster file that cannot be used, with the file and line at fault. */
@@ -65,11 +81,17 @@ const parseAddress = (text: string): { host: string; port: number } | string => 
  * @example
  * try { parse("node c coordinator localhost", "bad.cluster") } catch (e) { (e as Error).message }
  * // => 'bad.cluster:1: node "c": address "localhost" is not HOST:PORT'
+ * @example
+ * const text = "tls ca k/ca.crt\nnode c coordinator 127.0.0.1:7100\ntls node c k/c.crt k/c.key\nnode p1 participant 127.0.0.1:7101"
+ * try { parse(text, "t.cluster") } catch (e) { (e as Error).message }
+ * // => 't.cluster:4: node "p1" has no certificate: add a line "tls node p1 CERT KEY" (the file has tls lines, so every node needs one)'
  */
 export const parse = (text: string, source: string): Cluster => {
   let protocol: string | undefined
   const parameters: Record<string, number> = {}
   const nodes: Array<ClusterNode> = []
+  let ca: { file: string; line: number } | undefined
+  const certificates = new Map<string, { cert: string; key: string; line: number }>()
   const lines = text.split("\n")
   const fail = (line: number, message: string): never => {
     throw new ClusterError(`${source}:${line}: ${message}`)
@@ -107,12 +129,37 @@ export const parse = (text: string, source: string): Cluster => {
         nodes.push({ id, role, host: parsed.host, port: parsed.port, line })
         return
       }
+      case "tls": {
+        if (fields[0] === "ca") {
+          if (fields.length !== 2) fail(line, `"tls ca" takes one FILE, got ${fields.length - 1} field(s)`)
+          if (ca !== undefined) fail(line, `"tls ca" is already given on line ${ca.line}`)
+          ca = { file: fields[1]!, line }
+          return
+        }
+        if (fields[0] === "node") {
+          if (fields.length !== 4) fail(line, `"tls node" takes ID CERT KEY, got ${fields.length - 1} field(s)`)
+          const [, id, cert, key] = fields as [string, string, string, string]
+          const previous = certificates.get(id)
+          if (previous !== undefined) fail(line, `the certificate of "${id}" is already given on line ${previous.line}`)
+          certificates.set(id, { cert, key, line })
+          return
+        }
+        return fail(line, `"tls" takes "ca FILE" or "node ID CERT KEY", got "${fields[0] ?? ""}"`)
+      }
       default:
-        fail(line, `unknown keyword "${keyword}" (expected protocol, param or node)`)
+        fail(line, `unknown keyword "${keyword}" (expected protocol, param, node or tls)`)
     }
   })
   if (nodes.length === 0) throw new ClusterError(`${source}: no nodes are declared (add lines "node ID ROLE HOST:PORT")`)
-  return { source, protocol, parameters, nodes }
+  if (ca === undefined && certificates.size === 0) return { source, protocol, parameters, nodes }
+  for (const [id, c] of certificates) {
+    if (!nodes.some((n) => n.id === id)) fail(c.line, `a certificate for "${id}", which is not a declared node`)
+  }
+  for (const node of nodes) {
+    if (!certificates.has(node.id)) fail(node.line, `node "${node.id}" has no certificate: add a line "tls node ${node.id} CERT KEY" (the file has tls lines, so every node needs one)`)
+  }
+  if (ca === undefined) return fail(certificates.values().next().value!.line, `the file names node certificates but no CA: add a line "tls ca FILE"`)
+  return { source, protocol, parameters, nodes, tls: { ca, nodes: certificates } }
 }
 
 /**
@@ -152,5 +199,6 @@ export const format = (cluster: Omit<Cluster, "source"> & { readonly source?: st
   [
     ...(cluster.protocol === undefined ? [] : [`protocol ${cluster.protocol}`]),
     ...Object.entries(cluster.parameters).map(([k, v]) => `param ${k}=${v}`),
-    ...cluster.nodes.map((n) => `node ${n.id} ${n.role} ${n.host.includes(":") ? `[${n.host}]` : n.host}:${n.port}`)
+    ...cluster.nodes.map((n) => `node ${n.id} ${n.role} ${n.host.includes(":") ? `[${n.host}]` : n.host}:${n.port}`),
+    ...(cluster.tls === undefined ? [] : [`tls ca ${cluster.tls.ca.file}`, ...[...cluster.tls.nodes].map(([id, c]) => `tls node ${id} ${c.cert} ${c.key}`)])
   ].join("\n") + "\n"

@@ -1,15 +1,21 @@
 /**
- * Authentication of peers by a shared-secret HMAC handshake, and the sealing of every frame after
- * it. A connecting node (the client) says who it is and sends a fresh nonce; the listening node
- * (the server) answers with its own nonce and a proof over both nonces and both ids; the client
- * checks that proof and answers with its own. Each proof is HMAC-SHA256 under the secret, so only
- * a holder of the secret can produce it, and the fresh nonces make a recorded handshake useless
- * on another connection.
+ * Authentication of peers by a shared-secret HMAC challenge–response, and the sealing of every
+ * frame after it. The connecting node (the client) says who it is and commits to a fresh nonce;
+ * the listening node (the server) answers with its own nonce and nothing else; the client then
+ * proves that it holds the secret with an HMAC over both ids, both nonces and its journal's
+ * instance; only after checking that proof does the server send its own proof, which the client
+ * checks. Neither side reveals a proof before the other has committed to a nonce, and the server
+ * reveals nothing that depends on the secret to a client that has not proven it: whoever can
+ * merely connect to a node gets no material to test guesses of the secret offline. (A client that
+ * dials an impostor still gives it its proof, as in any challenge–response where the initiator
+ * proves first: the secret must be too long to guess, `Secret.ts`, or the cluster should use
+ * per-node certificates, `Tls.ts`.)
  *
- * Both sides then derive one key per direction from the secret and the nonces, and every later
+ * Both sides then derive one key per direction from the secret and the transcript, and every later
  * frame carries a MAC over a per-direction counter and its body: a frame that was altered,
  * injected, replayed or reordered on the connection, or carried over from another connection,
- * fails its check.
+ * fails its check. The instance is part of the transcript, so that no one on the path can change
+ * the instance a hello names (which decides what the server counts as already delivered).
  *
  * @since 0.1.0
  */
@@ -18,22 +24,25 @@ import { createHmac, createSecretKey, type KeyObject, randomBytes, timingSafeEqu
 /** Bytes of MAC in front of every sealed frame (HMAC-SHA256 truncated to 128 bits). */
 export const macBytes = 16
 
-const label = "protoweave-v1"
+const label = "protoweave-v2"
 
 /** A fresh random nonce, as hex. */
 export const nonce = (): string => randomBytes(16).toString("hex")
 
 const hmac = (key: Uint8Array, text: string): Buffer => createHmac("sha256", key).update(text).digest()
 
-/** The parties and nonces of one handshake. */
+/** The parties, nonces and the client's journal instance of one handshake. */
 export interface Session {
   readonly client: string
   readonly server: string
   readonly clientNonce: string
   readonly serverNonce: string
+  readonly instance: string
 }
 
-const transcript = (side: string, s: Session) => `${label}|${side}|${s.client}|${s.server}|${s.clientNonce}|${s.serverNonce}`
+// Ids, nonces and instances never contain "|" (ids are checked by Cluster.ts, nonces are hex,
+// instances are checked by Wire.Hello), so the transcript is unambiguous.
+const transcript = (side: string, s: Session) => `${label}|${side}|${s.client}|${s.server}|${s.clientNonce}|${s.serverNonce}|${s.instance}`
 
 /**
  * The proof one side of a handshake sends: HMAC under the secret of the side, both ids and both
@@ -41,7 +50,7 @@ const transcript = (side: string, s: Session) => `${label}|${side}|${s.client}|$
  *
  * @example
  * const secret = new TextEncoder().encode("0123456789abcdef")
- * const session = { client: "p1", server: "c", clientNonce: "aa", serverNonce: "bb" }
+ * const session = { client: "p1", server: "c", clientNonce: "aa", serverNonce: "bb", instance: "i1" }
  * proof(secret, "client", session) === proof(secret, "server", session) // => false
  * proof(secret, "client", session).length // => 64
  */
@@ -53,9 +62,10 @@ export const proof = (secret: Uint8Array, side: "client" | "server", session: Se
  *
  * @example
  * const secret = new TextEncoder().encode("0123456789abcdef")
- * const session = { client: "p1", server: "c", clientNonce: "aa", serverNonce: "bb" }
+ * const session = { client: "p1", server: "c", clientNonce: "aa", serverNonce: "bb", instance: "i1" }
  * verify(secret, "server", session, proof(secret, "server", session)) // => true
  * verify(secret, "server", { ...session, clientNonce: "cc" }, proof(secret, "server", session)) // => false
+ * verify(secret, "server", { ...session, instance: "i2" }, proof(secret, "server", session)) // => false
  */
 export const verify = (secret: Uint8Array, side: "client" | "server", session: Session, claimed: unknown): boolean => {
   if (typeof claimed !== "string" || !/^[0-9a-f]{64}$/.test(claimed)) return false

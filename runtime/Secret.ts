@@ -1,7 +1,9 @@
 /**
- * The cluster's shared secret, from which peers prove membership (`Handshake.ts`). It is read
- * from a file or from the `PROTOWEAVE_SECRET` environment variable and never taken from the
- * command line, where any user of the host could read it in the process list.
+ * The cluster's shared secret, from which peers prove membership (`Handshake.ts`), when the
+ * cluster does not use per-node certificates (`Tls.ts`). It is read from a file or from the
+ * `PROTOWEAVE_SECRET` environment variable and never taken from the command line, where any user
+ * of the host could read it in the process list; a secret file that every user can read is used
+ * with a warning.
  *
  * @since 0.1.0
  */
@@ -33,13 +35,42 @@ export const fromText = (text: string, source: string): Uint8Array => {
   return secret
 }
 
+/** Writes a warning line on stderr. */
+export const warnOnStderr = (line: string): void => void process.stderr.write(`${line}\n`)
+
 /**
- * Loads the secret: from `file` when given, else from `PROTOWEAVE_SECRET` in `env`.
+ * A warning when `file` (a secret or a private key, named `what`) can be read by every user of the
+ * host; undefined when it cannot (or cannot be examined: reading it reports that).
+ *
+ * @example
+ * import * as fs from "node:fs"
+ * import * as os from "node:os"
+ * import * as path from "node:path"
+ * const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "secret-")), "s")
+ * fs.writeFileSync(file, "x", { mode: 0o600 })
+ * permissionWarning(file, "the secret file") // => undefined
+ * fs.chmodSync(file, 0o644)
+ * permissionWarning(file, "the secret file")?.startsWith("warning: the secret file") // => true
+ */
+export const permissionWarning = (file: string, what: string): string | undefined => {
+  let mode: number
+  try {
+    mode = fs.statSync(file).mode
+  } catch {
+    return undefined
+  }
+  if ((mode & 0o004) === 0) return undefined
+  return `warning: ${what} ${file} is readable by every user of this host (mode ${(mode & 0o777).toString(8).padStart(4, "0")}); restrict it with: chmod 600 ${file}`
+}
+
+/**
+ * Loads the secret: from `file` when given (warning through `warn` if every user can read it),
+ * else from `PROTOWEAVE_SECRET` in `env`.
  *
  * @example
  * load(undefined, { PROTOWEAVE_SECRET: "a-long-enough-secret" }).length // => 20
  */
-export const load = (file: string | undefined, env: NodeJS.ProcessEnv = process.env): Uint8Array => {
+export const load = (file: string | undefined, env: NodeJS.ProcessEnv = process.env, warn: (line: string) => void = warnOnStderr): Uint8Array => {
   if (file !== undefined) {
     let text: string
     try {
@@ -47,7 +78,10 @@ export const load = (file: string | undefined, env: NodeJS.ProcessEnv = process.
     } catch (e) {
       throw new SecretError(`cannot read the secret file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
     }
-    return fromText(text, `the secret file ${file}`)
+    const secret = fromText(text, `the secret file ${file}`)
+    const warning = permissionWarning(file, "the secret file")
+    if (warning !== undefined) warn(warning)
+    return secret
   }
   const value = env[environmentVariable]
   if (value === undefined || value.length === 0) {

@@ -1,6 +1,6 @@
 /**
  * What nodes say to each other inside frames: the handshake (`hello`, `challenge`, `auth`,
- * `ready`), then protocol messages (`msg`, numbered per sender and receiver) and cumulative
+ * `confirm` or `refused`, `ready`), then protocol messages (`msg`, numbered per sender and receiver) and cumulative
  * acknowledgements (`ack`). Bodies are JSON; payloads are encoded with their tag's Schema, and a
  * received message is accepted only if its tag is one the receiving role receives, its sender
  * plays the role that sends that tag, and its payload decodes.
@@ -37,24 +37,43 @@ export const jsonEncoder = (schema: Schema.Top): ((value: unknown) => unknown) =
   return Schema.encodeUnknownSync(codec)
 }
 
-/** The first frame of a connection: who connects, to whom, its nonce and its journal's instance. */
+/** The version of the handshake in `Hello.v`: 2 since the client proves first (`Handshake.ts`). */
+export const handshakeVersion = 2
+
+/**
+ * The first frame of a connection: who connects, to whom, its nonce (the client's commitment in a
+ * shared-secret handshake; unused under TLS, where the certificates authenticate) and its
+ * journal's instance.
+ */
 export const Hello = Schema.Struct({
   k: Schema.Literal("hello"),
-  v: Schema.Literal(1),
+  v: Schema.Literal(handshakeVersion),
   from: Schema.String,
   to: Schema.String,
-  nonce: Schema.String,
-  instance: Schema.String
+  nonce: Schema.String.check(Schema.isPattern(/^[0-9a-f]{1,64}$/)),
+  instance: Schema.String.check(Schema.isPattern(/^[0-9A-Za-z_-]{1,64}$/))
 })
 export type Hello = typeof Hello.Type
 
-/** The server's answer: its nonce and its proof of the secret. */
-export const Challenge = Schema.Struct({ k: Schema.Literal("challenge"), nonce: Schema.String, proof: Schema.String })
+/** The server's answer to a hello under a shared secret: its nonce, and no proof (the client proves first). */
+export const Challenge = Schema.Struct({ k: Schema.Literal("challenge"), nonce: Schema.String.check(Schema.isPattern(/^[0-9a-f]{1,64}$/)) })
 export type Challenge = typeof Challenge.Type
 
-/** The client's proof of the secret. */
+/** The client's proof of the secret, over both nonces. */
 export const Auth = Schema.Struct({ k: Schema.Literal("auth"), proof: Schema.String })
 export type Auth = typeof Auth.Type
+
+/** The server's proof of the secret, sent only once the client's proof has been checked. */
+export const Confirm = Schema.Struct({ k: Schema.Literal("confirm"), proof: Schema.String })
+export type Confirm = typeof Confirm.Type
+
+/**
+ * A handshake the server refuses, and why (not a configured peer, a wrong proof, a certificate
+ * for another node), so that the client can say so rather than retry in silence. The reason names
+ * ids and what failed, never anything derived from a secret.
+ */
+export const Refused = Schema.Struct({ k: Schema.Literal("refused"), reason: Schema.String })
+export type Refused = typeof Refused.Type
 
 /** The server accepts: `upTo` is the last message number it holds from this client's instance. */
 export const Ready = Schema.Struct({ k: Schema.Literal("ready"), upTo: Schema.Int })

@@ -66,12 +66,14 @@ const json = (value: unknown) => Wire.toBytes(value)
 const authenticate = async (port: number, as: string, instance: string, key = secret) => {
   const conn = await connect(port)
   const clientNonce = Handshake.nonce()
-  const hello = json({ k: "hello", v: 1, from: as, to: "p1", nonce: clientNonce, instance })
+  const hello = json({ k: "hello", v: 2, from: as, to: "p1", nonce: clientNonce, instance })
   conn.frame(hello)
   const challenge = JSON.parse(new TextDecoder().decode(await conn.next())) as Wire.Challenge
-  const parties = { client: as, server: "p1", clientNonce, serverNonce: challenge.nonce }
+  const parties = { client: as, server: "p1", clientNonce, serverNonce: challenge.nonce, instance }
   const auth = json({ k: "auth", proof: Handshake.proof(key, "client", parties) })
   conn.frame(auth)
+  // The server's proof (or its refusal) comes before the sealed ready.
+  await conn.next()
   const keys = Handshake.keys(key, parties)
   return { ...conn, hello, auth, sealer: new Handshake.Sealer(keys.clientToServer), opener: new Handshake.Opener(keys.serverToClient) }
 }
@@ -114,8 +116,8 @@ describe("a node under a flood of bad frames", () => {
     // Unauthenticated: a message before any handshake, a peer that is not configured, a hello for
     // another node, a proof made with the wrong secret.
     for (let i = 0; i < 100; i++) await oneRejection(async () => { const c = await connect(port); c.frame(json({ k: "msg", seq: 1, tag: "prepare", payload: { era: 0, data: 1 } })); return c })
-    for (let i = 0; i < 50; i++) await oneRejection(async () => { const c = await connect(port); c.frame(json({ k: "hello", v: 1, from: "mallory", to: "p1", nonce: "00", instance: "x" })); return c })
-    for (let i = 0; i < 50; i++) await oneRejection(async () => { const c = await connect(port); c.frame(json({ k: "hello", v: 1, from: "c", to: "p2", nonce: "00", instance: "x" })); return c })
+    for (let i = 0; i < 50; i++) await oneRejection(async () => { const c = await connect(port); c.frame(json({ k: "hello", v: 2, from: "mallory", to: "p1", nonce: "00", instance: "x" })); return c })
+    for (let i = 0; i < 50; i++) await oneRejection(async () => { const c = await connect(port); c.frame(json({ k: "hello", v: 2, from: "c", to: "p2", nonce: "00", instance: "x" })); return c })
     for (let i = 0; i < 100; i++) await oneRejection(() => authenticate(port, "c", "fuzz", wrongSecret))
     // Malformed: random bytes as the first frame; oversized: a length far above the limit.
     for (let i = 0; i < 100; i++) await oneRejection(async () => { const c = await connect(port); c.frame(bytes(1 + (i % 40))); return c })

@@ -47,7 +47,12 @@ describe("cluster files", () => {
     bad("node c coordinator 1.2.3.4:99999", 'f.cluster:1: node "c": port 99999 of "1.2.3.4:99999" is not in 1..65535')
     bad("node c coordinator 1.2.3.4:1\nnode c participant 1.2.3.4:2", 'f.cluster:2: node "c" is already declared on line 1')
     bad("node c coordinator 1.2.3.4:1\nnode d participant 1.2.3.4:1", 'f.cluster:2: node "d": address 1.2.3.4:1 is already used by "c" on line 1')
-    bad("nodes c coordinator 1.2.3.4:1", 'f.cluster:1: unknown keyword "nodes" (expected protocol, param or node)')
+    bad("nodes c coordinator 1.2.3.4:1", 'f.cluster:1: unknown keyword "nodes" (expected protocol, param, node or tls)')
+    bad("node c coordinator 1.2.3.4:1\ntls ca ca.crt\ntls node d d.crt d.key", 'f.cluster:3: a certificate for "d", which is not a declared node')
+    bad("node c coordinator 1.2.3.4:1\ntls node c c.crt c.key", 'f.cluster:2: the file names node certificates but no CA: add a line "tls ca FILE"')
+    bad("node c coordinator 1.2.3.4:1\ntls ca a.crt\ntls ca b.crt", 'f.cluster:3: "tls ca" is already given on line 2')
+    bad("node c coordinator 1.2.3.4:1\ntls node c c.crt", 'f.cluster:2: "tls node" takes ID CERT KEY, got 2 field(s)')
+    bad("node c coordinator 1.2.3.4:1\ntls key c.key", 'f.cluster:2: "tls" takes "ca FILE" or "node ID CERT KEY", got "key"')
     bad("node -c coordinator 1.2.3.4:1", 'f.cluster:1: node id "-c" must be letters')
     bad("protocol x", "f.cluster: no nodes are declared")
   })
@@ -56,6 +61,8 @@ describe("cluster files", () => {
     const cluster = Cluster.parse("protocol two-phase-commit\nparam participants=1\nnode c coordinator [::1]:7000 # here\nnode p1 participant 10.0.0.2:7001\n", "x")
     assert.deepStrictEqual(cluster.nodes.map((n) => [n.id, n.host, n.port, n.line]), [["c", "::1", 7000, 3], ["p1", "10.0.0.2", 7001, 4]])
     assert.deepStrictEqual(Cluster.parse(Cluster.format(cluster), "y").nodes.map((n) => n.host), ["::1", "10.0.0.2"])
+    const withTls = Cluster.parse("node c coordinator 1.2.3.4:1\ntls ca k/ca.crt\ntls node c k/c.crt k/c.key\n", "z")
+    assert.deepStrictEqual(Cluster.parse(Cluster.format(withTls), "w").tls?.nodes.get("c"), { cert: "k/c.crt", key: "k/c.key", line: 3 })
   })
 
   it("must declare exactly the system's nodes in their roles", () => {
@@ -70,7 +77,7 @@ describe("cluster files", () => {
 
 describe("the handshake", () => {
   const secret = new TextEncoder().encode("0123456789abcdef")
-  const session = { client: "p1", server: "c", clientNonce: Handshake.nonce(), serverNonce: Handshake.nonce() }
+  const session = { client: "p1", server: "c", clientNonce: Handshake.nonce(), serverNonce: Handshake.nonce(), instance: "i1" }
 
   it("accepts only the proof of the same secret, side, parties and nonces", () => {
     const good = Handshake.proof(secret, "client", session)
@@ -79,6 +86,7 @@ describe("the handshake", () => {
     assert.isFalse(Handshake.verify(secret, "server", session, good))
     assert.isFalse(Handshake.verify(secret, "client", { ...session, client: "p2" }, good))
     assert.isFalse(Handshake.verify(secret, "client", { ...session, serverNonce: Handshake.nonce() }, good))
+    assert.isFalse(Handshake.verify(secret, "client", { ...session, instance: "i2" }, good))
     assert.isFalse(Handshake.verify(secret, "client", session, good.slice(0, 63)))
     assert.isFalse(Handshake.verify(secret, "client", session, 42))
   })
