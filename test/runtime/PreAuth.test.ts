@@ -7,18 +7,24 @@
  * real client, which runs in this process. During the attack the node must hold at most its cap of
  * unauthenticated connections, its resident memory must stay within 48 MiB of what it was before,
  * and a real client's requests must complete within twice the time they took before the attack.
+ * Once a peer is authenticated, the configured limit applies again: a 100 KB message arrives.
  */
+import * as Effect from "effect/Effect"
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
 import { afterAll, assert, describe, it } from "vitest"
+import * as Program from "../../core/Program.ts"
+import * as System from "../../core/System.ts"
 import * as Calculator from "../../protocols/Calculator/index.ts"
 import * as Admission from "../../runtime/Admission.ts"
 import * as Cluster from "../../runtime/Cluster.ts"
 import * as Frame from "../../runtime/Frame.ts"
 import * as Node from "../../runtime/Node.ts"
 import { scratch } from "../cli/Harness.ts"
+import * as PingPong from "../fixtures/PingPong.ts"
+import { pinger } from "../fixtures/PingPongSystem.ts"
 import { freePorts, startNode } from "./Processes.ts"
 
 const dir = scratch("protoweave-preauth-")
@@ -32,10 +38,10 @@ const memoryBoundMiB = 48
 
 // The attacker, in plain JavaScript so that its process starts at once. It prints one JSON line
 // per stage; `held` is how many of the 200 connections at the pre-handshake limit the node still
-// holds once all are open.
+// holds once all are open (and it has had time to accept them).
 const attacker = `
 import * as net from "node:net"
-const [port, small, big] = process.argv.slice(2).map(Number)
+const [port, small, big, cap] = process.argv.slice(2).map(Number)
 const say = (o) => process.stdout.write(JSON.stringify(o) + "\\n")
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 let stopping = false
@@ -62,7 +68,9 @@ while (rounds === 0 || !stopping) {
     if (isOpen(s)) { s.write(header(small)); s.write(filler.subarray(0, small - 1)) }
     atLimit.push(s)
   }
-  await sleep(300)
+  // The node may still have connections to accept (the kernel completes them first): wait for it
+  // to come down to its cap, for at most 2.5 s (half its handshake timeout).
+  for (let waited = 0; waited < 2500 && atLimit.filter(isOpen).length > cap; waited += 50) await sleep(50)
   if (rounds === 0) say({ stage: "held", held: atLimit.filter(isOpen).length, nearOpen: near.filter(isOpen).length })
   // 10,000 one-byte chunks: first after the audit's 1 MiB partial frame, then (once that
   // connection is refused) after partial frames at the pre-handshake limit.
@@ -148,7 +156,7 @@ describe("a node attacked before authentication", () => {
 
     const script = path.join(dir, "attacker.mjs")
     fs.writeFileSync(script, attacker)
-    const attack = spawn(process.execPath, [script, String(ports[0]), String(Frame.preAuthMaxFrame), String(Frame.defaultMaxFrame - 1)], { stdio: ["pipe", "pipe", "inherit"] })
+    const attack = spawn(process.execPath, [script, String(ports[0]), String(Frame.preAuthMaxFrame), String(Frame.defaultMaxFrame - 1), String(Admission.defaultMaxUnauthenticated)], { stdio: ["pipe", "pipe", "inherit"] })
     const cpuBefore = cpuMs(server.child.pid!)
     const stages: Array<Record<string, number | string>> = []
     let peak = before
@@ -192,4 +200,27 @@ describe("a node attacked before authentication", () => {
     assert.isAtMost(median(attacked), 2 * median(baseline), summary)
     assert.strictEqual(server.child.exitCode, null, server.stderr())
   }, 60_000)
+
+  it("lifts the limit once the peer is authenticated: a message of 100 KB arrives", async () => {
+    const note = "n".repeat(100_000)
+    const ponger = Program.make(PingPong.protocol, "ponger", (node) =>
+      Effect.gen(function* () {
+        const ping = yield* node.receive({ tags: ["ping"] })
+        yield* node.send("pong", ping.from, { n: ping.payload.n, note })
+      })
+    )
+    const system = System.make({ protocol: PingPong.protocol, nodes: { pinger: ["p1"], ponger: ["q1"] }, programs: { p1: pinger, q1: ponger }, properties: [] })
+    const ports = await freePorts(2)
+    const cluster = Cluster.parse(`node p1 pinger 127.0.0.1:${ports[0]}\nnode q1 ponger 127.0.0.1:${ports[1]}\n`, "pingpong.cluster")
+    // A refused frame fails the test at once (the sender would otherwise retry it forever).
+    let refuse: (e: Error) => void = () => undefined
+    const refused = new Promise<never>((_, reject) => (refuse = reject))
+    const nodes = await Promise.all(["p1", "q1"].map((self) =>
+      Node.launch({ system, cluster, self, secret, dataDir: path.join(dir, "big"), log: (e) => void (e.event === "rejected" && refuse(new Error(`${self} rejected: ${e.reason}`))) })
+    ))
+    launched.push(...nodes)
+    const [p1, q1] = await Promise.race([Promise.all(nodes.map((n) => n.finished)), refused])
+    assert.strictEqual(p1!.detail, note)
+    assert.strictEqual(q1!.outcome, "done")
+  }, 30_000)
 })
