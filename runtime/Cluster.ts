@@ -83,8 +83,9 @@ const parseAddress = (text: string): { host: string; port: number } | string => 
  * // => 'bad.cluster:1: node "c": address "localhost" is not HOST:PORT'
  * @example
  * const text = "tls ca k/ca.crt\nnode c coordinator 127.0.0.1:7100\ntls node c k/c.crt k/c.key\nnode p1 participant 127.0.0.1:7101"
- * try { parse(text, "t.cluster") } catch (e) { (e as Error).message }
- * // => 't.cluster:4: node "p1" has no certificate: add a line "tls node p1 CERT KEY" (the file has tls lines, so every node needs one)'
+ * let message = ""
+ * try { parse(text, "t.cluster") } catch (e) { message = (e as Error).message }
+ * message // => 't.cluster:4: node "p1" has no certificate: add a line "tls node p1 CERT KEY" (the file has tls lines, so every node needs one)'
  */
 export const parse = (text: string, source: string): Cluster => {
   let protocol: string | undefined
