@@ -25,6 +25,11 @@
  * sync fails, and `whenFailed` tells its owner, which must stop rather than wait for a sync that
  * will never come.
  *
+ * Its `write` and `flush` (options, `fs.writeSync` and `fdatasync` by default) are where faults
+ * are injected: tests hold a flush back, fail a write, or keep the file's durable image (what the
+ * completed flushes covered) and put it back to simulate a power cut. `rewrite` and `close` use
+ * the file system directly.
+ *
  * @since 0.1.0
  */
 import * as fs from "node:fs"

@@ -256,7 +256,10 @@ export interface ServerOptions {
   readonly authentication: Authentication
   /** Whether `id` may connect: a configured peer. */
   readonly isPeer: (id: string) => boolean
-  /** The last message number held from a peer's journal instance. */
+  /**
+   * The last message number from a peer's journal instance that this node holds durably (a
+   * completed sync covers its record): the peer takes the `ready` answer as an acknowledgement.
+   */
   readonly heldUpTo: (peer: string, instance: string) => number
   readonly timeoutMs: number
 }
