@@ -241,7 +241,7 @@ const lock = (dataDir: string, node: string, token: string, notify: (line: strin
         continue
       }
       fs.unlinkSync(aside)
-      notify(`${node}: took over the stale lock ${file} of process ${holder.pid} (taken ${holder.since}): ${stale}`)
+      notify(`took over the stale lock ${file} of process ${holder.pid} (taken ${holder.since}): ${stale}`)
     }
     throw new DataDirectoryError(`cannot take the lock ${file}: other starts keep taking it`)
   } finally {
@@ -275,8 +275,8 @@ const reset = (dataDir: string, node: string, notify: (line: string) => void): v
   }
   notify(
     discarded.length === 0
-      ? `${node}: reset: nothing to discard in ${dataDir}; ${node} starts as a new node`
-      : `${node}: reset discards ${discarded.join(" and ")}; ${node} starts as a new node (a new instance): what it did before is lost`
+      ? `reset: nothing to discard in ${dataDir}; ${node} starts as a new node`
+      : `reset discards ${discarded.join(" and ")}; ${node} starts as a new node (a new instance): what it did before is lost`
   )
 }
 

@@ -201,7 +201,7 @@ describe("a node", () => {
     assert.notInstanceOf(reset, Error)
     assert.strictEqual((reset as Node.Launched).node.incarnation, 1)
     assert.strictEqual(said.length, 1)
-    assert.match(said[0]!, new RegExp(`q1: reset discards its journal ${file} \\(2 records over 1 start, \\d+ bytes\\), set aside as ${file}\\.reset-\\S+ and the record that it ran here`))
+    assert.match(said[0]!, new RegExp(`^reset discards its journal ${file} \\(2 records over 1 start, \\d+ bytes\\), set aside as ${file}\\.reset-\\S+ and the record that it ran here`))
     const aside = fs.readdirSync(dataDir).filter((f) => f.startsWith("q1.journal.reset-"))
     assert.strictEqual(aside.length, 1)
     assert.deepStrictEqual(fs.readFileSync(path.join(dataDir, aside[0]!)), fs.readFileSync(Journal.fileOf(elsewhere, "q1")))

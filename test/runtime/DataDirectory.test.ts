@@ -11,7 +11,7 @@ import * as path from "node:path"
 import { assert, describe, it } from "vitest"
 import * as DataDirectory from "../../runtime/DataDirectory.ts"
 import * as Journal from "../../runtime/Journal.ts"
-import { scratch } from "../cli/Harness.ts"
+import { bin, root, scratch } from "../cli/Harness.ts"
 import { freePorts, startNode, tpcCluster } from "./Processes.ts"
 
 const dir = scratch("protoweave-datadir-")
@@ -60,12 +60,35 @@ describe("the data directory's lock", () => {
     fs.writeFileSync(lock, JSON.stringify({ pid: dead, host: os.hostname(), started: null, since: "2020-01-01T00:00:00.000Z", token: "gone" }))
     const node = startNode("p1", args, secret)
     await node.waitFor((e) => e.event === "started", "its start")
-    assert.include(node.stderr(), `p1: took over the stale lock ${lock} of process ${dead} (taken 2020-01-01T00:00:00.000Z): process ${dead} no longer runs`)
+    assert.include(node.stderr(), `took over the stale lock ${lock} of process ${dead} (taken 2020-01-01T00:00:00.000Z): process ${dead} no longer runs`)
     assert.strictEqual(JSON.parse(fs.readFileSync(lock, "utf8")).pid, node.child.pid)
     node.child.kill("SIGTERM")
     const exit = await node.exited
     assert.strictEqual(exit.signal, "SIGTERM")
     assert.isFalse(fs.existsSync(lock), "the lock outlived its node")
+  })
+})
+
+describe("protoweave run --reset", () => {
+  it("starts every node afresh over journals it would refuse, each saying what it sets aside", async () => {
+    const ports = await freePorts(2)
+    const cluster = tpcCluster(dir, "reset.cluster", 1, ports.map((p) => `127.0.0.1:${p}`))
+    const data = path.join(dir, "reset")
+    fs.mkdirSync(data)
+    for (const id of ["c", "p1"]) fs.writeFileSync(Journal.fileOf(data, id), "not a journal\n")
+    const result = spawnSync(process.execPath, [bin, "run", "two-phase-commit", "--cluster", cluster, "--data", data, "--reset"], {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 120_000
+    })
+    assert.strictEqual(result.status, 0, result.stderr)
+    for (const id of ["c", "p1"]) {
+      const file = Journal.fileOf(data, id)
+      assert.match(result.stderr, new RegExp(`^${id}: reset discards its journal ${file} \\(14 bytes, damaged: ${file}, byte 0: .*\\), set aside as ${file}\\.reset-`, "m"))
+      const aside = fs.readdirSync(data).filter((f) => f.startsWith(`${id}.journal.reset-`))
+      assert.deepStrictEqual(aside.map((f) => fs.readFileSync(path.join(data, f), "utf8")), ["not a journal\n"])
+    }
+    assert.include(result.stdout, "replayed in the simulator: identical")
   })
 })
 
@@ -84,7 +107,7 @@ describe("claims in one process", () => {
     fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), started: "1", since: "then", token: "old" }))
     const said: Array<string> = []
     const again = DataDirectory.claimDirectory(data, "c", { notify: (line) => said.push(line) })
-    assert.deepStrictEqual(said, [`c: took over the stale lock ${lock} of process ${process.pid} (taken then): pid ${process.pid} now belongs to another process`])
+    assert.deepStrictEqual(said, [`took over the stale lock ${lock} of process ${process.pid} (taken then): pid ${process.pid} now belongs to another process`])
     // A lock that was replaced meanwhile is not removed by the claim that lost it.
     fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), started: null, since: "now", token: "someone else" }))
     again.release()
