@@ -22,7 +22,7 @@ import * as Admission from "../../runtime/Admission.ts"
 import * as Cluster from "../../runtime/Cluster.ts"
 import * as Frame from "../../runtime/Frame.ts"
 import * as Node from "../../runtime/Node.ts"
-import { scratch } from "../cli/Harness.ts"
+import { assertUsageError, protoweave, scratch } from "../cli/Harness.ts"
 import * as PingPong from "../fixtures/PingPong.ts"
 import { pinger } from "../fixtures/PingPongSystem.ts"
 import { freePorts, startNode } from "./Processes.ts"
@@ -222,5 +222,37 @@ describe("a node attacked before authentication", () => {
     const [p1, q1] = await Promise.race([Promise.all(nodes.map((n) => n.finished)), refused])
     assert.strictEqual(p1!.detail, note)
     assert.strictEqual(q1!.outcome, "done")
+  }, 30_000)
+
+  it("takes its cap from --max-unauthenticated and drops the oldest connection first", async () => {
+    const ports = await freePorts(2)
+    const clusterFile = path.join(dir, "cap.cluster")
+    fs.writeFileSync(clusterFile, `protocol calculator\nparam clients=1\nparam servers=1\nnode c1 client 127.0.0.1:${ports[0]}\nnode s1 server 127.0.0.1:${ports[1]}\n`)
+    assertUsageError(protoweave("node", "--id", "s1", "--cluster", clusterFile, "--data", path.join(dir, "cap0"), "--max-unauthenticated", "0"), "--max-unauthenticated must be at least 1, got 0")
+    const server = startNode("s1", ["--cluster", clusterFile, "--data", path.join(dir, "cap"), "--linger", "-1", "--max-unauthenticated", "3"], secretText)
+    await server.waitFor((e) => e.event === "started", "start")
+    const isDrop = (e: { event: string; reason?: unknown }) => e.event === "disconnected" && String(e.reason).startsWith("dropped before its handshake completed: more than 3")
+    const sockets: Array<net.Socket> = []
+    const closed: Array<Promise<void>> = []
+    for (let i = 0; i < 5; i++) {
+      const socket = await new Promise<net.Socket>((resolve) => {
+        const attempt = () => {
+          const s = net.connect({ host: "127.0.0.1", port: ports[1]! }, () => resolve(s))
+          s.once("error", () => setTimeout(attempt, 50))
+        }
+        attempt()
+      })
+      sockets.push(socket)
+      closed.push(new Promise((r) => socket.once("close", () => r())))
+      // One at a time, so that the node accepts them in this order: past the cap, each new one
+      // is seen when the node drops one.
+      if (i >= 3) await server.waitFor(() => server.events.filter(isDrop).length >= i - 2, `drop ${i - 2}`, 10_000)
+      else await new Promise((r) => setTimeout(r, 200))
+    }
+    await Promise.all(closed.slice(0, 2))
+    await new Promise((r) => setTimeout(r, 200))
+    assert.strictEqual(server.events.filter(isDrop).length, 2, JSON.stringify(server.events.slice(-5)))
+    assert.deepStrictEqual(sockets.map((s) => s.readyState === "open" && !s.destroyed), [false, false, true, true, true])
+    for (const s of sockets) s.destroy()
   }, 30_000)
 })
