@@ -1,7 +1,8 @@
 /**
- * `npm run bench:checker [-- [--n8] [--rounds K]]`: distinct states per second of protoweave's
+ * `npm run bench:checker [-- [--n8] [--n9] [--rounds K]]`: distinct states per second of protoweave's
  * model checker on the one-round Two-Phase Commit benchmark (`tpc-bench`) with N = 5, 6, 7
- * participants (and 8 with `--n8`, which takes a long time and a few GB), against the
+ * participants (and 8 with `--n8`, which takes a long time and a few GB; and 9 with `--n9`:
+ * 270,125,925 states, several minutes and about 10 GB per side), against the
  * plain-JavaScript BFS over packed states (`bench/checker/PlainBfs.ts`) measured in the same
  * process. Both must find exactly the closed-form number of states, or the benchmark fails.
  *
@@ -13,6 +14,9 @@
  * both sides. Each row also gives the CPU time the run used (all threads), and each N a CPU ratio
  * (plain-JS CPU time ÷ protoweave's on one thread, the least of each). The last line is
  * `ratio N=7: <protoweave states/s ÷ plain-JS states/s>`.
+ *
+ * Each N also gets a `pw --por` row: the search with partial-order reduction (`check --por`), its
+ * states against the closed form, and the same verdicts (no violation, no deadlock, every witness).
  */
 import * as Checker from "../checker/Checker.ts"
 import * as Parallel from "../checker/Parallel.ts"
@@ -22,12 +26,12 @@ import { plainBfs } from "./checker/PlainBfs.ts"
 const args = process.argv.slice(2)
 const roundsAt = args.indexOf("--rounds")
 const rounds = roundsAt < 0 ? 3 : Number(args[roundsAt + 1])
-const unknown = args.filter((a, i) => a !== "--n8" && a !== "--rounds" && !(roundsAt >= 0 && i === roundsAt + 1))
+const unknown = args.filter((a, i) => a !== "--n8" && a !== "--n9" && a !== "--rounds" && !(roundsAt >= 0 && i === roundsAt + 1))
 if (unknown.length > 0 || !Number.isInteger(rounds) || rounds < 1) {
-  console.error(`bench:checker: ${unknown.length > 0 ? `unknown argument ${unknown.join(" ")}` : "--rounds takes a positive integer"} (flags: --n8, --rounds K)`)
+  console.error(`bench:checker: ${unknown.length > 0 ? `unknown argument ${unknown.join(" ")}` : "--rounds takes a positive integer"} (flags: --n8, --n9, --rounds K)`)
   process.exit(2)
 }
-const sizes = args.includes("--n8") ? [5, 6, 7, 8] : [5, 6, 7]
+const sizes = [5, 6, 7, ...(args.includes("--n8") ? [8] : []), ...(args.includes("--n9") ? [9] : [])]
 
 /** One side's run on one N: wall-clock and CPU milliseconds (of every thread of the process). */
 interface Measured {
@@ -47,6 +51,13 @@ const timed = <A>(run: () => A): { readonly value: A; readonly cpuMs: number } =
 
 const protoweave = (n: number): Measured => {
   const { value, cpuMs } = timed(() => Checker.check(TpcBench.model(n)))
+  return measured(n, value, cpuMs)
+}
+
+const reduced = (n: number): Measured => {
+  const { value, cpuMs } = timed(() => Checker.check(TpcBench.model(n), { partialOrder: true }))
+  if (value.partialOrder?.applied !== true) throw new Error(`bench:checker: --por on N=${n} was not applied: ${value.partialOrder?.reason}`)
+  if (value.properties.some((p) => p.status !== (p.kind === "always" ? "holds" : "witnessed"))) throw new Error(`bench:checker: --por on N=${n} changed a verdict`)
   return measured(n, value, cpuMs)
 }
 
@@ -101,7 +112,7 @@ for (const [label, run] of [["protoweave", protoweave], ["plain JS", plain]] as 
 assertExpected("protoweave ×2", 4, await protoweaveParallel(4, { searchAloneUntil: 0 }))
 
 console.log(
-  `tpc-bench (one round of Two-Phase Commit, reorder-only network), N = ${sizes.join(", ")}; each side's best of ${rounds} interleaved run${rounds === 1 ? "" : "s"} per N (one at N = 8)`
+  `tpc-bench (one round of Two-Phase Commit, reorder-only network), N = ${sizes.join(", ")}; each side's best of ${rounds} interleaved run${rounds === 1 ? "" : "s"} per N (one at N = 8 and 9)`
 )
 const fastest = (runs: ReadonlyArray<Measured>): Measured => runs.reduce((a, b) => (rate(b) > rate(a) ? b : a))
 const spread = (runs: ReadonlyArray<Measured>): string =>
@@ -112,7 +123,7 @@ for (const n of sizes) {
   const parallels: Array<Measured> = []
   const theirs: Array<Measured> = []
   // The sides take turns, so that a slow or fast spell of the machine falls on both.
-  for (let round = 0; round < (n === 8 ? 1 : rounds); round++) {
+  for (let round = 0; round < (n >= 8 ? 1 : rounds); round++) {
     singles.push(protoweave(n))
     assertExpected("protoweave", n, singles[round]!)
     parallels.push(await protoweaveParallel(n))
@@ -127,6 +138,8 @@ for (const n of sizes) {
   console.log(row("protoweave", single) + spread(singles))
   console.log(row("pw ×2 thr", parallel) + spread(parallels))
   console.log(row("plain JS", baseline) + spread(theirs))
+  const por = reduced(n)
+  console.log(row("pw --por", por) + `   ${(TpcBench.expectedStates(n) / por.states).toFixed(2)}× fewer states, same verdicts`)
   console.log(
     `  ratio       ${ratios.get(n)!.toFixed(3)} (protoweave states/s, ${best === parallel ? "2 threads" : "one thread"}, ÷ plain-JS states/s)`
   )

@@ -56,7 +56,7 @@ const participantDone = LocalPredicate.make(protocol, "participant", "is done", 
 const final = (s: Statelet<Shape>, nodes: NodesOf<Shape>): boolean => coordinatorDone.every(s, nodes) && participantDone.every(s, nodes)
 
 const parameters = {
-  participants: { description: "number of participants", default: 3, min: 1, max: 8 }
+  participants: { description: "number of participants", default: 3, min: 1, max: 9 }
 }
 
 /** The participants `p1..pN` of an `N`-participant benchmark. */
@@ -99,6 +99,7 @@ export const model = (participants: number, options: TpcBenchProtocol.TpcBenchOp
  *
  * @example
  * expectedStates(3) // => 1077
+ * expectedStates(9) // => 270125925
  */
 export const expectedStates = (n: number): number => 2 * 8 ** n + 5 ** n - 4 ** n - 2 ** n
 

@@ -128,7 +128,7 @@ describe("protoweave check bad input", () => {
   it("bad flags and parameters", () => {
     assertUsageError(protoweave("check", "tpc-bench", "--bfs", "--dfs"), "--bfs and --dfs exclude each other")
     assertUsageError(protoweave("check", "tpc-bench", "--max-states", "many"), '--max-states must be a whole number, got "many"')
-    assertUsageError(protoweave("check", "tpc-bench", "--participants", "9"), "participants must be in [1, 8] for tpc-bench, got 9")
+    assertUsageError(protoweave("check", "tpc-bench", "--participants", "10"), "participants must be in [1, 9] for tpc-bench, got 10")
     assertUsageError(protoweave("check", "tpc-bench", "--frobnicate"), "--frobnicate")
   })
 })

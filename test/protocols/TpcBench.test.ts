@@ -269,7 +269,7 @@ describe("TpcBench model", () => {
     assert.isFalse(correct.broken)
     assert.isTrue(broken.broken)
     for (const family of [correct, broken]) {
-      assert.deepStrictEqual(family.parameters.participants, { description: "number of participants", default: 3, min: 1, max: 8 })
+      assert.deepStrictEqual(family.parameters.participants, { description: "number of participants", default: 3, min: 1, max: 9 })
       assert.deepStrictEqual(family.tolerates, [])
       assert.strictEqual(family.make({}).programs.size, 0)
       const model = family.model!({ participants: 4 })
