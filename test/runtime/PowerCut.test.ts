@@ -264,7 +264,7 @@ const tpc = (seed: number, cuts: number): Run => {
 }
 
 const calculator = (seed: number, cuts: number): Run => {
-  const parameters = { clients: 3, servers: 2, requests: 50 }
+  const parameters = { clients: 3, servers: 2, requests: 30 }
   const system = Calculator.system(parameters)
   // Client k asks for the sums [j % 2, k % 2] for j = 0, 1, ...
   const answers = (k: number) => Array.from({ length: parameters.requests }, (_, j) => (j % 2) + (k % 2))
