@@ -7,6 +7,11 @@
  * acknowledged, after lingering `--linger` ms to answer peers that are still finishing; `--linger
  * -1` keeps it serving until it is stopped.
  *
+ * It authenticates its peers by the certificates the cluster file names (`tls` lines, made by
+ * `protoweave keys`) or else by the shared secret (`--secret-file`, `PROTOWEAVE_SECRET`). A
+ * refused handshake is said on stderr with the peer and the reason, and after
+ * `--max-handshake-failures N` in a row with one peer the node exits 2.
+ *
  * The node locks its journal's folder for itself (a second node with the same `--id` and `--data`
  * exits 2 naming the first one's pid) and refuses a damaged journal, or a missing one where it has
  * run before; `--reset` starts it afresh, saying on stderr what it sets aside

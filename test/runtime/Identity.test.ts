@@ -7,6 +7,7 @@
  * handshakes keep failing says so on stderr and exits after `--max-handshake-failures`; secret
  * and key files every user can read are warned about.
  */
+import { X509Certificate } from "node:crypto"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
@@ -286,5 +287,19 @@ describe("per-node identities (mutual TLS)", () => {
     fs.writeFileSync(secretFile, "a-secret-of-the-cluster-0123\n", { mode: 0o600 })
     Secret.load(secretFile, {}, (w) => void warnings.push(w))
     assert.strictEqual(warnings.length, 1)
+  })
+
+  it("renews a node's key and certificate under the same CA (key rotation)", async () => {
+    const { file, cluster } = await main()
+    const before = Tls.load(cluster, "p1")
+    const renewed = protoweave("keys", file, "--renew", "p1")
+    assert.strictEqual(renewed.code, 0, renewed.stderr)
+    const after = Tls.load(cluster, "p1")
+    assert.notStrictEqual(after.key.toString(), before.key.toString())
+    assert.strictEqual(fs.statSync(Tls.filesOf(cluster, "p1").key).mode & 0o777, 0o600)
+    const ca = new X509Certificate(after.ca)
+    assert.isTrue(new X509Certificate(after.cert).verify(ca.publicKey))
+    assert.isFalse(new X509Certificate(Tls.load((await otherCa()).cluster, "p1").cert).verify(ca.publicKey))
+    assert.strictEqual(protoweave("keys", file).code, 2)
   })
 })
