@@ -98,7 +98,12 @@ const makeNode = (id: string, keyFile: string, certFile: string, ca: { key: stri
     made.written.push(keyFile, certFile)
   })
 
-/** The CA's key of a CA certificate file: the same name with `.key` for `.crt`. */
+/**
+ * The CA's key of a CA certificate file: the same name with `.key` for `.crt`.
+ *
+ * @example
+ * caKeyOf("keys/ca.crt") // => "keys/ca.key"
+ */
 export const caKeyOf = (caCert: string): string => caCert.replace(/\.(crt|pem)$/, "") + ".key"
 
 /**

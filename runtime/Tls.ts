@@ -37,7 +37,14 @@ export class TlsError extends Error {
   override readonly name = "TlsError"
 }
 
-/** The files of a cluster's TLS lines, resolved against the cluster file's folder. */
+/**
+ * The files of node `id` that a cluster's `tls` lines name, resolved against the cluster file's folder.
+ *
+ * @example
+ * import * as Cluster from "./Cluster.ts"
+ * const cluster = Cluster.parse("node c coordinator 127.0.0.1:1\ntls ca keys/ca.crt\ntls node c keys/c.crt keys/c.key", "/etc/pw/tpc.cluster")
+ * filesOf(cluster, "c") // => { ca: "/etc/pw/keys/ca.crt", cert: "/etc/pw/keys/c.crt", key: "/etc/pw/keys/c.key" }
+ */
 export const filesOf = (cluster: Cluster, id: string): { readonly ca: string; readonly cert: string; readonly key: string } => {
   const config = cluster.tls
   if (config === undefined) throw new TlsError(`${cluster.source} has no "tls" lines`)
@@ -190,7 +197,12 @@ export const describe = (e: Error): string => {
   return hint === undefined ? detail : `${hint} (${detail})`
 }
 
-/** Frames inside TLS are passed as they are: TLS authenticates them (see above). */
+/**
+ * Frames inside TLS are passed as they are: TLS authenticates them (see above).
+ *
+ * @example
+ * unsealed.open(unsealed.seal(Uint8Array.of(1, 2))) // => Uint8Array.of(1, 2)
+ */
 export const unsealed = {
   seal: (body: Uint8Array): Uint8Array => body,
   open: (frame: Uint8Array): Uint8Array | undefined => frame
