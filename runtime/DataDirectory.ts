@@ -74,6 +74,7 @@ const startTimeOf = (pid: number): string | null => {
 
 /** Why the holder of a lock no longer runs, or undefined if it may. */
 const staleBecause = (holder: Holder): string | undefined => {
+  if (holder.pid === 0) return "the lock is empty, as a machine crash leaves it"
   if (holder.host !== os.hostname()) return undefined
   try {
     process.kill(holder.pid, 0)
@@ -96,6 +97,9 @@ const readJson = <A>(file: string): A | undefined => {
 }
 
 const readHolder = (file: string): Holder | undefined => {
+  // An empty lock can be left only by a machine crash on a file system that did not keep the
+  // holder written before the lock's name: it names no process, and is stale.
+  if (fs.existsSync(file) && fs.statSync(file).size === 0) return { pid: 0, host: os.hostname(), started: null, since: "an unknown time", token: "" }
   const holder = readJson<Holder>(file)
   if (holder !== undefined && (typeof holder.pid !== "number" || typeof holder.token !== "string")) {
     throw new DataDirectoryError(`${file} names no holder (${JSON.stringify(holder)}); remove it if no node runs on this directory`)
@@ -207,7 +211,14 @@ const lock = (dataDir: string, node: string, token: string, notify: (line: strin
   // The lock is created whole: written under a name of its own (O_EXCL), then linked to the lock's
   // name, which fails if that exists just as O_EXCL does; so no one ever finds a lock without its holder.
   const temporary = `${file}.${token}`
-  fs.writeFileSync(temporary, `${JSON.stringify(mine)}\n`, { flag: "wx" })
+  const fd = fs.openSync(temporary, "wx")
+  try {
+    fs.writeSync(fd, `${JSON.stringify(mine)}\n`)
+    // On disk before its name is: a machine crash leaves no lock without its holder either.
+    fs.fsyncSync(fd)
+  } finally {
+    fs.closeSync(fd)
+  }
   try {
     for (let attempt = 0; attempt < 10; attempt++) {
       try {
@@ -241,7 +252,7 @@ const lock = (dataDir: string, node: string, token: string, notify: (line: strin
         continue
       }
       fs.unlinkSync(aside)
-      notify(`took over the stale lock ${file} of process ${holder.pid} (taken ${holder.since}): ${stale}`)
+      notify(holder.pid === 0 ? `took over the stale lock ${file}: ${stale}` : `took over the stale lock ${file} of process ${holder.pid} (taken ${holder.since}): ${stale}`)
     }
     throw new DataDirectoryError(`cannot take the lock ${file}: other starts keep taking it`)
   } finally {

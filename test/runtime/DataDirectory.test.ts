@@ -112,6 +112,11 @@ describe("claims in one process", () => {
     fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), started: null, since: "now", token: "someone else" }))
     again.release()
     assert.isTrue(fs.existsSync(lock))
+    // An empty lock (a machine crash) names no process: stale.
+    fs.writeFileSync(lock, "")
+    said.length = 0
+    DataDirectory.claimDirectory(data, "c", { notify: (line) => said.push(line) }).release()
+    assert.deepStrictEqual(said, [`took over the stale lock ${lock}: the lock is empty, as a machine crash leaves it`])
     // A lock on another host cannot be checked: it is held.
     fs.writeFileSync(lock, JSON.stringify({ pid: 1, host: "elsewhere.example", started: null, since: "now", token: "x" }))
     assert.throws(() => DataDirectory.claimDirectory(data, "c", quiet), /in use by c's process 1 on host elsewhere.example/)
