@@ -56,7 +56,12 @@ interface Marker {
   readonly since: string
 }
 
-/** A node's data directory that cannot be used, and why. */
+/**
+ * A node's data directory that cannot be used, and why.
+ *
+ * @example
+ * new DataDirectoryError("d is in use").name // => "DataDirectoryError"
+ */
 export class DataDirectoryError extends Error {
   override readonly name = "DataDirectoryError"
 }
@@ -114,6 +119,15 @@ let exitHook = false
 /**
  * Releases every lock this process holds: for a process about to end without stopping its nodes
  * (on a signal). Also done on `process.exit`.
+ *
+ * @example
+ * import * as fs from "node:fs"
+ * import * as os from "node:os"
+ * import * as path from "node:path"
+ * const dir = fs.mkdtempSync(path.join(os.tmpdir(), "held-"))
+ * claimDirectory(dir, "c", { notify: () => undefined })
+ * releaseHeld()
+ * fs.existsSync(lockOf(dir, "c")) // => false
  */
 export const releaseHeld = (): void => {
   for (const claim of [...held]) claim.release()
@@ -127,7 +141,21 @@ export interface ClaimOptions {
   readonly notify: (line: string) => void
 }
 
-/** A data directory claimed by a node: locked until `release`. */
+/**
+ * A data directory claimed by a node: locked until `release`.
+ *
+ * @example
+ * import * as fs from "node:fs"
+ * import * as os from "node:os"
+ * import * as path from "node:path"
+ * const dir = fs.mkdtempSync(path.join(os.tmpdir(), "claim-"))
+ * const claim = claimDirectory(dir, "c", { notify: () => undefined })
+ * claim.accept([]) // => undefined
+ * claim.started("ab12")
+ * const refusal = (f: () => void) => { try { f() } catch (e) { return (e as Error).message } }
+ * refusal(() => claim.accept([]))?.includes(`its journal ${claim.journal} is missing`) // => true
+ * claim.release()
+ */
 export class Claim {
   /** The node's journal file in the directory. */
   readonly journal: string
