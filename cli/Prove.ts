@@ -208,7 +208,12 @@ const config = {
     Flag.withoutNegation,
     Flag.withDescription("write the generated Lean files and the differential check, and run no Lean: nothing is checked"),
     Flag.withDefault(false)
-  )
+  ),
+  smt: Flag.Boolean("smt").pipe(
+    Flag.withDescription("before Lean, give each obligation to Z3 (proved by Z3, a confirmed counterexample to induction, or unknown with the reason); --no-smt skips it; --check never runs it"),
+    Flag.withDefault(true)
+  ),
+  smtTimeout: Flag.String("smt-timeout").pipe(Flag.withMetavar("MS"), Flag.withDefault("5000"), Flag.withDescription("each Z3 query's time limit in milliseconds (default 5000)"))
 }
 
 /** The parsed command line of `prove`. */
@@ -217,6 +222,9 @@ export interface ProveInput {
   readonly all: boolean
   readonly check: boolean
   readonly exportOnly?: boolean
+  /** Run the SMT stage (default: yes, except with `check`). */
+  readonly smt?: boolean
+  readonly smtTimeout?: string
 }
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e))
@@ -234,7 +242,8 @@ const loadExporter = async () => {
     import("../exporter/LeanToolchain.ts"),
     import("../exporter/Prove.ts")
   ])
-  return { ...Export, ...ExportWorld, ...Differential, ...Errors, LeanToolchain, Lean }
+  const [SmtSolve, Coverage] = await Promise.all([import("../exporter/SmtSolve.ts"), import("../exporter/Coverage.ts")])
+  return { ...Export, ...ExportWorld, ...Differential, ...Errors, LeanToolchain, Lean, SmtSolve, Coverage }
 }
 
 /** One export chosen on the command line, with the manifest it comes from. */
@@ -311,7 +320,7 @@ export const prove = (input: ProveInput): Effect.Effect<void, UsageError | Viola
     const protocols: Array<{ readonly spec: ProtocolExport; readonly target?: Target }> = targets.flatMap((t) => (t.lean.kind === "protocol" ? [{ spec: t.lean.spec, target: t }] : []))
     for (const w of worlds) if (!protocols.some((p) => p.spec.name === w.lean.spec.core.name)) protocols.push({ spec: w.lean.spec.core })
     const sizedOf = (t: Target): Sized => ({ family: t.manifest.families.find((f) => f.name === t.lean.spec.family)!, sizes: t.lean.spec.sizes })
-    const { exportProtocol, exportWorld, coreTypes, differential, worldDifferential, omissionWarning, ExportError, LeanToolchain, Lean } = yield* Effect.promise(loadExporter)
+    const { exportProtocol, exportWorld, coreTypes, differential, worldDifferential, omissionWarning, ExportError, LeanToolchain, Lean, SmtSolve, Coverage } = yield* Effect.promise(loadExporter)
     const inputs = yield* Effect.try({
       try: () => {
         const exported = new Map(protocols.map(({ spec, target }) => [spec.name, exportProtocol(root, exportSpec(root, spec, target === undefined ? spec.family : proveArgument(target)))]))
@@ -353,14 +362,56 @@ export const prove = (input: ProveInput): Effect.Effect<void, UsageError | Viola
       catch: (e) => new UsageError({ message: e instanceof ExportError ? e.message : `cannot export: ${messageOf(e)}` })
     })
     for (const input of inputs) for (const o of input.exported.omitted) yield* Console.error(omissionWarning(o))
+    // The SMT stage: every obligation of every export asked for, before Lean; Z3's confirmed
+    // counterexamples to induction go to Open.lean in place of the randomized search's text.
+    const timeoutMs = Number(input.smtTimeout ?? "5000")
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) return yield* Effect.fail(new UsageError({ message: `--smt-timeout must be a positive number of milliseconds, not ${input.smtTimeout}` }))
+    const smt = new Map<string, ReadonlyMap<string, Awaited<ReturnType<typeof SmtSolve.solve>>[number]>>()
+    if (input.smt !== false && mode !== "check") {
+      for (const i of inputs.filter((x) => x.dependency !== true)) {
+        const name = i.exported.spec.name
+        yield* Console.error(`SMT (Z3, ${timeoutMs} ms per query): ${name}`)
+        const outcomes = yield* Effect.promise(() => SmtSolve.solve(i.exported, { timeoutMs, progress: (o) => console.error(`${name}.${SmtSolve.formatOutcome(o).trim()}`) }))
+        smt.set(name, new Map(outcomes.map((o) => [o.obligation, o])))
+        for (const o of outcomes) if (o.counterexample !== undefined) yield* Console.log(o.counterexample.text)
+      }
+    }
+    const withSmt = inputs.map((i): Prove.ProtocolInput => {
+      const outcomes = smt.get(i.exported.spec.name)
+      const search = i.inductionCounterexamples
+      if (outcomes === undefined || search === undefined) return i
+      return {
+        ...i,
+        inductionCounterexamples: (open) => {
+          const found = new Map(search(open.filter((o) => outcomes.get(o.name)?.counterexample === undefined)))
+          for (const o of open) {
+            const cti = outcomes.get(o.name)?.counterexample
+            if (cti !== undefined) found.set(o.name, `Counterexample to induction from Z3's model (SMT stage), confirmed by evaluating the protocol's TypeScript:\n${cti.text}`)
+          }
+          return found
+        }
+      }
+    })
+    const coverageOf = (results?: ReadonlyArray<{ readonly protocol: string; readonly name: string; readonly status: string; readonly by: string }>) =>
+      Coverage.coverage(
+        withSmt
+          .filter((i) => i.dependency !== true)
+          .map((i) => ({
+            protocol: i.exported.spec.name,
+            obligations: i.exported.obligations.map((o) => o.name),
+            ...(results === undefined ? {} : { lean: new Map(results.filter((r) => r.protocol === i.exported.spec.name).map((r) => [r.name, r])) }),
+            ...(smt.has(i.exported.spec.name) ? { smt: smt.get(i.exported.spec.name)! } : {})
+          }))
+      )
     const scaffolded = mode === "check" ? [] : yield* Effect.try({ try: () => LeanProject.scaffold(project), catch: (e) => new UsageError({ message: messageOf(e) }) })
     if (mode === "export") {
-      const wrote = yield* Effect.try({ try: () => Lean.exportOnly(inputs, { root }), catch: (e) => new UsageError({ message: messageOf(e) }) })
+      const wrote = yield* Effect.try({ try: () => Lean.exportOnly(withSmt, { root }), catch: (e) => new UsageError({ message: messageOf(e) }) })
       for (const o of wrote.obligations) yield* Console.log(`${o.protocol}: ${o.obligations} obligations, ${o.handWritten} claimed by proofs/Proofs/${o.protocol}.lean`)
       yield* Console.log(`wrote ${[...scaffolded, ...wrote.written].join(", ")} (in ${root})`)
       yield* Console.log(
-        `nothing was checked by Lean (--export-only): no obligation is proved, and the ${wrote.differentialChecks} differential comparisons in Differential.lean are unchecked; run prove without --export-only, or lake build in proofs/, to check them`
+        `nothing was checked by Lean (--export-only): no obligation is proved in Lean, and the ${wrote.differentialChecks} differential comparisons in Differential.lean are unchecked; run prove without --export-only, or lake build in proofs/, to check them`
       )
+      if (smt.size > 0) yield* Console.log(`\ncoverage (Lean not run; "proved by Z3" is not checked by Lean):\n${coverageOf()}`)
       return
     }
     const toolchain = yield* Effect.try({
@@ -368,7 +419,7 @@ export const prove = (input: ProveInput): Effect.Effect<void, UsageError | Viola
       catch: (e) => new UsageError({ message: `cannot get Lean: ${messageOf(e)}` })
     })
     const report = yield* Effect.tryPromise({
-      try: () => Lean.prove(inputs, { root, library: project.library, mode, toolchain, say: (line) => console.error(line) }),
+      try: () => Lean.prove(withSmt, { root, library: project.library, mode, toolchain, say: (line) => console.error(line) }),
       catch: (e) => new UsageError({ message: `cannot run Lean: ${messageOf(e)}` })
     })
     yield* Console.log(Lean.table(report))
@@ -389,6 +440,9 @@ export const prove = (input: ProveInput): Effect.Effect<void, UsageError | Viola
     )
     const written = [...scaffolded, ...report.written]
     if (written.length > 0) yield* Console.log(`wrote ${written.join(", ")}${project.own ? "" : ` (in ${root})`}`)
+    yield* Console.log(
+      `\ncoverage (each obligation counted once, in the first column that holds; "Z3" is proved by Z3 and not checked by Lean${smt.size === 0 ? "; the SMT stage did not run" : ""}):\n${coverageOf(report.results)}`
+    )
     if (Lean.failed(report)) return yield* new ViolationFound()
   })
 

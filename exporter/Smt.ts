@@ -60,7 +60,7 @@ export interface SmtProtocol {
 }
 
 /** A quoted SMT-LIB symbol. */
-export const sym = (name: string): string => `|${name.replaceAll("|", "¦").replaceAll("\\", "/")}|`
+export const sym = (name: string): string => `|${name.replaceAll(/[^\x20-\x7e]|[|\\]/g, (c) => `_u${c.codePointAt(0)!.toString(16)}`)}|`
 
 type Val = {
   readonly smt: string
