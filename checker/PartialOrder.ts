@@ -12,7 +12,10 @@
  * its current local state. So `n` is a candidate only if every message that could ever be sent to
  * it (over-approximated from the protocol: per send transition, its payload domain or every value
  * of a finite payload schema, from every node of the sending role) and that its local state accepts
- * is in the soup already. Then, the usual conditions:
+ * is in the soup already, or else no other node may still send one: each sender's local states are
+ * explored on their own (its sends, and receives of any message that may be sent to it) and, per
+ * local state, the messages it sends on some path from there are kept (`FutureSends`). Then, the
+ * usual conditions:
  *
  * - visibility: every step of the ample set is invisible, i.e. it leaves unchanged every local
  *   predicate a property reads for `n`'s role. Which predicates a property reads is found by
@@ -295,6 +298,110 @@ class LevelSet {
   }
 }
 
+/** Local states a node's future sends are worked out for, at most (beyond, it may send anything). */
+const maxLocalStates = 1 << 18
+
+/** A node's local-state graph, for `FutureSends`: canonical keys, steps, and the messages each state sends (bits). */
+interface LocalGraph {
+  readonly keys: ReadonlyArray<string>
+  readonly edges: ReadonlyArray<ReadonlyArray<number>>
+  readonly sent: ReadonlyArray<ReadonlyArray<number>>
+}
+
+/**
+ * What one node may still send, from each of its local states: the local states it can reach on
+ * its own steps (its sends, with their candidates, and receives of any message that may be sent to
+ * it), explored from its initial local state, and per local state the messages sent on some path
+ * from it, as bits over the messages that may be sent by the node (`outbound`). Without a graph
+ * (its inbound messages are not bounded, or it has too many local states) it may send anything.
+ */
+class FutureSends {
+  private readonly index = new Map<string, number>()
+  private readonly bits: Uint32Array | undefined
+  private readonly words: number
+
+  constructor(
+    private readonly outbound: ReadonlyMap<string, number>,
+    graph: LocalGraph | undefined
+  ) {
+    this.words = Math.max(1, Math.ceil(outbound.size / 32))
+    if (graph !== undefined) graph.keys.forEach((k, i) => this.index.set(k, i))
+    this.bits = graph === undefined ? undefined : closure(graph.edges, graph.sent, this.words)
+  }
+
+  /** Whether the node, in the local state with key `local`, may still send the message with key `message` (true when unknown). */
+  maySend(local: string | undefined, message: string): boolean {
+    const bits = this.bits
+    const i = local === undefined ? undefined : this.index.get(local)
+    const bit = this.outbound.get(message)
+    if (bits === undefined || i === undefined || bit === undefined) return true
+    return (bits[i * this.words + (bit >>> 5)]! & (1 << (bit & 31))) !== 0
+  }
+}
+
+/**
+ * Per vertex of a graph, the union of `sent` over every vertex reachable from it (itself included),
+ * as `words` words of bits per vertex: Tarjan's strongly connected components, iteratively, each
+ * component's union computed once its successors' are.
+ */
+const closure = (edges: ReadonlyArray<ReadonlyArray<number>>, sent: ReadonlyArray<ReadonlyArray<number>>, words: number): Uint32Array => {
+  const n = edges.length
+  const bits = new Uint32Array(n * words)
+  const order = new Int32Array(n).fill(-1)
+  const low = new Int32Array(n)
+  const component = new Int32Array(n).fill(-1)
+  const onStack = new Uint8Array(n)
+  const stack: Array<number> = []
+  let counter = 0
+  let components = 0
+  for (let root = 0; root < n; root++) {
+    if (order[root] !== -1) continue
+    const work: Array<[number, number]> = [[root, 0]]
+    order[root] = low[root] = counter++
+    stack.push(root)
+    onStack[root] = 1
+    while (work.length > 0) {
+      const top = work[work.length - 1]!
+      const [v, k] = top
+      const out = edges[v]!
+      if (k < out.length) {
+        top[1] = k + 1
+        const w = out[k]!
+        if (order[w] === -1) {
+          order[w] = low[w] = counter++
+          stack.push(w)
+          onStack[w] = 1
+          work.push([w, 0])
+        } else if (onStack[w] === 1) low[v] = Math.min(low[v]!, order[w]!)
+        continue
+      }
+      work.pop()
+      if (work.length > 0) {
+        const parent = work[work.length - 1]![0]
+        low[parent] = Math.min(low[parent]!, low[v]!)
+      }
+      if (low[v] !== order[v]) continue
+      // `v` roots a component: its members are on the stack above it; the components it reaches are done.
+      const id = components++
+      const members: Array<number> = []
+      for (;;) {
+        const w = stack.pop()!
+        onStack[w] = 0
+        component[w] = id
+        members.push(w)
+        if (w === v) break
+      }
+      const union = new Uint32Array(words)
+      for (const w of members) {
+        for (const b of sent[w]!) union[b >>> 5] = union[b >>> 5]! | (1 << (b & 31))
+        for (const x of edges[w]!) if (component[x] !== id) for (let j = 0; j < words; j++) union[j] = union[j]! | bits[x * words + j]!
+      }
+      for (const w of members) bits.set(union, w * words)
+    }
+  }
+  return bits
+}
+
 /** The code `CollapsedSpace.keepVisiting` records for a receive (its first word). */
 const RECEIVE = 1
 
@@ -314,6 +421,17 @@ export class AmpleSets {
   private count: Int32Array
   private receives: Int32Array
   private invisible: Uint8Array
+  /** Per node, per local id: the indices in `inbound` of the messages it accepts (computed with `accepted`). */
+  private readonly acceptedLists: Array<Array<ReadonlyArray<number>>>
+  /** Per node, per inbound message: its key as the sender's outbound message. */
+  private readonly inboundKeys: ReadonlyArray<ReadonlyArray<string>>
+  /** Per node: the messages it may send, by key, numbered. */
+  private readonly outbound: ReadonlyArray<Map<string, number>>
+  private readonly futures: Array<FutureSends | undefined>
+  /** Per node, per local id: its local state's canonical key (undefined: not plain data). */
+  private readonly localKeys: Array<Array<string | undefined>>
+  private readonly nodeIndex: ReadonlyMap<string, number>
+  private readonly model: Model
 
   constructor(
     model: Model,
@@ -331,6 +449,102 @@ export class AmpleSets {
     this.count = new Int32Array(this.names.length)
     this.receives = new Int32Array(this.names.length)
     this.invisible = new Uint8Array(this.names.length)
+    this.model = model
+    this.nodeIndex = new Map(this.names.map((n, i) => [n, i]))
+    this.acceptedLists = this.names.map(() => [])
+    this.localKeys = this.names.map(() => [])
+    this.futures = this.names.map(() => undefined)
+    this.outbound = this.names.map(() => new Map())
+    this.inboundKeys = this.inbound.map((envelopes, n) =>
+      typeof envelopes === "string"
+        ? []
+        : envelopes.map((e) => {
+            const key = keyOf([e.tag, this.names[n], e.payload])!
+            const out = this.outbound[this.nodeIndex.get(e.from)!]!
+            if (!out.has(key)) out.set(key, out.size)
+            return key
+          })
+    )
+  }
+
+  /** Node `m`'s local-state graph (see `FutureSends`), or undefined when it cannot be bounded. */
+  private localGraph(m: number): LocalGraph | undefined {
+    const inbound = this.inbound[m]!
+    if (typeof inbound === "string") return undefined
+    const { protocol, topology } = this.model.system
+    const name = this.names[m]!
+    const role = topology.roleOf.get(name)!
+    const sends = protocol.sends.filter((t) => t.from === role)
+    const sources = Successors.candidateSources(this.model, this.semantics)
+    const out = this.outbound[m]!
+    const keys: Array<string> = []
+    const values: Array<unknown> = []
+    const edges: Array<Array<number>> = []
+    const sent: Array<Array<number>> = []
+    const index = new Map<string, number>()
+    const vertex = (local: unknown): number | undefined => {
+      const key = keyOf(local)
+      if (key === undefined) return undefined
+      let i = index.get(key)
+      if (i === undefined) {
+        i = keys.length
+        index.set(key, i)
+        keys.push(key)
+        values.push(local)
+        edges.push([])
+        sent.push([])
+      }
+      return i
+    }
+    if (vertex((this.semantics.initial.locals as Record<string, Record<string, unknown>>)[role]![name]) === undefined) return undefined
+    try {
+      for (let i = 0; i < keys.length; i++) {
+        if (keys.length > maxLocalStates) return undefined
+        const local = values[i]
+        for (const t of sends) {
+          for (const c of sources.get(t.name)!(local, name)) {
+            const o = Step.sendLocal(this.semantics, name, local, t.tag, c.to, c.msg)
+            if (o._tag !== "Sent") continue
+            const j = vertex(o.local)
+            if (j === undefined) return undefined
+            edges[i]!.push(j)
+            const key = keyOf([t.tag, c.to, c.msg])
+            const bit = key === undefined ? undefined : out.get(key)
+            if (bit !== undefined) sent[i]!.push(bit)
+            else if (protocol.receiveOf.get(t.tag)?.by === topology.roleOf.get(c.to)) return undefined
+          }
+        }
+        for (const e of inbound) {
+          const o = Step.receiveLocal(this.semantics, name, local, e.from, e.tag, e.payload)
+          if (o._tag !== "Received") continue
+          const j = vertex(o.local)
+          if (j === undefined) return undefined
+          edges[i]!.push(j)
+        }
+      }
+    } catch {
+      // A transition that throws on a local state or message of the over-approximation: unknown.
+      return undefined
+    }
+    return { keys, edges, sent }
+  }
+
+  /** Whether no node but `i` may still send `i` a message that `i`'s local state `id` accepts. */
+  private othersDone(v: Int32Array, i: number, id: number): boolean {
+    this.acceptedBy(i, id)
+    const list = this.acceptedLists[i]![id]
+    const inbound = this.inbound[i]!
+    if (list === undefined || typeof inbound === "string") return false
+    for (const k of list) {
+      const m = this.nodeIndex.get(inbound[k]!.from)!
+      if (m === i) continue
+      const future = (this.futures[m] ??= new FutureSends(this.outbound[m]!, this.localGraph(m)))
+      const local = v[m]! >> 1
+      const keys = this.localKeys[m]!
+      if (!(local in keys)) keys[local] = keyOf(this.space.localOf(m, local))
+      if (future.maySend(keys[local], this.inboundKeys[i]![k]!)) return false
+    }
+    return true
   }
 
   /** Memo cell `id` of `rows[i]` (0: not computed, else the value + 1), growing the row as needed. */
@@ -354,17 +568,18 @@ export class AmpleSets {
       const inbound = this.inbound[i]!
       if (typeof inbound === "string") return -1
       const local = this.space.localOf(i, id)
-      let n = 0
-      for (const m of inbound) {
+      const list: Array<number> = []
+      inbound.forEach((m, k) => {
         let accepts = true
         try {
           accepts = Step.canReceive(this.semantics, this.names[i]!, local, m.from, m.tag, m.payload)
         } catch {
           // A filter that throws on a value the search may never send: counted as accepted (conservative).
         }
-        if (accepts) n++
-      }
-      return n
+        if (accepts) list.push(k)
+      })
+      this.acceptedLists[i]![id] = list
+      return list.length
     })
   }
 
@@ -402,7 +617,8 @@ export class AmpleSets {
     for (let i = 0; i < n; i++) {
       if (counts[i] === 0 || invisible[i] === 0) continue
       if (best >= 0 && counts[i]! >= counts[best]!) continue
-      if (this.acceptedBy(i, v[i]! >> 1) !== receives[i]) continue
+      // Every message it accepts is here already, or no other node may still send one.
+      if (this.acceptedBy(i, v[i]! >> 1) !== receives[i] && !this.othersDone(v, i, v[i]! >> 1)) continue
       best = i
     }
     // All of the state's steps are one node's: that is no reduction, but no harm either.
