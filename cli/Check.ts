@@ -18,6 +18,7 @@ import * as Option from "effect/Option"
 import { Argument, Command, Flag } from "effect/cli"
 import { parentPort, workerData } from "node:worker_threads"
 import * as Checker from "../checker/Checker.ts"
+import * as Liveness from "../checker/Liveness.ts"
 import * as Parallel from "../checker/Parallel.ts"
 import type { PartialOrderReport } from "../checker/PartialOrder.ts"
 import * as WorkerThread from "../checker/WorkerThread.ts"
@@ -153,6 +154,12 @@ export interface RecordedTrace {
 export interface Outcome extends Omit<Checker.CheckReport, "properties" | "deadlocks"> {
   readonly properties: ReadonlyArray<Omit<Checker.PropertyResult, "trace"> & { readonly trace: RecordedTrace | undefined }>
   readonly deadlocks: Omit<Checker.CheckReport["deadlocks"], "trace"> & { readonly trace: RecordedTrace | undefined }
+  /** The liveness properties' verdicts (`checker/Liveness.ts`), when the model has some; lassos recorded as traces. */
+  readonly liveness?: Omit<Liveness.LivenessReport, "properties"> & {
+    readonly properties: ReadonlyArray<Omit<Liveness.LivenessResult, "lasso"> & { readonly trace: RecordedTrace | undefined; readonly stem: number; readonly stutters: boolean }>
+    /** Whether its exploration was bounded by `livenessMaxStates` (no bound given). */
+    readonly defaultBound: boolean
+  }
 }
 
 /**
@@ -231,10 +238,43 @@ export const explore = async (
     })
     return { steps: steps.length, ndjson: recorded(shown), replayable: recorded(system), alsoViolates }
   }
+  // Liveness runs its own exploration of the unreduced graph, on this thread (see checker/Liveness.ts).
+  const livenessBound = options.maxStates ?? model.maxStates ?? livenessMaxStates
+  const live = model.system.properties.some((p) => p.kind === "eventually" || p.kind === "leadsTo")
+    ? Liveness.checkLiveness(model, {
+        maxStates: livenessBound,
+        ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
+        ...(hooks.interrupted === undefined ? {} : { interrupted: hooks.interrupted })
+      })
+    : undefined
+  const recordLasso = (property: string, lasso: Liveness.Lasso): RecordedTrace => {
+    const steps = [...lasso.stem, ...lasso.cycle].map((s) => ({ action: s.action, message: s.message }))
+    const marked = { property, stem: lasso.stem.length, cycle: lasso.cycle.length, stutters: lasso.stutters }
+    const recorded = (on: typeof system) => {
+      const trace = Trace.withModule(Simulator.traceOfSteps(on, { name, parameters, faults }, steps), at.traced)
+      return Trace.toNdjson({ ...trace, header: { ...trace.header, lasso: marked } })
+    }
+    const shown = { ...system, properties: system.properties.filter((p) => p.kind !== "always") }
+    return { steps: steps.length, ndjson: recorded(shown), replayable: recorded(shown), alsoViolates: [] }
+  }
   return {
     ...report,
     properties: report.properties.map((p) => ({ ...p, trace: record(p.trace, p.kind === "always" ? p.name : undefined) })),
-    deadlocks: { ...report.deadlocks, trace: record(report.deadlocks.trace, undefined) }
+    deadlocks: { ...report.deadlocks, trace: record(report.deadlocks.trace, undefined) },
+    ...(live === undefined
+      ? {}
+      : {
+          liveness: {
+            ...live,
+            defaultBound: livenessBound === livenessMaxStates && options.maxStates === undefined && model.maxStates === undefined,
+            properties: live.properties.map(({ lasso, ...p }) => ({
+              ...p,
+              trace: lasso === undefined ? undefined : recordLasso(p.name, lasso),
+              stem: lasso?.stem.length ?? 0,
+              stutters: lasso?.stutters ?? false
+            }))
+          }
+        })
   }
 }
 
@@ -498,6 +538,7 @@ export const formatOutcome = (outcome: Outcome, context: OutcomeContext): string
     lines.push(`${heading}${p.name.padEnd(width)}  ${p.kind === "always" ? "always   " : "sometimes"}  ${verdict(p, outcome, context)}`)
   })
   lines.push(`deadlocks   ${deadlocksText(outcome, context)}`)
+  lines.push(...livenessLines(outcome))
   lines.push(
     `states      ${count(outcome.states)} distinct, ${count(outcome.transitions)} transitions, depth ${outcome.maxDepth}`,
     `time        ${seconds(outcome.elapsedMs)} (${perSecond(outcome.states, outcome.elapsedMs)} states/s)`,
@@ -510,6 +551,33 @@ export const formatOutcome = (outcome: Outcome, context: OutcomeContext): string
   return lines.join("\n")
 }
 
+
+/**
+ * The bound on the liveness exploration's states when neither `--max-states` nor the model gives
+ * one: it stores every edge of the unreduced graph (about 0.3 KB a state), so it is kept to what
+ * takes seconds; beyond it the verdicts say "not established within the bound".
+ */
+export const livenessMaxStates = 100_000
+
+/** The liveness verdicts, the fairness they assume and how their graph was explored. */
+const livenessLines = (outcome: Outcome): ReadonlyArray<string> => {
+  const live = outcome.liveness
+  if (live === undefined) return []
+  const width = Math.max(0, ...live.properties.map((p) => p.name.length))
+  const verdictOf = (p: NonNullable<Outcome["liveness"]>["properties"][number]): string =>
+    p.status !== "violated"
+      ? p.status === "not established within the bound"
+        ? `NOT ESTABLISHED within the bound (${live.incomplete}: no fair cycle on which it fails among the states expanded, but states beyond the bound were not)`
+        : p.status
+      : p.stutters
+        ? `VIOLATED: a run of ${stepsText(p.stem)} that then stops for ever (lasso below)`
+        : `VIOLATED: a lasso of ${stepsText(p.stem)} and a cycle of ${stepsText((p.trace?.steps ?? 0) - p.stem)} (below)`
+  return [
+    ...live.properties.map((p, i) => `${i === 0 ? "liveness    " : "            "}${p.name.padEnd(width)}  ${p.kind === "eventually" ? "eventually" : "leadsTo   "}  ${verdictOf(p)}`),
+    `fairness    ${live.fairness}`,
+    `            liveness explored its own graph on one thread${(outcome.threads?.threads ?? 1) > 1 ? " (not the workers')" : ""}: ${count(live.states)} states, ${count(live.edges)} edges, ${live.incomplete === undefined ? "complete" : `cut (${live.incomplete}${live.incomplete === "max-states" && live.defaultBound ? `: its default bound, ${count(livenessMaxStates)} states; --max-states changes it` : ""})`}; symmetry ${live.symmetry}`
+  ]
+}
 
 const optionalNumber = (flag: string, text: Option.Option<string>, min: number): Effect.Effect<number | undefined, UsageError> =>
   Option.isNone(text) ? Effect.succeed(undefined) : wholeNumber(flag, text.value, min)
@@ -637,6 +705,8 @@ export const check = (input: CheckInput): Effect.Effect<void, UsageError | Viola
     for (const p of violated) {
       if (p.trace !== undefined) yield* Console.log(`\n${p.name} VIOLATED:${passingText(p.trace)}\n${shown(p.trace.ndjson)}`)
     }
+    const livelocked = (outcome.liveness?.properties ?? []).filter((p) => p.status === "violated")
+    for (const p of livelocked) if (p.trace !== undefined) yield* Console.log(`\n${p.name} VIOLATED (a fair run on which it never comes):\n${shown(p.trace.ndjson)}`)
     if (outcome.deadlocks.trace !== undefined) {
       // The simulator would call the end "completed", since no programs run; say what it is here.
       yield* Console.log(
@@ -649,19 +719,19 @@ export const check = (input: CheckInput): Effect.Effect<void, UsageError | Viola
     // The shortest counterexample: breadth-first, it passes through no other violation, so that
     // `replay` runs it to its end.
     const kept = violated.filter((p) => p.trace !== undefined).reduce<(typeof violated)[number] | undefined>((a, p) => (a === undefined || p.trace!.steps < a.trace!.steps ? p : a), undefined)
-    const failing = kept === undefined ? outcome.deadlocks.trace : kept.trace
+    const failing = kept === undefined ? (outcome.deadlocks.trace ?? livelocked[0]?.trace) : kept.trace
     if (traceFile !== undefined) {
       if (failing === undefined) {
         yield* Console.log(`\nno trace written to ${traceFile}: nothing was violated and nothing deadlocked`)
       } else {
         yield* Files.writeText(traceFile, `${failing.replayable}\n`, "trace file")
-        const what = kept === undefined ? "the first deadlock" : `the violation of ${kept.name}`
+        const what = kept !== undefined ? `the violation of ${kept.name}` : outcome.deadlocks.trace !== undefined ? "the first deadlock" : `the lasso violating ${livelocked[0]!.name}`
         const earlier = failing.alsoViolates.filter((v) => v.step < failing.steps).sort((a, b) => a.step - b.step)[0]
         const cut = earlier === undefined ? "" : ` (a replay ends after step ${earlier.step}, where ${earlier.property} is violated on the way)`
         yield* Console.log(`\ntrace of ${what} written to ${traceFile}${cut}; replay it with: protoweave replay ${traceFile}`)
       }
     }
-    if (violated.length > 0 || outcome.deadlocks.count > 0) return yield* new ViolationFound()
+    if (violated.length > 0 || livelocked.length > 0 || outcome.deadlocks.count > 0) return yield* new ViolationFound()
     if (outcome.incomplete === "interrupted") {
       return yield* Effect.fail(new UsageError({ message: "the search was interrupted before it finished: the result above is partial" }))
     }

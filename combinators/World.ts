@@ -3,7 +3,7 @@
  * This module declares a world (`make`) and is the whole world API in one namespace
  * (`import { World } from "protoweave"`): it re-exports compiling a world on nodes into one
  * protocol (`instantiate`, `system`, from `Compose.ts`), injecting a protocol's program (`inject`),
- * world programs (`program`) and world properties (`always`, `sometimes`, `lift`), and the
+ * world programs (`program`) and world properties (`always`, `sometimes`, `eventually`, `leadsTo`, `lift`), and the
  * kernel's and the type level's world types.
  *
  * @since 0.1.0
@@ -17,7 +17,7 @@ export type { LabelsOf, Placement, Roles, ShapeOf, Statelets, WorldNode, WorldNo
 export { type Instance, instantiate, system } from "./Compose.ts"
 export { inject } from "./Inject.ts"
 export { program, type WorldProgram } from "./WorldProgram.ts"
-export { always, lift, sometimes } from "./WorldProperty.ts"
+export { always, eventually, leadsTo, lift, sometimes } from "./WorldProperty.ts"
 export { WorldSpecError }
 
 /**

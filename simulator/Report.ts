@@ -248,7 +248,14 @@ export const formatTrace = (trace: Trace, options: FormatTraceOptions = {}): str
   const lines = [
     `trace of ${header.system}  ${parametersText(header.parameters)}  seed ${header.seed}  faults ${faultsText(header.faults)}  (${end.steps} steps)`
   ]
+  const lasso = header.lasso
+  let cycleMarked = false
+  if (lasso !== undefined) lines.push(`  stem of the lasso violating ${lasso.property}: steps 1–${lasso.stem}`)
   for (const event of events) {
+    if (lasso !== undefined && !cycleMarked && event.step > lasso.stem) {
+      cycleMarked = true
+      lines.push(`  ↻ cycle: steps ${lasso.stem + 1}–${lasso.stem + lasso.cycle}, one turn; it repeats for ever (back to the state after step ${lasso.stem})`)
+    }
     lines.push(`${String(event.step).padStart(stepWidth)}  ${`${event.time}ms`.padStart(timeWidth)}  ${describe(event)}`)
     if (event.type === "send" || event.type === "deliver" || event.type === "restart") {
       const node = event.node
@@ -257,6 +264,7 @@ export const formatTrace = (trace: Trace, options: FormatTraceOptions = {}): str
       locals.set(node, event.local)
     }
   }
+  if (lasso?.stutters === true) lines.push(`  ↻ the run stops here for ever: no send, receive or restart is enabled (only faults, which stop)`)
   lines.push(formatEnd(end, header.level))
   return lines.join("\n")
 }

@@ -159,7 +159,13 @@ export const Header = Schema.Struct({
   seed: Schema.Int,
   faults: FaultPlanSchema,
   maxSteps: Schema.Int,
-  maxTime: Schema.Number
+  maxTime: Schema.Number,
+  /**
+   * A liveness counterexample (`checker/Liveness.ts`): steps 1 to `stem` lead from the initial
+   * state to the cycle, steps `stem + 1` to `stem + cycle` are one turn of it, which repeats for
+   * ever (`stutters`: the run stops after the stem, with nothing enabled).
+   */
+  lasso: Schema.optionalKey(Schema.Struct({ property: Schema.String, stem: Schema.Int, cycle: Schema.Int, stutters: Schema.Boolean }))
 })
 export type Header = typeof Header.Type
 

@@ -109,6 +109,18 @@ export const uncheckedProtocol = specified(CalculatorProtocol.make({ label: "cal
 export const properties = (p: CalculatorProtocol.CalculatorProtocolOf<"calc">) => [
   /** Non-vacuity: some client receives a response. */
   Property.sometimes(p, "responseArrives", (s) => s.soup.some((m) => m.tag === "resp" && !m.active)),
+  /**
+   * Liveness: whenever a client waits on a request, a state comes where no client waits on any. Its
+   * model lets clients ask again for ever and is cut at a depth, so the checker can only say "not
+   * established within the bound"; the simulator checks it as bounded liveness on the programs,
+   * which ask a fixed number of times.
+   */
+  Property.leadsTo(
+    p,
+    "everyRequestAnswered",
+    (s, nodes) => nodes.client.some((c) => s.locals.client[c]!.pending.length > 0),
+    (s, nodes) => nodes.client.every((c) => s.locals.client[c]!.pending.length === 0)
+  ),
   /** Non-vacuity: some server answers the same arguments twice (the memo table is used). */
   Property.sometimes(p, "repeatedRequest", (s) => {
     const answers = s.soup.filter((m) => m.tag === "resp")

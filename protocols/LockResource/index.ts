@@ -32,6 +32,13 @@ export const properties = (w: World.World<"lockedStore", Protocols, any>) => [
       store.log.every((a) => store.log.every((b) => a.epoch !== b.epoch || a.writer === b.writer))
     )
   ),
+  /**
+   * Liveness: every client eventually gets the lock (holds it, or has held and released it), under
+   * weak fairness; a dropped request (nothing retransmits) breaks it. That every client writes is
+   * a property of the programs, not of the protocol (which lets a holder release without writing),
+   * so the simulator checks it (`everyClientWrites`, bounded liveness).
+   */
+  World.eventually(w, "everyClientGetsTheLock", (s) => Object.values(s.lock.locals.client).every((c) => c.phase !== "idle" && c.phase !== "waiting")),
   /** Non-vacuity: two writes in two different epochs reached the store (the lock changed hands). */
   World.sometimes(w, "twoEpochsWritten", (s) =>
     Object.values(s.resource.locals.store).some((store) => new Set(store.log.map((e) => e.epoch)).size >= 2)

@@ -210,6 +210,15 @@ export const properties = (p: TwoPhaseCommitProtocol.TwoPhaseCommitProtocol) => 
   Property.sometimes(p, "roundAborts", (s, nodes) => logsOf(s, nodes).some((log) => log.some((e) => !e.commit)))
 ]
 
+/**
+ * Liveness of a system running `rounds` rounds: every participant eventually applies the decision
+ * of every round (logs `rounds` decisions), under weak fairness; a dropped message breaks it, since
+ * the protocol does not retransmit. Checked on the unreduced state graph (`docs/liveness.md`).
+ */
+export const liveness = (p: TwoPhaseCommitProtocol.TwoPhaseCommitProtocol, rounds: number) => [
+  Property.eventually(p, "everyoneAppliesEveryRound", (s, nodes) => nodes.participant.every((q) => s.locals.participant[q]!.log.length === rounds))
+]
+
 /** The data the bundled coordinator proposes in era `era`. */
 export const dataOf = (era: number): number => 100 + era
 
@@ -243,7 +252,7 @@ const build = (
     c: Programs.coordinator(p, { rounds, dataOf, commitOnAnyYes })
   }
   for (const q of participants) programs[q] = Programs.participant(p, rounds, vote)
-  return System.make({ protocol: p, nodes: { coordinator: ["c"], participant: participants }, programs, properties: properties(p) })
+  return System.make({ protocol: p, nodes: { coordinator: ["c"], participant: participants }, programs, properties: [...properties(p), ...liveness(p, rounds)] })
 }
 
 /**
