@@ -203,14 +203,11 @@ export const run = (input: {
     const progress = yield* runNodes(loaded, dataDir, secretFile, env, timeout * 1000, maxHandshakeFailures, input.reset)
     process.stderr.write(`${formatProgress(progress, ids.length, Date.now() - started)}\n`)
     const failed = [...progress.finished.entries()].filter(([, f]) => f.outcome !== "done")
-    const trace = yield* Effect.try({
-      try: () =>
-        Trace.withModule(
-          Merge.merge(loaded.system, { name: loaded.family.name, parameters: loaded.parameters }, new Map(ids.map((id) => [id, Journal.read(Journal.fileOf(dataDir, id))]))),
-          loaded.chosen.module
-        ),
+    const merged = yield* Effect.try({
+      try: () => Merge.merge(loaded.system, { name: loaded.family.name, parameters: loaded.parameters }, new Map(ids.map((id) => [id, Journal.read(Journal.fileOf(dataDir, id))]))),
       catch: (e) => new UsageError({ message: `cannot merge the journals in ${dataDir}: ${oneLine((e as Error).message)}` })
     })
+    const trace = Trace.withModule(merged, loaded.chosen.module)
     const traceFile = Option.getOrUndefined(input.trace)
     if (traceFile !== undefined) yield* Files.writeText(traceFile, `${Trace.toNdjson(trace)}\n`, "trace file")
     const replayed = yield* Effect.try({
@@ -218,6 +215,9 @@ export const run = (input: {
       catch: (e) => new UsageError({ message: `the merged trace does not replay: ${oneLine((e as Error).message)}` })
     })
     yield* Console.log(`merged trace: ${trace.end.steps} steps over ${Math.round(trace.end.time)} ms${traceFile === undefined ? "" : ` written to ${traceFile}`}`)
+    for (const lost of merged.lostExits) {
+      yield* Console.log(`program end put back: ${lost.node}'s program ended after step ${lost.step}; its journal lost the record of that end to the crash at step ${lost.crash}`)
+    }
     if (!replayed.identical) {
       yield* Console.log(`the simulator's replay differs: ${replayed.difference ?? ""}`)
       return yield* new UsageError({ message: "the merged trace does not replay identically in the simulator" })

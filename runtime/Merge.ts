@@ -6,11 +6,22 @@
  * times. Times become milliseconds since the first node started, never decreasing. A node that was
  * started again on its journal appears as a crash and a restart.
  *
+ * A program's end is journaled after its last step, in a later turn of the event loop whenever the
+ * program resumed from a callback or yielded after that step, and a node cannot know a step is the
+ * last before its program returns: a power cut can leave the last step durable and lose the `exit`.
+ * The node started again then runs the program from that step's local state, and it ends again. In
+ * the simulator, as on the node before the cut, the program ended right after its last step, so the
+ * merge asks the simulator (`Simulator.replay`) where each program ends, and an end the replay
+ * shows right after a node's last step before a crash of that node, which its journal lost, is put
+ * back there and listed in `lostExits`: nothing else is added, and every other difference is left
+ * for the replay to report.
+ *
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
 import type { System } from "../core/System.ts"
 import type { FaultPlan, ScheduledFault } from "../simulator/FaultPlan.ts"
+import { replay } from "../simulator/Replay.ts"
 import { type Decision, type End, programsHeader, type Trace, type TraceEvent, type Violation } from "../simulator/Trace.ts"
 import type { JournalRecord } from "./Journal.ts"
 import * as Wire from "./Wire.ts"
@@ -122,8 +133,23 @@ export interface MergeOptions {
   readonly parameters: { readonly [name: string]: number }
 }
 
+/** A program's end that a node's journal lost to a crash, put back into a merged trace. */
+export interface LostExit {
+  readonly node: string
+  /** The step after which the program ended: the node's last step before the crash. */
+  readonly step: number
+  /** The step of the crash that took the journal's `exit` record. */
+  readonly crash: number
+}
+
+/** A merged trace, with the program ends it put back (`LostExit`). */
+export interface MergedTrace extends Trace {
+  readonly lostExits: ReadonlyArray<LostExit>
+}
+
 /**
- * Merges the journals of every node of `system` (by node id) into one trace.
+ * Merges the journals of every node of `system` (by node id) into one trace, with the program
+ * ends their journals lost to crashes put back where the simulator's replay shows them.
  *
  * @example
  * import * as PingPongSystem from "../test/fixtures/PingPongSystem.ts"
@@ -133,8 +159,47 @@ export interface MergeOptions {
  *   ["q1", [{ r: "init", node: "q1", role: "ponger", instance: "b" }, { r: "start", incarnation: 1, time: 1000, local: { seen: [], stopped: false } }]],
  * ]))
  * trace.end // => { type: "end", status: "stuck", steps: 0, time: 0, violation: null, blocked: ["p1", "q1"] }
+ * trace.lostExits // => []
  */
-export const merge = (system: System, options: MergeOptions, journals: ReadonlyMap<string, ReadonlyArray<JournalRecord>>): Trace => {
+export const merge = (system: System, options: MergeOptions, journals: ReadonlyMap<string, ReadonlyArray<JournalRecord>>): MergedTrace => {
+  const merged = fromJournals(system, options, journals)
+  const replayed = replay(system, merged)
+  return replayed.identical ? { ...merged, lostExits: [] } : withLostExits(merged, replayed.trace.events)
+}
+
+/**
+ * Puts into `merged` each exit that `replayed` (the simulator's events for the same decisions) has
+ * and `merged` lacks, when the next event of that node in `merged` is its crash: its program ended
+ * after its last step and the crash took the record of that end. It stops at the first other
+ * difference, which the replay of the result then reports.
+ */
+const withLostExits = (merged: Trace, replayed: ReadonlyArray<TraceEvent>): MergedTrace => {
+  const events: Array<TraceEvent> = []
+  const lostExits: Array<LostExit> = []
+  let i = 0
+  let j = 0
+  while (i < merged.events.length && j < replayed.length) {
+    const m = merged.events[i]!
+    const r = replayed[j]!
+    if (JSON.stringify(m) === JSON.stringify(r)) {
+      events.push(m)
+      i++
+      j++
+      continue
+    }
+    if (r.type !== "exit") break
+    const next = merged.events.slice(i).find((e) => "node" in e && e.node === r.node)
+    if (next?.type !== "crash") break
+    events.push(r)
+    lostExits.push({ node: r.node, step: r.step, crash: next.step })
+    j++
+  }
+  events.push(...merged.events.slice(i))
+  return { ...merged, events, lostExits }
+}
+
+/** The journals' steps merged in order, each node's steps as its journal has them. */
+const fromJournals = (system: System, options: MergeOptions, journals: ReadonlyMap<string, ReadonlyArray<JournalRecord>>): Trace => {
   const codec = new Wire.Codec(system.protocol, system.topology)
   const nodes = system.topology.all
   const queues = new Map<string, Array<Local>>()
