@@ -10,6 +10,7 @@ import * as Protocol from "../../core/Protocol.ts"
 import * as Step from "../../core/Step.ts"
 import * as System from "../../core/System.ts"
 import * as Protocols from "../../protocols/index.ts"
+import { assertUsageError, protoweave } from "../cli/Harness.ts"
 import { randomModel } from "./fixtures/RandomProtocol.ts"
 
 /**
@@ -187,6 +188,17 @@ describe("partial-order reduction", () => {
     assert.deepStrictEqual(reads._tag === "Predicates" ? reads.predicates.map((x) => x.description).sort() : reads, ["p", "q"])
     const opaque = propertyReads(Property.always(protocol, "late", (s, n) => !p.some(s, n) || s.soup.length === 0), nodes)
     assert.strictEqual(opaque._tag, "Opaque")
+  })
+
+  it("check --por prints the reduction, or why there is none, and refuses --workers", () => {
+    const reduced = protoweave("check", "tpc-bench", "--participants", "3", "--por")
+    assert.strictEqual(reduced.code, 0, reduced.stderr)
+    assert.match(reduced.stdout, /^states {6}569 distinct/m)
+    assert.match(reduced.stdout, /^reduction {3}partial-order reduction: on \(one node's steps taken at 264 of the 569 states expanded\)$/m)
+    const full = protoweave("check", "two-phase-commit", "--participants", "1", "--rounds", "1", "--por")
+    // Its reason: a liveness property, or the history soup (both hold for two-phase-commit).
+    assert.match(full.stdout, /^reduction {3}partial-order reduction: OFF, every state searched: (property "\w+" is a liveness property|the model's soup is "history")/m)
+    assertUsageError(protoweave("check", "tpc-bench", "--por", "--workers", "2"), "--por searches on one thread; drop --workers or --por")
   })
 
   it("falls back to the full search, naming why, for liveness properties, the history soup, faults and opaque properties", () => {
