@@ -564,6 +564,9 @@ export class AmpleSets {
 
   /** How many of the messages that may be sent to node `i` its local state `id` accepts (-1: unbounded). */
   private acceptedBy(i: number, id: number): number {
+    // Known answers are read without making the closure (this runs for every state).
+    const row = this.accepted[i]!
+    if (id < row.length && row[id] !== 0) return row[id]! - 1
     return this.cell(this.accepted, i, id, () => {
       const inbound = this.inbound[i]!
       if (typeof inbound === "string") return -1
@@ -585,6 +588,8 @@ export class AmpleSets {
 
   /** The values of the visible predicates of node `i`'s role in its local state `id`, as bits. */
   private signature(i: number, id: number): number {
+    const row = this.signatures[i]!
+    if (id < row.length && row[id] !== 0) return row[id]! - 1
     return this.cell(this.signatures, i, id, () => {
       const local = this.space.localOf(i, id)
       let bits = 0
