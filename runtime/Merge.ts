@@ -171,7 +171,7 @@ export const merge = (system: System, options: MergeOptions, journals: ReadonlyM
  * Puts into `merged` each exit that `replayed` (the simulator's events for the same decisions) has
  * and `merged` lacks, when the next event of that node in `merged` is its crash: its program ended
  * after its last step and the crash took the record of that end. It stops at the first other
- * difference, which the replay of the result then reports.
+ * difference (a failed end among them), which the replay of the result then reports.
  */
 const withLostExits = (merged: Trace, replayed: ReadonlyArray<TraceEvent>): MergedTrace => {
   const events: Array<TraceEvent> = []
@@ -187,7 +187,8 @@ const withLostExits = (merged: Trace, replayed: ReadonlyArray<TraceEvent>): Merg
       j++
       continue
     }
-    if (r.type !== "exit") break
+    // A failed end stops the simulated run there, while the node went on after it: not put back.
+    if (r.type !== "exit" || r.outcome !== "done") break
     const next = merged.events.slice(i).find((e) => "node" in e && e.node === r.node)
     if (next?.type !== "crash") break
     events.push(r)
