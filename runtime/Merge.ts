@@ -7,8 +7,10 @@
  * started again on its journal appears as a crash and a restart.
  *
  * A program's end is journaled after its last step, in a later turn of the event loop whenever the
- * program resumed from a callback or yielded after that step, and a node cannot know a step is the
- * last before its program returns: a power cut can leave the last step durable and lose the `exit`.
+ * program yielded after that step (the node's driver yields after every `releaseEvery` sends, a
+ * fiber after its budget of operations, a program when it likes), and a node cannot know a step is
+ * the last before its program returns: a power cut can leave the last step durable and lose the
+ * `exit`.
  * The node started again then runs the program from that step's local state, and it ends again. In
  * the simulator, as on the node before the cut, the program ended right after its last step, so the
  * merge asks the simulator (`Simulator.replay`) where each program ends, and an end the replay
@@ -163,7 +165,13 @@ export interface MergedTrace extends Trace {
  */
 export const merge = (system: System, options: MergeOptions, journals: ReadonlyMap<string, ReadonlyArray<JournalRecord>>): MergedTrace => {
   const merged = fromJournals(system, options, journals)
-  const replayed = replay(system, merged)
+  let replayed: ReturnType<typeof replay>
+  try {
+    replayed = replay(system, merged)
+  } catch {
+    // The trace's own replay fails the same way, and says why.
+    return { ...merged, lostExits: [] }
+  }
   return replayed.identical ? { ...merged, lostExits: [] } : withLostExits(merged, replayed.trace.events)
 }
 
