@@ -17,9 +17,14 @@
  *
  * Each N also gets a `pw --por` row: the search with partial-order reduction (`check --por`), its
  * states against the closed form, and the same verdicts (no violation, no deadlock, every witness).
+ *
+ * First, one row per bundled protocol (its correct family) at a fixed size, on one thread: their
+ * properties are whole-statelet functions, unlike tpc-bench's local predicates, so tpc-bench alone
+ * does not speak for them. Each must find its pinned number of states with no violation.
  */
 import * as Checker from "../checker/Checker.ts"
 import * as Parallel from "../checker/Parallel.ts"
+import * as Protocols from "../protocols/index.ts"
 import * as TpcBench from "../protocols/TpcBench/index.ts"
 import { plainBfs } from "./checker/PlainBfs.ts"
 
@@ -111,6 +116,8 @@ const assertExpected = (label: string, n: number, m: Measured) => {
 for (const [label, run] of [["protoweave", protoweave], ["plain JS", plain]] as const) assertExpected(label, 4, run(4))
 assertExpected("protoweave ×2", 4, await protoweaveParallel(4, { searchAloneUntil: 0 }))
 
+bundledProtocols()
+
 console.log(
   `tpc-bench (one round of Two-Phase Commit, reorder-only network), N = ${sizes.join(", ")}; each side's best of ${rounds} interleaved run${rounds === 1 ? "" : "s"} per N (one at N = 8 and 9)`
 )
@@ -148,3 +155,32 @@ for (const n of sizes) {
   console.log(`  CPU ratio   ${(leastCpu(theirs) / leastCpu(singles)).toFixed(3)} (plain-JS CPU time ÷ protoweave's, one thread, least of each)`)
 }
 console.log(`ratio N=7: ${ratios.get(7)!.toFixed(3)}`)
+
+/**
+ * One row per bundled protocol at a fixed size: states/s and bytes per state of one thread, with
+ * the states pinned (the sizes are small enough for a few seconds each; `calculator` and
+ * `delegating-calculator` are bounded in depth by their models).
+ */
+function bundledProtocols(): void {
+  const rows: ReadonlyArray<readonly [string, { readonly [name: string]: number }, number]> = [
+    ["two-phase-commit", { participants: 2, rounds: 2 }, 124_798],
+    ["calculator", {}, 150_234],
+    ["query-tpc", { participants: 1, rounds: 2 }, 1_635],
+    ["delegating-calculator", { clients: 1 }, 100_981],
+    ["lock-resource", { clients: 4 }, 27_584],
+    ["tpc-bench", { participants: 5 }, TpcBench.expectedStates(5)]
+  ]
+  console.log("bundled protocols (correct families), one thread, one run each")
+  for (const [name, sizes, pinned] of rows) {
+    const family = Protocols.find(name)
+    if (family?.model === undefined) throw new Error(`bench:checker: no bundled family ${name} with a model`)
+    const { value: report, cpuMs } = timed(() => Checker.check(family.model!(sizes)))
+    const violated = report.properties.filter((p) => p.status === "violated").map((p) => p.name)
+    if (report.states !== pinned || violated.length > 0 || report.deadlocks.count > 0) {
+      throw new Error(`bench:checker: ${name} found ${count(report.states)} states (pinned: ${count(pinned)}), violated: ${violated.join(", ") || "none"}, ${report.deadlocks.count} deadlocks`)
+    }
+    const size = Object.entries(sizes).map(([k, v]) => `${k}=${v}`).join(" ") || "defaults"
+    const m: Measured = { states: report.states, ms: report.elapsedMs, cpuMs, bytesPerState: report.bytesPerState }
+    console.log(row("protoweave", m) + `   ${name} ${size}${report.incomplete === undefined ? "" : ` (bounded: ${report.incomplete})`}`)
+  }
+}
