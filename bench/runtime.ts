@@ -22,11 +22,13 @@
  * before the socket write, once for all the frames one read of the socket brought (group commit):
  * what the disk alone costs, with no framework. `pw no sync` is protoweave with its journals
  * written but not synced (`durable: false`, which no real node should use): what the framework
- * costs without the disk. The last four lines are: the one-in-flight ratio; `raw + sync` over the
- * raw echo, the share of the raw echo's rate that the disk alone leaves at one sync per read (a
- * runtime that syncs before a message leaves passes it only by covering more messages with each
- * sync); protoweave over `raw + sync`, the cost of the framework next to an echo as durable; and
- * the windowed ratio, protoweave's msgs/s over the raw echo's.
+ * costs without the disk. The last five lines are: the one-in-flight ratios (protoweave over the
+ * raw echo and over `raw + sync`); `raw + sync` over the raw echo, the share of the raw echo's
+ * rate that the disk alone leaves at one sync per read (a runtime that syncs before a message
+ * leaves passes it only by covering more messages with each sync); protoweave's msgs/s over the
+ * raw echo's with the window; both p99s with the window and their quotient; and last, `ratio to
+ * raw+sync: X`, protoweave over `raw + sync` with the window, the cost of the framework next to an
+ * echo as durable.
  *
  * The machine is shared, and a run's rate swings by half from one minute to the next, the raw
  * echo's most. So everything is measured in rounds (`--rounds K`, default 3), each round running
@@ -433,7 +435,7 @@ const main = async () => {
   console.log(
     `ping-pong over loopback, 64-byte bodies: ${count(measured)} round trips measured with W = ${window} (${count(oneInFlight)} with W = 1) after ${count(warmupOf(window))} of warm-up (${count(warmupOf(1))} with W = 1); journals on ${fileSystemOf(base)} (${base}); each line's fastest of ${rounds} interleaved run${rounds === 1 ? "" : "s"}`
   )
-  const ratios: Array<{ readonly toRaw: number; readonly toSynced: number; readonly syncedToRaw: number }> = []
+  const ratios: Array<{ readonly toRaw: number; readonly toSynced: number; readonly syncedToRaw: number; readonly p99: number; readonly syncedP99: number }> = []
   for (const w of [1, window]) {
     console.log(w === 1 ? "one ping in flight (W = 1):" : `a window of ${w} pings in flight (W = ${w}):`)
     const warmup = warmupOf(w)
@@ -455,12 +457,14 @@ const main = async () => {
     console.log(rowOf("protoweave", pws))
     console.log(flushLine(p.flushes))
     console.log(rowOf("pw no sync", unsynced, `   (ratio ${(u.msgsPerSecond / r.msgsPerSecond).toFixed(3)})`))
-    ratios.push({ toRaw: p.msgsPerSecond / r.msgsPerSecond, toSynced: p.msgsPerSecond / rs.msgsPerSecond, syncedToRaw: rs.msgsPerSecond / r.msgsPerSecond })
+    ratios.push({ toRaw: p.msgsPerSecond / r.msgsPerSecond, toSynced: p.msgsPerSecond / rs.msgsPerSecond, syncedToRaw: rs.msgsPerSecond / r.msgsPerSecond, p99: p.p99, syncedP99: rs.p99 })
   }
-  console.log(`one-in-flight ratio (W = 1): ${ratios[0]!.toRaw.toFixed(3)}; the last line is the ratio with W = ${window}`)
-  console.log(`the disk alone (W = ${window}): raw + sync ÷ raw = ${ratios[1]!.syncedToRaw.toFixed(3)}, an echo that syncs each read's answers before they leave and does nothing else`)
-  console.log(`ratio to raw + sync (W = ${window}): ${ratios[1]!.toSynced.toFixed(3)}`)
-  console.log(`ratio: ${ratios[1]!.toRaw.toFixed(3)}`)
+  const [one, windowed] = [ratios[0]!, ratios[1]!]
+  console.log(`one-in-flight ratio (W = 1): ${one.toRaw.toFixed(3)} to the raw echo, ${one.toSynced.toFixed(3)} to raw + sync (target ≥ 0.9)`)
+  console.log(`the disk alone (W = ${window}): raw + sync ÷ raw = ${windowed.syncedToRaw.toFixed(3)}, an echo that syncs each read's answers before they leave and does nothing else`)
+  console.log(`ratio to the raw echo (W = ${window}): ${windowed.toRaw.toFixed(3)}`)
+  console.log(`p99 (W = ${window}, fastest runs): protoweave ${Math.round(windowed.p99)} µs, raw + sync ${Math.round(windowed.syncedP99)} µs: ${(windowed.p99 / windowed.syncedP99).toFixed(2)}× (target ≤ 1.5×)`)
+  console.log(`ratio to raw+sync: ${windowed.toSynced.toFixed(3)}`)
 }
 
 await main()
