@@ -575,7 +575,7 @@ const livenessLines = (outcome: Outcome): ReadonlyArray<string> => {
   return [
     ...live.properties.map((p, i) => `${i === 0 ? "liveness    " : "            "}${p.name.padEnd(width)}  ${p.kind === "eventually" ? "eventually" : "leadsTo   "}  ${verdictOf(p)}`),
     `fairness    ${live.fairness}`,
-    `            liveness explored its own graph on one thread${(outcome.threads?.threads ?? 1) > 1 ? " (not the workers')" : ""}: ${count(live.states)} states, ${count(live.edges)} edges, ${live.incomplete === undefined ? "complete" : `cut (${live.incomplete}${live.incomplete === "max-states" && live.defaultBound ? `: its default bound, ${count(livenessMaxStates)} states; --max-states changes it` : ""})`}; symmetry ${live.symmetry}`
+    `            liveness explored its own graph on one thread${(outcome.threads?.threads ?? 1) > 1 ? " (not the workers')" : ""}: ${count(live.states)} states, ${count(live.edges)} edges, ${live.incomplete === undefined ? "every reachable state expanded" : `cut (${live.incomplete}${live.incomplete === "max-states" && live.defaultBound ? `: its default bound, ${count(livenessMaxStates)} states; --max-states changes it` : ""})`}; symmetry ${live.symmetry}`
   ]
 }
 

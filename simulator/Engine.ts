@@ -148,6 +148,11 @@ export interface RunResult {
   readonly end: End
   /** The `sometimes` properties that held at some step, with the first such step. */
   readonly witnessed: ReadonlyMap<string, number>
+  /**
+   * The liveness properties (`eventually`, `leadsTo`) still waiting for their goal when the run
+   * ended, with the step since which each waits (`simulator/BoundedLiveness.ts` judges them).
+   */
+  readonly pendingLiveness: ReadonlyMap<string, number>
   readonly statelet: Statelet
   /** For each node in `end.blocked`, in that order, what it was waiting for. */
   readonly waits: ReadonlyArray<Wait>
@@ -252,6 +257,10 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
   const deactivate = (msg: number, to: string) => inbox.get(to)?.delete(msg)
   const always = system.properties.filter((p) => p.kind === "always")
   const sometimes = system.properties.filter((p) => p.kind === "sometimes")
+  const liveness = system.properties.filter((p) => p.kind === "eventually" || p.kind === "leadsTo")
+  // An `eventually` waits from the start until its goal first holds; a `leadsTo` from each trigger to the next goal.
+  const pendingLiveness = new Map<string, number>(liveness.filter((p) => p.kind === "eventually").map((p) => [p.name, 0]))
+  const settled = new Set<string>()
   let statelet: Statelet = semantics.initial
   let now = 0
   let step = 0
@@ -319,6 +328,13 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
     }
     for (const p of sometimes) {
       if (!witnessed.has(p.name) && p.holds(statelet as any, system.topology.nodes)) witnessed.set(p.name, step)
+    }
+    for (const p of liveness) {
+      if (settled.has(p.name)) continue
+      if (p.holds(statelet as any, system.topology.nodes)) {
+        pendingLiveness.delete(p.name)
+        if (p.kind === "eventually") settled.add(p.name)
+      } else if (p.kind === "leadsTo" && !pendingLiveness.has(p.name) && p.trigger!(statelet as any, system.topology.nodes)) pendingLiveness.set(p.name, step)
     }
   }
 
@@ -657,6 +673,7 @@ export const run = (system: System, options: EngineOptions, chooser: Chooser): R
   return {
     events,
     witnessed,
+    pendingLiveness,
     statelet,
     waits: blocked.map((node) => waitOf(nodes.get(node)!)),
     end: { type: "end", status, steps: step, time: now, violation: violation ?? null, blocked }

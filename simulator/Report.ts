@@ -380,6 +380,15 @@ export const formatSummary = (summary: Summary, options: SummaryOptions): string
   witnessed.forEach(([name, runs], i) => {
     lines.push(`${i === 0 ? "sometimes   " : "            "}${name.padEnd(nameWidth)}  reached in ${runs}/${summary.runs} runs`)
   })
+  const liveness = [...(summary.liveness ?? [])]
+  const liveWidth = Math.max(0, ...liveness.map(([name]) => name.length))
+  liveness.forEach(([name, t], i) => {
+    const excused = t.afterLoss > 0 ? ` (${t.afterLoss} after a loss: not counted as failures)` : ""
+    const first = t.first === undefined ? "" : `; first in run ${t.first.run}, waiting since step ${t.first.since}${t.first.lastFault >= 0 ? `, last fault at step ${t.first.lastFault}` : ""}`
+    lines.push(
+      `${i === 0 ? "liveness    " : "            "}${name.padEnd(liveWidth)}  bounded (goal within ${t.within} steps after its trigger and the last fault, or before the run ends): met in ${t.met}/${summary.runs} runs, violated in ${t.violated}${excused}, open in ${t.open}${first}`
+    )
+  })
   // A batch cut short by a violation says nothing about reachability, so it gets no warnings.
   for (const [name, runs] of witnessed) {
     if (runs === 0 && stopped.length === 0) {

@@ -13,6 +13,7 @@
 import type * as Step from "../core/Step.ts"
 import type { System } from "../core/System.ts"
 import type { Chooser, RunResult } from "./Engine.ts"
+import * as BoundedLiveness from "./BoundedLiveness.ts"
 import * as Engine from "./Engine.ts"
 import * as FaultPlan from "./FaultPlan.ts"
 import * as Prng from "../core/Prng.ts"
@@ -68,6 +69,8 @@ export interface SimulateOptions {
   /** Called about every `progressEvery` ms of wall time with the runs done so far. */
   readonly onProgress?: (progress: Progress) => void
   readonly progressEvery?: number
+  /** Bounded liveness (`simulator/BoundedLiveness.ts`): steps a goal may take after its trigger and the last fault (default 200). */
+  readonly livenessWithin?: number
 }
 
 /** A batch's progress. */
@@ -128,8 +131,8 @@ export const excused = (events: ReadonlyArray<TraceEvent>): boolean => events.so
  * failed({ violations: 0, stuck: { unexcused: 2, first: undefined } }) // => true
  * failed({ violations: 0, stuck: { unexcused: 0, first: undefined } }) // => false
  */
-export const failed = (summary: Pick<Summary, "violations" | "stuck">): boolean =>
-  summary.violations > 0 || (summary.stuck?.unexcused ?? 0) > 0
+export const failed = (summary: Pick<Summary, "violations" | "stuck" | "liveness">): boolean =>
+  summary.violations > 0 || (summary.stuck?.unexcused ?? 0) > 0 || [...(summary.liveness?.values() ?? [])].some((l) => l.violated > l.afterLoss)
 
 /** The outcome of a batch of runs. */
 export interface Summary {
@@ -145,6 +148,22 @@ export interface Summary {
   readonly lastTrace: Trace | undefined
   /** The stuck runs, explained (absent from summaries that do not track them). */
   readonly stuck?: StuckRuns
+  /** Bounded liveness, per `eventually`/`leadsTo` property (program-level simulation only). */
+  readonly liveness?: ReadonlyMap<string, LivenessTally>
+}
+
+/** How one liveness property fared over a batch's runs, as bounded liveness (see `BoundedLiveness.judgeRun`). */
+export interface LivenessTally {
+  readonly within: number
+  readonly met: number
+  /** Runs that ended, or waited more than `within` steps after the last fault, without the goal... */
+  readonly violated: number
+  /** ...of which this many had lost a message or a node (a drop or a crash): excused, as stuck runs are. */
+  readonly afterLoss: number
+  /** Runs that ended at their limit too soon to tell. */
+  readonly open: number
+  /** The first violating run not excused by a loss, else the first violating run. */
+  readonly first: { readonly run: number; readonly since: number; readonly lastFault: number; readonly afterLoss: boolean } | undefined
 }
 
 const headerOf = (options: Pick<SimulateOptions, "name" | "parameters" | "faults" | "maxSteps" | "maxTime">, seed: number): Header =>
@@ -221,6 +240,11 @@ export const batch = (
  * first violation unless told otherwise, and shrinks it.
  */
 export const simulate = (system: System, options: SimulateOptions): Summary => {
+  const within = options.livenessWithin ?? 200
+  const tallies = new Map<string, LivenessTally>()
+  for (const p of system.properties) {
+    if (p.kind === "eventually" || p.kind === "leadsTo") tallies.set(p.name, { within, met: 0, violated: 0, afterLoss: 0, open: 0, first: undefined })
+  }
   let firstStuck: StuckRun | undefined
   let unexcused = 0
   const summary = batch(
@@ -232,13 +256,30 @@ export const simulate = (system: System, options: SimulateOptions): Summary => {
       return { shrunk: shrunk.trace, shrunkProtocol: shrunk.protocol, shrinkAttempts: shrunk.attempts }
     },
     (i, result, trace) => {
+      for (const verdict of BoundedLiveness.judgeRun(system, result, within)) {
+        const t = tallies.get(verdict.name)!
+        const afterLoss = verdict.afterLoss === true
+        const first =
+          verdict.status === "violated" && (t.first === undefined || (t.first.afterLoss && !afterLoss))
+            ? { run: i, since: verdict.since!, lastFault: verdict.lastFault!, afterLoss }
+            : t.first
+        tallies.set(verdict.name, {
+          ...t,
+          met: t.met + (verdict.status === "met" ? 1 : 0),
+          violated: t.violated + (verdict.status === "violated" ? 1 : 0),
+          afterLoss: t.afterLoss + (verdict.status === "violated" && afterLoss ? 1 : 0),
+          open: t.open + (verdict.status === "open" ? 1 : 0),
+          first
+        })
+      }
       if (result.end.status !== "stuck") return
       const stuck: StuckRun = { run: i, trace, waits: result.waits, excused: excused(trace.events) }
       if (!stuck.excused) unexcused++
       if (firstStuck === undefined || (firstStuck.excused && !stuck.excused)) firstStuck = stuck
     }
   )
-  return { ...summary, stuck: { unexcused, first: firstStuck } }
+  const liveness = tallies.size === 0 ? {} : { liveness: tallies }
+  return { ...summary, stuck: { unexcused, first: firstStuck }, ...liveness }
 }
 
 /** One protocol-level step, as the model checker reports it: the action, with the message's content. */
