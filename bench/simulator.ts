@@ -4,6 +4,10 @@
  * steps applied straight to the step function, with no programs, fibers or scheduling. The ratio
  * is the cost of running real Effect programs deterministically on top of the semantics; absolute
  * figures vary with the machine, ratios much less.
+ *
+ * Then the cost per step by run length: runs cut at 100 and 1,000 steps (and 10,000 with `--long`)
+ * of the same system with enough rounds (for a protocol with a `rounds` parameter). A simulator
+ * whose cost per step does not grow with the history prints the same µs/step for each.
  */
 import * as Step from "../core/Step.ts"
 import * as Protocols from "../protocols/index.ts"
@@ -11,8 +15,10 @@ import * as FaultPlan from "../simulator/FaultPlan.ts"
 import * as Simulator from "../simulator/Simulator.ts"
 import type { Trace } from "../simulator/Trace.ts"
 
-const name = process.argv[2] ?? "two-phase-commit"
-const runs = Number(process.argv[3] ?? 2000)
+const positional = process.argv.slice(2).filter((a) => a !== "--long")
+const long = process.argv.includes("--long")
+const name = positional[0] ?? "two-phase-commit"
+const runs = Number(positional[1] ?? 2000)
 const family = Protocols.find(name)
 if (family === undefined) {
   console.error(`bench:simulator: no protocol "${name}" (have: ${Protocols.families.map((f) => f.name).join(", ")})`)
@@ -60,3 +66,23 @@ const rate = (r: { steps: number; ms: number }) => (r.steps / r.ms) * 1000
 console.log(`simulator (programs + semantics + invariants): ${simulated.steps} steps in ${simulated.ms.toFixed(0)} ms = ${rate(simulated).toFixed(0)} steps/s`)
 console.log(`baseline  (semantics + invariants only):       ${bare.steps} steps in ${bare.ms.toFixed(0)} ms = ${rate(bare).toFixed(0)} steps/s`)
 console.log(`ratio: ${(rate(simulated) / rate(bare)).toFixed(3)}`)
+
+costByLength()
+
+/** µs per simulated step in runs cut at a given length, each from a system with enough rounds to keep going. */
+function costByLength(): void {
+  if (family!.parameters.rounds === undefined) {
+    console.log(`cost per step by run length: skipped (${name} has no rounds parameter to make long runs)`)
+    return
+  }
+  for (const length of [100, 1_000, ...(long ? [10_000] : [])]) {
+    const longSystem = family!.make({ ...parameters, rounds: Math.ceil(length / 10) })
+    const cut = { ...options, maxSteps: length }
+    let steps = 0
+    const started = performance.now()
+    const count = Math.max(1, Math.round(20_000 / length))
+    for (let i = 0; i < count; i++) steps += Simulator.runOnce(longSystem, cut, i).trace.end.steps
+    const ms = performance.now() - started
+    console.log(`runs of ${String(length).padStart(6)} steps: ${count} runs, ${steps} steps, ${((ms * 1000) / steps).toFixed(1)} µs/step (${((steps / ms) * 1000).toFixed(0)} steps/s)`)
+  }
+}
