@@ -272,6 +272,8 @@ class Encoder {
     if (structured(v) || atomic(v.smt)) return body(v)
     const n = this.name(base)
     const out = body({ smt: n, type: v.type })
+    // A structured result (a choice, a record) keeps its structure: the value is substituted.
+    if (structured(out)) return body(v)
     return { smt: `(let ((${n} ${v.smt})) ${out.smt})`, type: out.type }
   }
 
@@ -513,6 +515,11 @@ class Encoder {
     })
     const body = this.term(def.body, env, this.typeOf(def.result))
     if (lets.length === 0) return body
+    // A structured result (a choice, a record) keeps its structure: the arguments are substituted.
+    if (structured(body)) {
+      const direct = new Map<string, Val>(def.params.map((p, i) => [p.name, args[i]!]))
+      return this.term(def.body, direct, this.typeOf(def.result))
+    }
     return { smt: `(let (${lets.map(([n, v]) => `(${n} ${v})`).join(" ")}) ${body.smt})`, type: body.type }
   }
 
@@ -861,7 +868,7 @@ export const encode = (exported: Exported): SmtProtocol => {
   const invariantOn = (inv: string, topo: string, s: string) => enc.call(inv, [topo, s])
   // The state after node `at` of role `r` steps to `value`: kept structured, so that the
   // invariant's reads of it split on whether they read the stepping node.
-  const after = (r: string, at: string, value: Val): Val => {
+  const after = (r: string, at: string, value: Val, soupValue: Val): Val => {
     const locals = new Map<string, Val>(
       roleNames.map((x) => {
         const base = `(${sym(`Locals.${x}`)} (Statelet.locals s))`
@@ -869,8 +876,7 @@ export const encode = (exported: Exported): SmtProtocol => {
       })
     )
     const localsValue: Val = { smt: `(Locals.mk ${[...locals.values()].map((v) => v.smt).join(" ")})`, type: { kind: "locals" }, record: locals }
-    const soupValue: Val = { smt: "soup2", type: { kind: "list", of: { kind: "envelope" } } }
-    return { smt: "s2", type: { kind: "statelet" }, record: new Map([["locals", localsValue], ["soup", soupValue]]) }
+    return { smt: `(Statelet.mk ${localsValue.smt} ${soupValue.smt})`, type: { kind: "statelet" }, record: new Map([["locals", localsValue], ["soup", soupValue]]) }
   }
   const stepOf = (name: string, role: string, local: string, other: string, payload: string, payloadType: LeanType, self: string): Val =>
     enc.callValues(name, [
@@ -880,6 +886,18 @@ export const encode = (exported: Exported): SmtProtocol => {
       { smt: `(Ctx.mk ${self} topo)`, type: { kind: "ctx" } }
     ])
   let post: Val | undefined
+  const envelopeType: LeanType = { kind: "envelope" }
+  const soupType: LeanType = { kind: "list", of: envelopeType }
+  const envelope = (id: string, src: string, dst: string, msgTerm: string, active: string): Val => {
+    const fields = new Map<string, Val>([
+      ["id", { smt: id, type: nat }],
+      ["src", { smt: src, type: node }],
+      ["dst", { smt: dst, type: node }],
+      ["msg", { smt: msgTerm, type: msg }],
+      ["active", { smt: active, type: bool }]
+    ])
+    return { smt: `(Env.mk ${id} ${src} ${dst} ${msgTerm} ${active})`, type: envelopeType, record: fields }
+  }
 
   const queries = exported.obligations.map((o): SmtQuery => {
     const base = { obligation: o.name, invariant: o.invariant, transition: o.transition }
@@ -911,10 +929,10 @@ export const encode = (exported: Exported): SmtProtocol => {
         const ctx = "(Ctx.mk this topo)"
         lines.push(`(assert ${member(send.from, "this")})`, `(assert ${member(send.to, "to")})`)
         lines.push(`(assert ${enc.call(`${send.name}_guard`, [local, "to", "m", ctx])})`)
-        post = after(send.from, "this", stepOf(`${send.name}_step`, send.from, local, "to", "m", payload, "this"))
-        lines.push("(declare-const soup2 (Seq Env))", `(assert (= (seq.len soup2) (+ 1 (seq.len ${soup}))))`)
-        lines.push(`(assert (forall ((|p.i| Int)) (=> (and (<= 0 |p.i|) (< |p.i| (seq.len ${soup}))) (= (seq.nth soup2 |p.i|) (seq.nth ${soup} |p.i|)))))`)
-        lines.push(`(assert (= (seq.nth soup2 (seq.len ${soup})) (Env.mk (seq.len ${soup}) this to (${ctor("Msg", send.tag)} m) true)))`)
+        // `Soup.post`: the old soup, then the new message (kept as two parts: quantifiers split over them).
+        const posted = envelope(`(seq.len ${soup})`, "this", "to", `(${ctor("Msg", send.tag)} m)`, "true")
+        const soupAfter: Val = { smt: `(seq.++ ${soup} (seq.unit ${posted.smt}))`, type: soupType, parts: [{ kind: "seq", seq: soup, of: envelopeType, map: (x) => x }, { kind: "item", item: posted }] }
+        post = after(send.from, "this", stepOf(`${send.name}_step`, send.from, local, "to", "m", payload, "this"), soupAfter)
         unknowns = { before: "s", topology: "topo", step: { kind: "send", node: "this", to: "to", payload: "m", payloadType: payload, tag: send.tag } }
       } else if (receive !== undefined) {
         lines.push("(declare-const k Int)", `(assert (and (<= 0 k) (< k (seq.len ${soup}))))`)
@@ -927,12 +945,16 @@ export const encode = (exported: Exported): SmtProtocol => {
         lines.push(`(assert ${member(receive.by, "rcv")})`)
         if (defs.has(`${receive.name}_accepts`)) lines.push(`(assert ${enc.call(`${receive.name}_accepts`, [local, "snd", m, ctx])})`)
         const payload = msg.variants.find((v) => v.tag === receive.tag)!.payload!
-        post = after(receive.by, "rcv", stepOf(`${receive.name}_step`, receive.by, local, "snd", m, payload, "rcv"))
-        lines.push("(declare-const soup2 (Seq Env))", `(assert (= (seq.len soup2) (seq.len ${soup})))`)
-        lines.push(`(assert (forall ((|c.i| Int)) (=> (and (<= 0 |c.i|) (< |c.i| (seq.len ${soup}))) (= (seq.nth soup2 |c.i|) (ite (= |c.i| k) (Env.mk (Env.id ${e}) (Env.src ${e}) (Env.dst ${e}) (Env.msg ${e}) false) (seq.nth ${soup} |c.i|))))))`)
+        // `Soup.consume`: every message of the consumed one's id is inactive after, as in Lean.
+        const consumed = (x: Val): Val => {
+          const get = (f: string) => `(Env.${f} ${x.smt})`
+          return envelope(get("id"), get("src"), get("dst"), get("msg"), `(and ${get("active")} (not (= ${get("id")} (Env.id ${e}))))`)
+        }
+        const x = "|consume.x|"
+        const soupAfter: Val = { smt: `(seq.map (lambda ((${x} Env)) ${consumed({ smt: x, type: envelopeType }).smt}) ${soup})`, type: soupType, parts: [{ kind: "seq", seq: soup, of: envelopeType, map: consumed }] }
+        post = after(receive.by, "rcv", stepOf(`${receive.name}_step`, receive.by, local, "snd", m, payload, "rcv"), soupAfter)
         unknowns = { before: "s", topology: "topo", step: { kind: "receive", position: "k" } }
       } else throw new SmtRefusal(`the transition ${o.transition} is not the protocol's`)
-      lines.push(`(define-fun s2 () Statelet (Statelet.mk ${post.record!.get("locals")!.smt} soup2))`)
       lines.push(`(assert (not ${enc.callValues(o.invariant, [{ smt: "topo", type: { kind: "topology" } }, post]).smt}))`)
       return { ...base, script: [...head, ...strings(), ...lines].join("\n"), unknowns, unassumed }
     } catch (e) {

@@ -280,10 +280,27 @@ export const solve = async (exported: Exported, options: SmtOptions = {}): Promi
       outcome = { ...base, status: "unknown", milliseconds: 0, reason: `outside the SMT encoding: ${q.script.message}` }
     } else {
       const z = await z3()
-      const ctx = context(z)
+      let ctx = context(z)
+      // One command per call, and a second try in a fresh context when Z3 reports a syntax error:
+      // the WebAssembly build has misread long inputs (an "unexpected character" in a query that
+      // parses alone).
+      const script = q.script
+      const run = async (c: Z3Context): Promise<string> => {
+        let out = await z.eval_smtlib2_string(c, `(set-option :timeout ${timeout})`)
+        for (const command of script.split("\n")) {
+          out = await z.eval_smtlib2_string(c, command)
+          if (out.includes("(error")) return out.trim()
+        }
+        return (await z.eval_smtlib2_string(c, "(check-sat)")).trim()
+      }
       let answer: string
       try {
-        answer = (await z.eval_smtlib2_string(ctx, `(set-option :timeout ${timeout})\n${q.script}\n(check-sat)`)).trim()
+        answer = await run(ctx)
+        if (answer.includes("(error")) {
+          z.del_context(ctx)
+          ctx = context(z)
+          answer = await run(ctx)
+        }
       } catch (e) {
         answer = `error: ${e instanceof Error ? e.message : String(e)}`
       }
