@@ -69,3 +69,14 @@ describe("Calculator: every request is answered", () => {
     assert.strictEqual(report.properties.find((p) => p.name === "everyRequestAnswered")!.status, "not established within the bound")
   })
 })
+
+describe("check's report", () => {
+  it("lists the liveness verdicts, the fairness assumed and the graph liveness explored", async () => {
+    const Check = await import("../../cli/Check.ts")
+    const outcome = await Check.explore({ module: LockResource.manifest.module, family: "lock-resource", traced: undefined }, { clients: 2 }, { strategy: "bfs" })
+    const text = Check.formatOutcome(outcome, { maxDepth: undefined, maxStates: undefined })
+    assert.match(text, /^liveness {4}everyClientGetsTheLock {2}eventually {2}holds$/m)
+    assert.match(text, /^fairness {4}weak fairness of every send and every receive$/m)
+    assert.match(text, /liveness explored its own graph on one thread: [\d,]+ states, [\d,]+ edges, every reachable state expanded/)
+  })
+})
