@@ -154,6 +154,8 @@ export interface RecordedTrace {
 export interface Outcome extends Omit<Checker.CheckReport, "properties" | "deadlocks"> {
   readonly properties: ReadonlyArray<Omit<Checker.PropertyResult, "trace"> & { readonly trace: RecordedTrace | undefined }>
   readonly deadlocks: Omit<Checker.CheckReport["deadlocks"], "trace"> & { readonly trace: RecordedTrace | undefined }
+  /** Why the model's liveness properties were not checked, when they were not. */
+  readonly livenessSkipped?: string
   /** The liveness properties' verdicts (`checker/Liveness.ts`), when the model has some; lassos recorded as traces. */
   readonly liveness?: Omit<Liveness.LivenessReport, "properties"> & {
     readonly properties: ReadonlyArray<Omit<Liveness.LivenessResult, "lasso"> & { readonly trace: RecordedTrace | undefined; readonly stem: number; readonly stutters: boolean }>
@@ -240,7 +242,10 @@ export const explore = async (
   }
   // Liveness runs its own exploration of the unreduced graph, on this thread (see checker/Liveness.ts).
   const livenessBound = options.maxStates ?? model.maxStates ?? livenessMaxStates
-  const live = model.system.properties.some((p) => p.kind === "eventually" || p.kind === "leadsTo")
+  const hasLiveness = model.system.properties.some((p) => p.kind === "eventually" || p.kind === "leadsTo")
+  // Stopped at the first violation, the check establishes nothing more: liveness is not explored either.
+  const stoppedEarly = options.stopAtFirstViolation === true && (report.incomplete === "violation" || report.incomplete === "deadlock")
+  const live = hasLiveness && !stoppedEarly
     ? Liveness.checkLiveness(model, {
         maxStates: livenessBound,
         ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
@@ -261,6 +266,7 @@ export const explore = async (
     ...report,
     properties: report.properties.map((p) => ({ ...p, trace: record(p.trace, p.kind === "always" ? p.name : undefined) })),
     deadlocks: { ...report.deadlocks, trace: record(report.deadlocks.trace, undefined) },
+    ...(hasLiveness && stoppedEarly ? { livenessSkipped: "not checked: the search stopped at the first violation (--stop-at-first-violation)" } : {}),
     ...(live === undefined
       ? {}
       : {
@@ -562,7 +568,7 @@ export const livenessMaxStates = 100_000
 /** The liveness verdicts, the fairness they assume and how their graph was explored. */
 const livenessLines = (outcome: Outcome): ReadonlyArray<string> => {
   const live = outcome.liveness
-  if (live === undefined) return []
+  if (live === undefined) return outcome.livenessSkipped === undefined ? [] : [`liveness    ${outcome.livenessSkipped}`]
   const width = Math.max(0, ...live.properties.map((p) => p.name.length))
   const verdictOf = (p: NonNullable<Outcome["liveness"]>["properties"][number]): string =>
     p.status !== "violated"
