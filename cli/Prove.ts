@@ -22,6 +22,7 @@
  */
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { Argument, Command, Flag } from "effect/cli"
 import { fileURLToPath } from "node:url"
 import * as Checker from "../checker/Checker.ts"
@@ -210,8 +211,8 @@ const config = {
     Flag.withDefault(false)
   ),
   smt: Flag.Boolean("smt").pipe(
-    Flag.withDescription("before Lean, give each obligation to Z3 (proved by Z3, a confirmed counterexample to induction, or unknown with the reason); --no-smt skips it; --check never runs it"),
-    Flag.withDefault(true)
+    Flag.withDescription("before Lean, give each obligation to Z3 (proved by Z3, a confirmed counterexample to induction, or unknown with the reason): on by default when Lean discharges obligations, off with --export-only unless given, never with --check; --no-smt skips it"),
+    Flag.optional
   ),
   smtTimeout: Flag.String("smt-timeout").pipe(Flag.withMetavar("MS"), Flag.withDefault("5000"), Flag.withDescription("each Z3 query's time limit in milliseconds (default 5000)"))
 }
@@ -222,8 +223,8 @@ export interface ProveInput {
   readonly all: boolean
   readonly check: boolean
   readonly exportOnly?: boolean
-  /** Run the SMT stage (default: yes, except with `check`). */
-  readonly smt?: boolean
+  /** Run the SMT stage (default: when Lean discharges obligations; never with `check`). */
+  readonly smt?: Option.Option<boolean>
   readonly smtTimeout?: string
 }
 
@@ -367,7 +368,8 @@ export const prove = (input: ProveInput): Effect.Effect<void, UsageError | Viola
     const timeoutMs = Number(input.smtTimeout ?? "5000")
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) return yield* Effect.fail(new UsageError({ message: `--smt-timeout must be a positive number of milliseconds, not ${input.smtTimeout}` }))
     const smt = new Map<string, ReadonlyMap<string, Awaited<ReturnType<typeof SmtSolve.solve>>[number]>>()
-    if (input.smt !== false && mode !== "check") {
+    const smtOn = input.smt !== undefined && Option.isSome(input.smt) ? input.smt.value : mode === "discharge"
+    if (smtOn && mode !== "check") {
       for (const i of inputs.filter((x) => x.dependency !== true)) {
         const name = i.exported.spec.name
         yield* Console.error(`SMT (Z3, ${timeoutMs} ms per query): ${name}`)
