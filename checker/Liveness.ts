@@ -365,7 +365,8 @@ const fairComponent = (
           for (let e = first[s]!; e < first[s + 1]!; e++) if (bad.has(labels[e]!)) return false
           return true
         })
-        for (const s of component) if (!rest.includes(s)) allowed[s] = 0
+        const kept = new Set(rest)
+        for (const s of component) if (!kept.has(s)) allowed[s] = 0
         if (rest.length > 0) work.push(rest)
         continue
       }
