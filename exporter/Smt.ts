@@ -840,6 +840,7 @@ export const encode = (exported: Exported): SmtProtocol => {
     if (e instanceof SmtRefusal) return refuse(e.message)
     throw e
   }
+  if (/^def world : World /m.test(exported.lean)) return refuse("a world's obligations (two protocols' statelets, the world's send-hooks) are outside the SMT encoding")
   if (!defs.has("initLocals")) return refuse("the export has no single protocol's initLocals (a world's export, of several protocols' statelets, is outside the SMT encoding)")
   const enc = new Encoder(defs, types, roles, msg, "topo")
   const strings = () => {

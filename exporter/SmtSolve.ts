@@ -245,7 +245,9 @@ const confirm = (exported: Exported, q: SmtQuery, model: Awaited<ReturnType<type
       const text = describe(q, model.nodes, semantics.initial, undefined, [])
       return { nodes: model.nodes, state: semantics.initial, action: undefined, next: undefined, text }
     }
-    const hypothesis = exported.invariants.filter((i) => exported.predicates.has(i))
+    const hypothesis = exported.invariants
+    const missing = hypothesis.filter((i) => !exported.predicates.has(i))
+    if (missing.length > 0) return `the hypothesis cannot be evaluated in TypeScript: no predicate for ${missing.join(", ")}`
     for (const inv of hypothesis) if (!exported.predicates.get(inv)!(model.state, model.nodes)) return `the model's state does not satisfy ${inv} in TypeScript`
     const outcome = Step.step(semantics, model.state as never, model.action!)
     if (outcome._tag !== "Stepped") return `TypeScript refuses the model's step: ${outcome._tag === "Refused" ? outcome.reason : outcome.violation.message}`

@@ -7,7 +7,8 @@ import { definitionsOf, parseTerm } from "../../exporter/LeanTerm.ts"
 import { encode } from "../../exporter/Smt.ts"
 import { solve, type SmtOutcome } from "../../exporter/SmtSolve.ts"
 import * as Voting from "./fixtures/Voting.ts"
-import { root } from "./Bundled.ts"
+import { exportWorld } from "../../exporter/ExportWorld.ts"
+import { bundled, bundledWorlds, root } from "./Bundled.ts"
 
 const byName = (outcomes: ReadonlyArray<SmtOutcome>) => new Map(outcomes.map((o) => [o.obligation, o]))
 
@@ -60,6 +61,16 @@ describe("the SMT stage (Z3)", () => {
     for (const q of queries) expect(typeof q.script, q.obligation).toBe("string")
     expect(queries.find((q) => q.obligation === "noDoubleCount_preserved_by_sendVote")!.unknowns.step).toMatchObject({ kind: "send", tag: "vote" })
     expect(queries.find((q) => q.obligation === "noDoubleCount_preserved_by_receiveVote")!.unknowns.step).toEqual({ kind: "receive", position: "k" })
+  })
+})
+
+describe("what the encoding cannot state", () => {
+  it("leaves a world's obligations unknown, each with the reason", () => {
+    const spec = bundledWorlds.find((w) => w.family === "query-tpc")!
+    const world = exportWorld(root, spec, exportProtocol(root, bundled.find((s) => s.family === spec.coreFamily)!))
+    const { queries } = encode(world)
+    expect(queries.length).toBe(world.obligations.length)
+    for (const q of queries) expect(q.script, q.obligation).toMatchObject({ message: expect.stringMatching(/world's obligations .* are outside the SMT encoding/) })
   })
 })
 
