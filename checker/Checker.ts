@@ -5,7 +5,9 @@
  * and messages, transitions memoized), storing each state as a 64-bit fingerprint in a table of its
  * own, with the states still to expand kept as their vectors in pages of words. Breadth-first,
  * states are expanded 64 at a time (`checker/ExpansionBatch.ts`), so that the table's cache misses
- * overlap; their successors are added in the same order as one state at a time. Traces are rebuilt
+ * overlap; their successors are added in the same order as one state at a time. With partial-order
+ * reduction (`checker/PartialOrder.ts`), the same search adds only the successors by a state's
+ * ample set (or, by the cycle proviso, all of them). Traces are rebuilt
  * through the step function itself. It reports, per `always` property, holds or violated with a
  * shortest (BFS) trace; per `sometimes` property, a witness trace or "never reached"; and
  * deadlocks: states with no send or receive enabled that the model does not mark final.
@@ -33,7 +35,7 @@ import { CollapsedSpace } from "./Collapse.ts"
 import { ExpansionBatch } from "./ExpansionBatch.ts"
 import { Frontier } from "./Frontier.ts"
 import { Judge } from "./Judge.ts"
-import { checkReduced, type PartialOrderReport } from "./PartialOrder.ts"
+import { reduce, Reduction, type PartialOrderReport } from "./PartialOrder.ts"
 import * as Successors from "./Successors.ts"
 import { renameValue } from "./Symmetry.ts"
 import { VisitedTable } from "./VisitedTable.ts"
@@ -210,7 +212,6 @@ export const assertForgettable = (model: Model, expander: Successors.Expander): 
  * report.properties.find((p) => p.name === "oneHolder")?.status // => "holds within bound"
  */
 export const check = (model: Model, options: CheckOptions = {}): CheckReport => {
-  if (options.partialOrder === true) return checkReduced(model, options, check)
   const started = performance.now()
   const strategy = options.strategy ?? "bfs"
   const maxStates = options.maxStates ?? model.maxStates ?? Number.POSITIVE_INFINITY
@@ -218,6 +219,9 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
   const symmetry = (options.symmetry ?? true) && (model.symmetric ?? []).length > 0
   assertForgettable(model, Successors.make(model))
   const space = new CollapsedSpace(model, symmetry)
+  // Partial-order reduction, when asked for and the model allows it; else why not, for the report.
+  const reduction = options.partialOrder === true ? reduce(model, space, strategy) : undefined
+  const ample = reduction instanceof Reduction ? reduction : undefined
   const nodes = model.system.topology.nodes
   const judge = new Judge(model)
   const table = new VisitedTable()
@@ -244,6 +248,7 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
   const stopReason = (): Incomplete | undefined => searchStop(judge, deadlocks, stopAtFirstViolation)
 
   const discovered = (id: number, v: Int32Array, depth: number): void => {
+    ample?.found(table.high(id), table.low(id), depth)
     if (depth > deepest) deepest = depth
     judge.judge(id, space.view(v))
     frontier.pushWords(id, v, space.size(v))
@@ -255,7 +260,35 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
 
   // Breadth-first, states are expanded in batches (see `checker/ExpansionBatch.ts`): the order in
   // which successors are added is the same. Depth-first, a batch would change the order.
-  const batch = new ExpansionBatch(space, strategy === "bfs" ? BATCH : 1)
+  const batch = new ExpansionBatch(space, strategy === "bfs" ? BATCH : 1, ample !== undefined)
+  /**
+   * With the reduction, adds the successors of the batch's state `b` by the steps of `node` (its
+   * ample set), or, when one of them closes a cycle (the proviso), by every step; returns the steps taken.
+   */
+  const addAmple = (b: number, id: number, depth: number, node: number): number => {
+    const { his, los, steps } = batch
+    const first = batch.firsts[b]!
+    const end = batch.firsts[b + 1]!
+    let taken = 0
+    let closes = false
+    for (let j = first; j < end; j++) {
+      if (steps[5 * j + 1] !== node) continue
+      taken++
+      const added = table.add(his[j]!, los[j]!, id, depth + 1)
+      if (added >= 0) discovered(added, batch.successor(b, j), depth + 1)
+      else if (ample!.closesCycle(his[j]!, los[j]!)) closes = true
+    }
+    if (!closes) {
+      if (taken < end - first) ample!.reduced++
+      return taken
+    }
+    for (let j = first; j < end; j++) {
+      if (steps[5 * j + 1] === node) continue
+      const added = table.add(his[j]!, los[j]!, id, depth + 1)
+      if (added >= 0) discovered(added, batch.successor(b, j), depth + 1)
+    }
+    return end - first
+  }
   search: while (frontier.length > 0) {
     if (options.interrupted?.() === true) {
       incomplete = "interrupted"
@@ -281,11 +314,16 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
         break search
       }
       const id = batch.ids[b]!
-      transitions += batch.transitions[b]!
       if (depth >= maxDepth && batch.transitions[b]! > 0) incomplete ??= "max-depth"
-      for (let j = batch.firsts[b]!; j < batch.firsts[b + 1]!; j++) {
-        const added = table.add(batch.his[j]!, batch.los[j]!, id, depth + 1)
-        if (added >= 0) discovered(added, batch.successor(b, j), depth + 1)
+      ample?.expanding(depth)
+      const node = ample === undefined ? -1 : ample.choose(batch.vectors[b]!, batch.steps, batch.firsts[b]!, batch.firsts[b + 1]!)
+      if (node >= 0) transitions += addAmple(b, id, depth, node)
+      else {
+        transitions += batch.transitions[b]!
+        for (let j = batch.firsts[b]!; j < batch.firsts[b + 1]!; j++) {
+          const added = table.add(batch.his[j]!, batch.los[j]!, id, depth + 1)
+          if (added >= 0) discovered(added, batch.successor(b, j), depth + 1)
+        }
       }
       if (batch.progressed[b] === 0 && !(model.final?.(space.view(batch.vectors[b]!) as any, nodes) ?? false)) {
         deadlocks++
@@ -312,7 +350,8 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
   }
   peakBytes = Math.max(peakBytes, table.bytes() + frontier.bytes())
   const { violatedAt, witnessedAt } = judge
-  return buildReport({ model, space, table, violatedAt, witnessedAt, deadlocks, firstDeadlock, transitions, maxDepth: deepest, incomplete, started, peakBytes, strategy, symmetry })
+  const report = buildReport({ model, space, table, violatedAt, witnessedAt, deadlocks, firstDeadlock, transitions, maxDepth: deepest, incomplete, started, peakBytes, strategy, symmetry })
+  return reduction === undefined ? report : { ...report, partialOrder: reduction instanceof Reduction ? reduction.report() : reduction }
 }
 
 /**

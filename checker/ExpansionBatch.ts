@@ -68,10 +68,10 @@ export class ExpansionBatch {
   readonly progressed: Uint8Array
   /** Per state, where its recorded successors start in `his` and `los`; entry `length` is where they end. */
   readonly firsts: Int32Array
-  /** The recorded successors' fingerprints, and their steps (five words each, for `successor`). */
+  /** The recorded successors' fingerprints, and their steps (five words each, as `CollapsedSpace.keepVisiting` keeps them). */
   his = new Int32Array(1024)
   los = new Int32Array(1024)
-  private steps = new Int32Array(5 * 1024)
+  steps = new Int32Array(5 * 1024)
   private recorded = 0
   private recording = true
   private readonly recent = new Int32Array(2 << RECENT_BITS)
@@ -79,9 +79,15 @@ export class ExpansionBatch {
   /** The sum `touch` returns, kept so that its reads are not optimized away. */
   private touched = 0
 
+  /**
+   * With `everyStep`, every step of a state is recorded, none skipped as recent: for a search that
+   * chooses among a state's steps (`checker/PartialOrder.ts`) and so does not add every successor
+   * recorded.
+   */
   constructor(
     private readonly space: CollapsedSpace,
-    readonly capacity: number
+    readonly capacity: number,
+    everyStep = false
   ) {
     this.ids = new Int32Array(capacity)
     this.depths = new Int32Array(capacity)
@@ -95,21 +101,26 @@ export class ExpansionBatch {
       this.transitions[b]++
       if (progress) this.progressed[b] = 1
       if (!this.recording) return
+      if (everyStep) return this.record(hi, lo)
       const r = 2 * ((lo ^ (hi >>> 15)) & RECENT_MASK)
       const recent = this.recent
       if (recent[r + 1] === lo && recent[r] === hi && (hi | lo) !== 0) return
       recent[r] = hi
       recent[r + 1] = lo
-      const j = this.recorded++
-      if (j === this.his.length) {
-        this.his = grownTo(this.his, 2 * j)
-        this.los = grownTo(this.los, 2 * j)
-        this.steps = grownTo(this.steps, 10 * j)
-      }
-      this.his[j] = hi
-      this.los[j] = lo
-      this.space.keepVisiting(this.steps, 5 * j)
+      this.record(hi, lo)
     }
+  }
+
+  private record(hi: number, lo: number): void {
+    const j = this.recorded++
+    if (j === this.his.length) {
+      this.his = grownTo(this.his, 2 * j)
+      this.los = grownTo(this.los, 2 * j)
+      this.steps = grownTo(this.steps, 10 * j)
+    }
+    this.his[j] = hi
+    this.los[j] = lo
+    this.space.keepVisiting(this.steps, 5 * j)
   }
 
   /** Whether the batch holds `capacity` states. */

@@ -1,7 +1,9 @@
 /**
- * Partial-order reduction (`check --por`): a search that, from a state, takes only the steps of one
- * node (an ample set) when that is enough to reach every state where a property, a witness or a
- * deadlock can be told apart from the full search, and every step otherwise.
+ * Partial-order reduction (`check --por`): the step of the checker's search (`checker/Checker.ts`)
+ * that, from a state, takes only the steps of one node (an ample set) when that is enough to reach
+ * every state where a property, a witness or a deadlock can be told apart from the full search, and
+ * every step otherwise. This module decides which node (independence, persistence, visibility) and
+ * keeps the cycle proviso's data; the search itself is the checker's.
  *
  * In Disel's semantics a step of one node commutes with a step of another unless they touch the
  * same message (a receive consumes what a send posts) or the same node. With the `active` soup (a
@@ -23,7 +25,8 @@
  *   answers; a property that reads the statelet itself (its locals, soup or crashed nodes) makes
  *   every step visible: the search then falls back to no reduction and says so.
  * - the cycle (ignoring) proviso: if a step of the ample set leads to a state already found (visited
- *   or still in the queue), the state is expanded in full. Then no cycle of the reduced graph is made
+ *   or still in the queue; breadth-first, found before the level being expanded began), the state
+ *   is expanded in full. Then no cycle of the reduced graph is made
  *   of ample sets only (the last state of a cycle to be expanded finds its successor on the cycle
  *   already found), whatever the search order; see `docs/checking.md`.
  * - deadlocks: an ample set is empty only when nothing is enabled, and persistent sets reach every
@@ -40,19 +43,8 @@ import * as LocalPredicate from "../core/LocalPredicate.ts"
 import type { Model } from "../core/Model.ts"
 import type { Property } from "../core/Property.ts"
 import * as Step from "../core/Step.ts"
-import {
-  assertForgettable,
-  buildReport,
-  type CheckOptions,
-  type CheckReport,
-  type Incomplete,
-  searchStop
-} from "./Checker.ts"
-import { CollapsedSpace } from "./Collapse.ts"
-import { Frontier } from "./Frontier.ts"
-import { Judge } from "./Judge.ts"
+import type { CollapsedSpace } from "./Collapse.ts"
 import * as Successors from "./Successors.ts"
-import { VisitedTable } from "./VisitedTable.ts"
 
 /** What a `--por` search did: reduced (`applied`), or fell back to the full search, and why. */
 export interface PartialOrderReport {
@@ -601,17 +593,17 @@ export class AmpleSets {
   }
 
   /**
-   * The node whose steps form an ample set of state `v`, given its `count` successors' steps as
-   * `CollapsedSpace.keepVisiting` kept them (five words each in `steps`), or -1: expand in full.
-   * Among the candidates, the one with the fewest steps.
+   * The node whose steps form an ample set of state `v`, given its successors' steps `from` to `to`
+   * (exclusive) as `CollapsedSpace.keepVisiting` kept them (five words each in `steps`), or -1:
+   * expand in full. Among the candidates, the one with the fewest steps.
    */
-  choose(v: Int32Array, steps: Int32Array, count: number): number {
+  choose(v: Int32Array, steps: Int32Array, from: number, to: number): number {
     const n = this.names.length
     const { count: counts, receives, invisible } = this
     counts.fill(0)
     receives.fill(0)
     invisible.fill(1)
-    for (let j = 0; j < count; j++) {
+    for (let j = from; j < to; j++) {
       const at = 5 * j
       const i = steps[at + 1]!
       counts[i]!++
@@ -637,32 +629,79 @@ export class AmpleSets {
 }
 
 /**
- * Explores a model with partial-order reduction, or, when the model is not one the reduction
- * handles (`unsupported`), without it, saying why in the report's `partialOrder`.
+ * The reduction as one step of the checker's search (`checker/Checker.ts`): per state expanded, the
+ * node whose steps form its ample set (`choose`), and the data of the cycle proviso. Breadth-first,
+ * a state already found is on a cycle of the reduced graph only if it was found before the level
+ * being expanded began: the states found since (one level deeper) are kept in a `LevelSet`, so that
+ * reaching one of them does not force a full expansion. Depth-first, any state already found does.
+ *
+ * @example
+ * import { randomModel } from "../test/checker/fixtures/RandomProtocol.ts"
+ * import { CollapsedSpace } from "./Collapse.ts"
+ * const model = randomModel(1)
+ * const reduction = reduce(model, new CollapsedSpace(model, false), "bfs")
+ * reduction instanceof Reduction // => true
+ */
+export class Reduction {
+  /** States expanded, and those expanded through an ample set smaller than all their steps. */
+  expanded = 0
+  reduced = 0
+  private readonly nextLevel = new LevelSet()
+  private level = 0
+
+  constructor(
+    private readonly ample: AmpleSets,
+    private readonly bfs: boolean
+  ) {}
+
+  /** Called as the search expands a state `depth` deep: breadth-first, a deeper level begins the proviso's set anew. */
+  expanding(depth: number): void {
+    this.expanded++
+    if (this.bfs && depth > this.level) {
+      this.level = depth
+      this.nextLevel.clear()
+    }
+  }
+
+  /** Called as the search finds a new state (fingerprint `hi`, `lo`), `depth` deep. */
+  found(hi: number, lo: number, depth: number): void {
+    if (this.bfs && depth > this.level) this.nextLevel.add(hi, lo)
+  }
+
+  /**
+   * Whether a step of an ample set that leads to the state `hi`, `lo`, found already, may close a
+   * cycle of ample sets (then the state is expanded in full): depth-first always, breadth-first when
+   * the state was found before the current level began.
+   */
+  closesCycle(hi: number, lo: number): boolean {
+    return !this.bfs || !this.nextLevel.has(hi, lo)
+  }
+
+  /** The node whose steps form the ample set of state `v`, given its steps `from` to `to` (see `AmpleSets.choose`), or -1. */
+  choose(v: Int32Array, steps: Int32Array, from: number, to: number): number {
+    return this.ample.choose(v, steps, from, to)
+  }
+
+  /** What the reduction did, for the report. */
+  report(): PartialOrderReport {
+    return { applied: true, expanded: this.expanded, reduced: this.reduced }
+  }
+}
+
+/**
+ * The reduction of a model over its collapsed space, for a search in the given order, or, when the
+ * model is not one the reduction handles (`unsupported`), the report saying why the full search is made.
  *
  * @example
  * import * as TokenRing from "../test/cli/fixtures/TokenRing.ts"
- * import { check } from "./Checker.ts"
- * const report = checkReduced(TokenRing.model(), {}, check)
- * report.partialOrder?.applied // => false
+ * import { CollapsedSpace } from "./Collapse.ts"
+ * const model = TokenRing.model()
+ * const none = reduce(model, new CollapsedSpace(model, false), "bfs")
+ * none instanceof Reduction ? none : none.applied // => false
  */
-export const checkReduced = (
-  model: Model,
-  options: CheckOptions,
-  full: (model: Model, options: CheckOptions) => CheckReport
-): CheckReport & { readonly partialOrder: PartialOrderReport } => {
+export const reduce = (model: Model, space: CollapsedSpace, strategy: "bfs" | "dfs"): Reduction | PartialOrderReport => {
   const why = unsupported(model)
-  if (why !== undefined) {
-    const report = full(model, { ...options, partialOrder: false })
-    return { ...report, partialOrder: { applied: false, reason: why, expanded: 0, reduced: 0 } }
-  }
-  const started = performance.now()
-  const strategy = options.strategy ?? "bfs"
-  const maxStates = options.maxStates ?? model.maxStates ?? Number.POSITIVE_INFINITY
-  const maxDepth = options.maxDepth ?? model.maxDepth ?? Number.POSITIVE_INFINITY
-  const symmetry = (options.symmetry ?? true) && (model.symmetric ?? []).length > 0
-  assertForgettable(model, Successors.make(model))
-  const space = new CollapsedSpace(model, symmetry)
+  if (why !== undefined) return { applied: false, reason: why, expanded: 0, reduced: 0 }
   const nodes = model.system.topology.nodes
   const predicates = new Map<number, LocalPredicate.LocalPredicate>()
   for (const p of model.system.properties) {
@@ -670,137 +709,6 @@ export const checkReduced = (
     if (reads._tag === "Predicates") for (const q of reads.predicates) predicates.set(q.id, q)
   }
   const ample = new AmpleSets(model, space, [...predicates.values()])
-  if (ample.tooManyPredicates) {
-    const report = full(model, { ...options, partialOrder: false })
-    return { ...report, partialOrder: { applied: false, reason: "the properties read more than 30 local predicates of one role", expanded: 0, reduced: 0 } }
-  }
-  const judge = new Judge(model)
-  const table = new VisitedTable()
-  const frontier = new Frontier(strategy === "bfs" ? "fifo" : "lifo")
-  let transitions = 0
-  let deepest = 0
-  let deadlocks = 0
-  let firstDeadlock = -1
-  let incomplete: Incomplete | undefined
-  let peakBytes = 0
-  let lastProgress = started
-  let expanded = 0
-  let reduced = 0
-  const every = options.progressEvery ?? 1000
-  const stopAtFirstViolation = options.stopAtFirstViolation ?? false
-  // As in `Checker.check`: once the search has what it is after, breadth-first it ends the level.
-  let stopDepth = Number.POSITIVE_INFINITY
-  const stopReason = (): Incomplete | undefined => searchStop(judge, deadlocks, stopAtFirstViolation)
-  const stopAfter = (depth: number): void => {
-    if (stopDepth === Number.POSITIVE_INFINITY && stopReason() !== undefined) stopDepth = strategy === "bfs" ? depth + 1 : -1
-  }
-  const bfs = strategy === "bfs"
-  // Breadth-first, the states found since the level being expanded began (all one level deeper).
-  const nextLevel = new LevelSet()
-  let level = 0
-  const discovered = (id: number, v: Int32Array, depth: number): void => {
-    if (bfs && depth > level) nextLevel.add(table.high(id), table.low(id))
-    if (depth > deepest) deepest = depth
-    judge.judge(id, space.view(v))
-    frontier.pushWords(id, v, space.size(v))
-  }
-  const start = space.start()
-  discovered(table.add(start.hi, start.lo, -1, 0), start.vector, 0)
-  stopAfter(-1)
-
-  let his = new Int32Array(256)
-  let los = new Int32Array(256)
-  let steps = new Int32Array(5 * 256)
-  let recorded = 0
-  const visit = (hi: number, lo: number): void => {
-    if (recorded === his.length) {
-      const grow = <A extends Int32Array>(a: A): A => {
-        const g = new Int32Array(2 * a.length) as A
-        g.set(a)
-        return g
-      }
-      his = grow(his)
-      los = grow(los)
-      steps = grow(steps)
-    }
-    his[recorded] = hi
-    los[recorded] = lo
-    space.keepVisiting(steps, 5 * recorded)
-    recorded++
-  }
-  let vector = new Int32Array(64)
-
-  while (frontier.length > 0) {
-    if (options.interrupted?.() === true) {
-      incomplete = "interrupted"
-      break
-    }
-    const id = frontier.popWords()
-    const depth = table.depth(id)
-    if (bfs && depth > level) {
-      level = depth
-      nextLevel.clear()
-    }
-    if (depth >= stopDepth) {
-      incomplete = stopReason()
-      break
-    }
-    if (table.size >= maxStates) {
-      incomplete = "max-states"
-      break
-    }
-    const size = space.size(frontier.words)
-    if (vector.length < size) vector = new Int32Array(2 * size)
-    vector.set(frontier.words.subarray(0, size))
-    const v = vector
-    recorded = 0
-    space.expand(v, table.high(id), table.low(id), visit)
-    expanded++
-    if (recorded === 0) {
-      if (!(model.final?.(space.view(v) as any, nodes) ?? false)) {
-        deadlocks++
-        if (firstDeadlock < 0) firstDeadlock = id
-      }
-    } else if (depth >= maxDepth) {
-      transitions += recorded
-      incomplete ??= "max-depth"
-    } else {
-      const node = ample.choose(v, steps, recorded)
-      let taken = 0
-      let closes = false
-      if (node >= 0) {
-        for (let j = 0; j < recorded; j++) {
-          if (steps[5 * j + 1] !== node) continue
-          taken++
-          const added = table.add(his[j]!, los[j]!, id, depth + 1)
-          if (added >= 0) discovered(added, space.keptSuccessor(v, steps, 5 * j), depth + 1)
-          else if (!bfs || !nextLevel.has(his[j]!, los[j]!)) closes = true
-        }
-      }
-      // The cycle proviso: an ample set that reaches a state already found is not enough.
-      if (node < 0 || closes) {
-        for (let j = 0; j < recorded; j++) {
-          if (node >= 0 && steps[5 * j + 1] === node) continue
-          taken++
-          const added = table.add(his[j]!, los[j]!, id, depth + 1)
-          if (added >= 0) discovered(added, space.keptSuccessor(v, steps, 5 * j), depth + 1)
-        }
-      } else if (taken < recorded) reduced++
-      transitions += taken
-    }
-    stopAfter(depth)
-    if ((id & 0x3ff) === 0) {
-      const now = performance.now()
-      const bytesNow = table.bytes() + frontier.bytes()
-      if (bytesNow > peakBytes) peakBytes = bytesNow
-      if (options.onProgress !== undefined && now - lastProgress >= every) {
-        lastProgress = now
-        options.onProgress({ states: table.size, transitions, depth: deepest, queue: frontier.length, elapsedMs: now - started, memoryBytes: process.memoryUsage().rss })
-      }
-    }
-  }
-  peakBytes = Math.max(peakBytes, table.bytes() + frontier.bytes())
-  const { violatedAt, witnessedAt } = judge
-  const report = buildReport({ model, space, table, violatedAt, witnessedAt, deadlocks, firstDeadlock, transitions, maxDepth: deepest, incomplete, started, peakBytes, strategy, symmetry })
-  return { ...report, partialOrder: { applied: true, expanded, reduced } }
+  if (ample.tooManyPredicates) return { applied: false, reason: "the properties read more than 30 local predicates of one role", expanded: 0, reduced: 0 }
+  return new Reduction(ample, strategy === "bfs")
 }
