@@ -411,7 +411,7 @@ export const prove = (input: ProveInput): Effect.Effect<void, UsageError | Viola
       for (const o of wrote.obligations) yield* Console.log(`${o.protocol}: ${o.obligations} obligations, ${o.handWritten} claimed by proofs/Proofs/${o.protocol}.lean`)
       yield* Console.log(`wrote ${[...scaffolded, ...wrote.written].join(", ")} (in ${root})`)
       yield* Console.log(
-        `nothing was checked by Lean (--export-only): no obligation is proved in Lean, and the ${wrote.differentialChecks} differential comparisons in Differential.lean are unchecked; run prove without --export-only, or lake build in proofs/, to check them`
+        `nothing was checked by Lean (--export-only): no obligation is proved, and the ${wrote.differentialChecks} differential comparisons in Differential.lean are unchecked; run prove without --export-only, or lake build in proofs/, to check them`
       )
       if (smt.size > 0) yield* Console.log(`\ncoverage (Lean not run; "proved by Z3" is not checked by Lean):\n${coverageOf()}`)
       return

@@ -283,7 +283,7 @@ export const solve = async (exported: Exported, options: SmtOptions = {}): Promi
     } else {
       const z = await z3()
       let ctx = context(z)
-      // One command per call, and a second try in a fresh context when Z3 reports a syntax error:
+      // One command per call, and up to three more tries in fresh contexts when Z3 reports a syntax error:
       // the WebAssembly build has misread long inputs (an "unexpected character" in a query that
       // parses alone).
       const script = q.script
@@ -298,7 +298,7 @@ export const solve = async (exported: Exported, options: SmtOptions = {}): Promi
       let answer: string
       try {
         answer = await run(ctx)
-        if (answer.includes("(error")) {
+        for (let retry = 0; retry < 3 && answer.includes("(error"); retry++) {
           z.del_context(ctx)
           ctx = context(z)
           answer = await run(ctx)
