@@ -7,7 +7,9 @@
  * well-formed topologies; and one obligation per world invariant and transition of either protocol
  * (`<inv>_preserved_by_<label>_<transition>`, as the composed protocol names its transitions), each
  * assuming the core's invariants and every world invariant. The core's own export is a separate
- * file, which this one imports.
+ * file, which this one imports. Its two protocols may be instances of one protocol (distinct
+ * labels): each is then in its own namespace (the core's, and the world's), with its own `Msg`
+ * and `protocol`, sharing the payload types they declare alike, and obligations name the label.
  *
  * @since 0.1.0
  */

@@ -11,9 +11,10 @@
  */
 import type { Model } from "../../core/Model.ts"
 import * as Manifest from "../../core/Manifest.ts"
-import type * as System from "../../core/System.ts"
+import * as System from "../../core/System.ts"
 import * as World from "../../combinators/World.ts"
 import * as Calculator from "../Calculator/index.ts"
+import { f } from "../Calculator/index.ts"
 import * as CalculatorProtocol from "../Calculator/Protocol.ts"
 import * as Programs from "./Programs.ts"
 
@@ -42,7 +43,9 @@ const sameArgs = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) => a.lengt
 export const properties = (w: World.World<"delegation", Instances, never>) => [
   /** Every answer sent in either instance is f of its arguments. */
   World.always(w, "responsesCorrect", (s) =>
-    [...s.front.soup, ...s.back.soup].every((m) => m.tag !== "resp" || m.payload.value === Calculator.f(m.payload.args))
+    // One `every` per instance: their soups carry messages of distinct (per-instance) types in the Lean export.
+    s.front.soup.every((m) => m.tag !== "resp" || m.payload.value === f(m.payload.args)) &&
+      s.back.soup.every((m) => m.tag !== "resp" || m.payload.value === f(m.payload.args))
   ),
   /** Non-vacuity: a client of the front receives an answer that came through the back. */
   World.sometimes(w, "delegatedAnswerArrives", (s) =>
@@ -102,6 +105,24 @@ export const model = (sizes: { readonly [name: string]: number } = {}, w: World.
   }
 }
 
+/**
+ * The front instance on its own (clients ask `d`, which answers itself): the system the Lean
+ * export of the front instance, which the world's export imports, is sampled in.
+ *
+ * @example
+ * frontAlone({ clients: 1 }).topology.all // => ["c1", "d"]
+ */
+export const frontAlone = (sizes: { readonly [name: string]: number } = {}) => {
+  const clients = Array.from({ length: sizes.clients ?? parameters.clients.default }, (_, i) => `c${i + 1}`)
+  const requests = Array.from({ length: sizes.requests ?? parameters.requests.default }, (_, k) => ({ server: "d", args: [k + 1, 2] }))
+  return System.make({
+    protocol: front,
+    nodes: { client: clients, server: ["d"] },
+    programs: { d: Calculator.Programs.oneShotServer(front, Calculator.f), ...Object.fromEntries(clients.map((c) => [c, Calculator.Programs.client(front, requests)])) },
+    properties: []
+  })
+}
+
 /** The families `protoweave` lists. */
 export const families: ReadonlyArray<System.Family> = [
   {
@@ -121,8 +142,68 @@ export const families: ReadonlyArray<System.Family> = [
     parameters,
     make: (sizes) => build(uncheckedWorld, sizes, true),
     model: (sizes) => model(sizes, uncheckedWorld)
+  },
+  {
+    name: "delegating-calculator/front",
+    description: "the front instance alone: clients ask d, which answers them itself (what the Lean export of the front instance is sampled in)",
+    broken: false,
+    tolerates: [],
+    parameters,
+    make: frontAlone
   }
 ]
 
-/** What `protoweave` reads of this protocol module: its families. */
-export const manifest = Manifest.make({ module: import.meta.url, families })
+/** The Calculator's parameters, as both instances' Lean exports read them. */
+const calculatorParameters = {
+  f: { file: Manifest.source(import.meta.url, "../Calculator/index.ts") },
+  prec: { file: Manifest.source(import.meta.url, "../Calculator/index.ts") },
+  checkResponses: { value: true }
+}
+
+/**
+ * The front instance's Lean export, in its own namespace `DelegatingCalculatorFront`: the world's
+ * core. Its guards are all the world needs of it, so it carries no invariant of its own.
+ */
+const frontExport: Manifest.ProtocolExport = {
+  name: "DelegatingCalculatorFront",
+  family: "delegating-calculator/front",
+  protocol: front as unknown as Manifest.ProtocolExport["protocol"],
+  schemas: CalculatorProtocol,
+  protocolFile: Manifest.source(import.meta.url, "../Calculator/Protocol.ts"),
+  propertiesFile: Manifest.source(import.meta.url, "./index.ts"),
+  properties: [],
+  parameters: calculatorParameters,
+  sizes: { clients: 2, requests: 2 }
+}
+
+/**
+ * What `protoweave` reads of this protocol module: its families, and the Lean exports of the front
+ * instance and of the world, whose namespace `DelegatingCalculator` holds the back instance.
+ */
+export const manifest = Manifest.make({
+  module: import.meta.url,
+  families,
+  lean: {
+    protocols: [frontExport],
+    worlds: [
+      {
+        name: "DelegatingCalculator",
+        family: "delegating-calculator",
+        core: frontExport,
+        world: world as unknown as Manifest.WorldExport["world"],
+        client: {
+          protocol: back as unknown as Manifest.ProtocolExport["protocol"],
+          schemas: CalculatorProtocol,
+          protocolFile: Manifest.source(import.meta.url, "../Calculator/Protocol.ts"),
+          propertiesFile: Manifest.source(import.meta.url, "./index.ts"),
+          properties: [],
+          parameters: calculatorParameters
+        },
+        hooksFile: Manifest.source(import.meta.url, "./index.ts"),
+        propertiesFile: Manifest.source(import.meta.url, "./index.ts"),
+        properties: properties(world),
+        sizes: { clients: 1, requests: 1 }
+      }
+    ]
+  }
+})

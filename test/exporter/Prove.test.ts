@@ -277,6 +277,9 @@ describe("protoweave prove", () => {
     assert.match(row(result.stdout, "TwoPhaseCommit", "tpcInv_preserved_by_sendCommit") ?? "", /proved\s+hand-written/)
     assert.match(row(result.stdout, "QueryTpc", "answersFromLog_preserved_by_query_answer") ?? "", /proved\s+hand-written/)
     assert.match(row(result.stdout, "QueryTpc", "answersAgree_always") ?? "", /proved\s+hand-written/)
+    // Two instances of one protocol: the world invariant over both, proved by the ladder for each instance's transitions.
+    assert.match(row(result.stdout, "DelegatingCalculator", "responsesCorrect_preserved_by_front_serverSend") ?? "", /proved\s+automatic/)
+    assert.match(row(result.stdout, "DelegatingCalculator", "responsesCorrect_preserved_by_back_serverSend") ?? "", /proved\s+automatic/)
     assert.match(result.stdout, /\d+ proved, \d+ open, 0 failed, 0 stale; differential check: \d+ comparisons, 0 mismatches/)
     // Progress never states a status; the table states each once, as the files on disk say.
     for (const l of result.stderr.split("\n").filter((l) => l.startsWith("protoweave: "))) assert.notMatch(l, /proved|failed|open\b/, l)
