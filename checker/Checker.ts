@@ -261,6 +261,8 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
   // Breadth-first, states are expanded in batches (see `checker/ExpansionBatch.ts`): the order in
   // which successors are added is the same. Depth-first, a batch would change the order.
   const batch = new ExpansionBatch(space, strategy === "bfs" ? BATCH : 1, ample !== undefined)
+  // With the reduction, the node of each batched state's ample set (-1: all its steps), chosen as it is expanded.
+  const chosen = new Int32Array(batch.capacity)
   /**
    * With the reduction, adds the successors of the batch's state `b` by the steps of `node` (its
    * ample set), or, when one of them closes a cycle (the proviso), by every step; returns the steps taken.
@@ -298,9 +300,12 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
     while (!batch.full && frontier.length > 0) {
       const id = batch.take(frontier)
       const depth = table.depth(id)
+      const b = batch.length
       batch.expand(table.high(id), table.low(id), depth, depth < maxDepth)
+      if (ample !== undefined) chosen[b] = ample.choose(batch.vectors[b]!, batch.steps, batch.firsts[b]!, batch.firsts[b + 1]!)
     }
-    batch.prefetch(table)
+    if (ample === undefined) batch.prefetch(table)
+    else batch.prefetchChosen(table, chosen)
     for (let b = 0; b < batch.length; b++) {
       // Once the search stops, or at the bound, the rest of the batch is dropped: those states were
       // expanded, but nothing of them is counted, as if they had not been.
@@ -316,7 +321,7 @@ export const check = (model: Model, options: CheckOptions = {}): CheckReport => 
       const id = batch.ids[b]!
       if (depth >= maxDepth && batch.transitions[b]! > 0) incomplete ??= "max-depth"
       ample?.expanding(depth)
-      const node = ample === undefined ? -1 : ample.choose(batch.vectors[b]!, batch.steps, batch.firsts[b]!, batch.firsts[b + 1]!)
+      const node = ample === undefined ? -1 : chosen[b]!
       if (node >= 0) transitions += addAmple(b, id, depth, node)
       else {
         transitions += batch.transitions[b]!

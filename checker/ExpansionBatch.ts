@@ -173,6 +173,31 @@ export class ExpansionBatch {
     this.touched = (this.touched + table.touch(this.his, this.los, this.recorded)) | 0
   }
 
+  private chosenHis = new Int32Array(1024)
+  private chosenLos = new Int32Array(1024)
+
+  /**
+   * Like `prefetch`, for the successors by the steps of node `nodes[b]` of each state `b` (all of
+   * them where it is -1): the ones a search with partial-order reduction adds, most of the time.
+   */
+  prefetchChosen(table: Prefetchable, nodes: Int32Array): void {
+    if (this.chosenHis.length < this.recorded) {
+      this.chosenHis = new Int32Array(this.his.length)
+      this.chosenLos = new Int32Array(this.his.length)
+    }
+    const { his, los, steps, chosenHis, chosenLos } = this
+    let k = 0
+    for (let b = 0; b < this.length; b++) {
+      const node = nodes[b]!
+      for (let j = this.firsts[b]!; j < this.firsts[b + 1]!; j++) {
+        if (node >= 0 && steps[5 * j + 1] !== node) continue
+        chosenHis[k] = his[j]!
+        chosenLos[k++] = los[j]!
+      }
+    }
+    this.touched = (this.touched + table.touch(chosenHis, chosenLos, k)) | 0
+  }
+
   /**
    * The vector of recorded successor `j` of the batch's state `b` (valid until the next call), with
    * the space's step being visited set to the one that led to it (for `action` and `renaming`).

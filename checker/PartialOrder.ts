@@ -313,7 +313,7 @@ class FutureSends {
   private readonly words: number
 
   constructor(
-    private readonly outbound: ReadonlyMap<string, number>,
+    outbound: ReadonlyMap<string, number>,
     graph: LocalGraph | undefined
   ) {
     this.words = Math.max(1, Math.ceil(outbound.size / 32))
@@ -321,13 +321,16 @@ class FutureSends {
     this.bits = graph === undefined ? undefined : closure(graph.edges, graph.sent, this.words)
   }
 
-  /** Whether the node, in the local state with key `local`, may still send the message with key `message` (true when unknown). */
-  maySend(local: string | undefined, message: string): boolean {
+  /** The vertex of the local state with key `local` (-1: unknown, or no graph). */
+  vertex(local: string | undefined): number {
+    return (this.bits === undefined || local === undefined ? undefined : this.index.get(local)) ?? -1
+  }
+
+  /** Whether the node, at `vertex`, may still send its outbound message number `bit` (true when the vertex is unknown). */
+  maySend(vertex: number, bit: number): boolean {
     const bits = this.bits
-    const i = local === undefined ? undefined : this.index.get(local)
-    const bit = this.outbound.get(message)
-    if (bits === undefined || i === undefined || bit === undefined) return true
-    return (bits[i * this.words + (bit >>> 5)]! & (1 << (bit & 31))) !== 0
+    if (bits === undefined || vertex < 0) return true
+    return (bits[vertex * this.words + (bit >>> 5)]! & (1 << (bit & 31))) !== 0
   }
 }
 
@@ -415,13 +418,14 @@ export class AmpleSets {
   private invisible: Uint8Array
   /** Per node, per local id: the indices in `inbound` of the messages it accepts (computed with `accepted`). */
   private readonly acceptedLists: Array<Array<ReadonlyArray<number>>>
-  /** Per node, per inbound message: its key as the sender's outbound message. */
-  private readonly inboundKeys: ReadonlyArray<ReadonlyArray<string>>
+  /** Per node, per inbound message: its sender, and its number among the sender's outbound messages. */
+  private readonly inboundFrom: ReadonlyArray<ReadonlyArray<number>>
+  private readonly inboundBits: ReadonlyArray<ReadonlyArray<number>>
   /** Per node: the messages it may send, by key, numbered. */
   private readonly outbound: ReadonlyArray<Map<string, number>>
   private readonly futures: Array<FutureSends | undefined>
-  /** Per node, per local id: its local state's canonical key (undefined: not plain data). */
-  private readonly localKeys: Array<Array<string | undefined>>
+  /** Per node, per local id: its vertex in the node's `FutureSends` + 2 (0: not computed). */
+  private readonly vertices: Array<Int32Array>
   private readonly nodeIndex: ReadonlyMap<string, number>
   private readonly model: Model
 
@@ -444,17 +448,18 @@ export class AmpleSets {
     this.model = model
     this.nodeIndex = new Map(this.names.map((n, i) => [n, i]))
     this.acceptedLists = this.names.map(() => [])
-    this.localKeys = this.names.map(() => [])
+    this.vertices = this.names.map(() => new Int32Array(16))
     this.futures = this.names.map(() => undefined)
     this.outbound = this.names.map(() => new Map())
-    this.inboundKeys = this.inbound.map((envelopes, n) =>
+    this.inboundFrom = this.inbound.map((envelopes) => (typeof envelopes === "string" ? [] : envelopes.map((e) => this.nodeIndex.get(e.from)!)))
+    this.inboundBits = this.inbound.map((envelopes, n) =>
       typeof envelopes === "string"
         ? []
         : envelopes.map((e) => {
             const key = keyOf([e.tag, this.names[n], e.payload])!
             const out = this.outbound[this.nodeIndex.get(e.from)!]!
             if (!out.has(key)) out.set(key, out.size)
-            return key
+            return out.get(key)!
           })
     )
   }
@@ -527,16 +532,26 @@ export class AmpleSets {
     const list = this.acceptedLists[i]![id]
     const inbound = this.inbound[i]!
     if (list === undefined || typeof inbound === "string") return false
+    const from = this.inboundFrom[i]!
     for (const k of list) {
-      const m = this.nodeIndex.get(inbound[k]!.from)!
+      const m = from[k]!
       if (m === i) continue
       const future = (this.futures[m] ??= new FutureSends(this.outbound[m]!, this.localGraph(m)))
-      const local = v[m]! >> 1
-      const keys = this.localKeys[m]!
-      if (!(local in keys)) keys[local] = keyOf(this.space.localOf(m, local))
-      if (future.maySend(keys[local], this.inboundKeys[i]![k]!)) return false
+      if (future.maySend(this.vertexOf(m, v[m]! >> 1, future), this.inboundBits[i]![k]!)) return false
     }
     return true
+  }
+
+  /** Node `m`'s local state `local` as a vertex of its `future` (-1: unknown). */
+  private vertexOf(m: number, local: number, future: FutureSends): number {
+    let row = this.vertices[m]!
+    if (local >= row.length) {
+      const grown = new Int32Array(Math.max(2 * row.length, local + 1))
+      grown.set(row)
+      this.vertices[m] = row = grown
+    }
+    if (row[local] === 0) row[local] = future.vertex(keyOf(this.space.localOf(m, local))) + 2
+    return row[local]! - 2
   }
 
   /** Memo cell `id` of `rows[i]` (0: not computed, else the value + 1), growing the row as needed. */
