@@ -101,26 +101,23 @@ export class ExpansionBatch {
       this.transitions[b]++
       if (progress) this.progressed[b] = 1
       if (!this.recording) return
-      if (everyStep) return this.record(hi, lo)
-      const r = 2 * ((lo ^ (hi >>> 15)) & RECENT_MASK)
-      const recent = this.recent
-      if (recent[r + 1] === lo && recent[r] === hi && (hi | lo) !== 0) return
-      recent[r] = hi
-      recent[r + 1] = lo
-      this.record(hi, lo)
+      if (!everyStep) {
+        const r = 2 * ((lo ^ (hi >>> 15)) & RECENT_MASK)
+        const recent = this.recent
+        if (recent[r + 1] === lo && recent[r] === hi && (hi | lo) !== 0) return
+        recent[r] = hi
+        recent[r + 1] = lo
+      }
+      const j = this.recorded++
+      if (j === this.his.length) {
+        this.his = grownTo(this.his, 2 * j)
+        this.los = grownTo(this.los, 2 * j)
+        this.steps = grownTo(this.steps, 10 * j)
+      }
+      this.his[j] = hi
+      this.los[j] = lo
+      this.space.keepVisiting(this.steps, 5 * j)
     }
-  }
-
-  private record(hi: number, lo: number): void {
-    const j = this.recorded++
-    if (j === this.his.length) {
-      this.his = grownTo(this.his, 2 * j)
-      this.los = grownTo(this.los, 2 * j)
-      this.steps = grownTo(this.steps, 10 * j)
-    }
-    this.his[j] = hi
-    this.los[j] = lo
-    this.space.keepVisiting(this.steps, 5 * j)
   }
 
   /** Whether the batch holds `capacity` states. */
